@@ -1,0 +1,67 @@
+// swift-tools-version:5.10
+// lipschitz: exact Lipschitz constants of small ReLU networks, with estimates,
+// theory and a comparison harness. Dependencies point toward LipschitzModel.
+import PackageDescription
+
+let package = Package(
+    name: "lipschitz",
+    products: [
+        .executable(name: "lipschitz", targets: ["lipschitz"]),
+        .library(name: "LipschitzModel", targets: ["LipschitzModel"]),
+        .library(name: "ExactLipschitz", targets: ["ExactLipschitz"]),
+        .library(name: "LipschitzEstimates", targets: ["LipschitzEstimates"]),
+        .library(name: "RandomNetworks", targets: ["RandomNetworks"]),
+        .library(name: "LipschitzTheory", targets: ["LipschitzTheory"]),
+        .library(name: "ComparisonHarness", targets: ["ComparisonHarness"]),
+        .library(name: "NetworkFormats", targets: ["NetworkFormats"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+    ],
+    targets: [
+        // System libraries from Debian (libglpk-dev, liblapacke-dev); no pkg-config files.
+        .systemLibrary(name: "CGLPK", path: "Sources/CGLPK"),
+        .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
+
+        // Network model, JSON format, Jacobians and operator norms.
+        .target(name: "LipschitzModel", dependencies: ["CLAPACKE"]),
+        // A thin, validating wrapper over GLPK's simplex solver.
+        .target(name: "LinearProgramming", dependencies: ["CGLPK"]),
+        // Exact constants by enumerating full-dimensional activation regions.
+        .target(name: "ExactLipschitz", dependencies: ["LipschitzModel", "LinearProgramming"]),
+        // Random networks drawn as in the papers (THEORY.md §2), seeded.
+        .target(name: "RandomNetworks", dependencies: ["LipschitzModel"]),
+        // Sound lower/upper bounds and estimates for networks too big to enumerate.
+        .target(name: "LipschitzEstimates", dependencies: ["LipschitzModel", "RandomNetworks"]),
+        // The theory's characterisation of random networks, as code.
+        .target(name: "LipschitzTheory", dependencies: ["LipschitzModel", "RandomNetworks"]),
+        // ONNX and .nnet readers and writers.
+        .target(name: "NetworkFormats", dependencies: [
+            "LipschitzModel",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+        // Runs exact, estimates and theory side by side.
+        .target(name: "ComparisonHarness", dependencies: [
+            "LipschitzModel", "ExactLipschitz", "LipschitzEstimates", "LipschitzTheory",
+            "RandomNetworks", "NetworkFormats",
+        ]),
+        // The command-line tool: thin, argument parsing and printing only.
+        .executableTarget(name: "lipschitz", dependencies: [
+            "LipschitzModel", "ExactLipschitz", "LipschitzEstimates", "LipschitzTheory",
+            "RandomNetworks", "ComparisonHarness", "NetworkFormats",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LipschitzModelTests", dependencies: ["LipschitzModel"]),
+        .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming"]),
+        .testTarget(name: "ExactLipschitzTests", dependencies: ["ExactLipschitz", "LipschitzModel", "LinearProgramming"]),
+        .testTarget(name: "RandomNetworksTests", dependencies: ["RandomNetworks", "LipschitzModel"]),
+        .testTarget(name: "LipschitzEstimatesTests", dependencies: ["LipschitzEstimates", "ExactLipschitz", "RandomNetworks", "LipschitzModel"]),
+        .testTarget(name: "LipschitzTheoryTests", dependencies: ["LipschitzTheory", "RandomNetworks"]),
+        .testTarget(name: "NetworkFormatsTests", dependencies: ["NetworkFormats", "LipschitzModel"]),
+        .testTarget(name: "ComparisonHarnessTests", dependencies: ["ComparisonHarness", "LipschitzModel"]),
+        .testTarget(name: "CLITests", dependencies: ["lipschitz"]),
+    ],
+    swiftLanguageVersions: [.v5]
+)

@@ -1,0 +1,2 @@
+// Debian's liblapacke-dev installs lapacke.h in /usr/include.
+#include <lapacke.h>

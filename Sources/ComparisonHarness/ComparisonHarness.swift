@@ -1,0 +1,1 @@
+// ComparisonHarness: filled in by its issue.

@@ -1,0 +1,218 @@
+import CGLPK
+import Foundation
+
+/// Why a linear program could not be built or solved. GLPK `abort()`s on invalid
+/// arguments and accepts NaN silently, so every call is checked here first.
+public enum LinearProgramError: Error, Equatable, CustomStringConvertible {
+    case nonFinite(what: String)
+    case indexOutOfRange(what: String, index: Int, count: Int)
+    case emptyInterval(what: String, lower: Double, upper: Double)
+    case dimensionMismatch(what: String, got: Int, expected: Int)
+    case solverFailed(code: Int32)
+
+    public var description: String {
+        switch self {
+        case .nonFinite(let what): return "linear program: \(what) is NaN or infinite"
+        case .indexOutOfRange(let what, let index, let count):
+            return "linear program: \(what) index \(index) is outside 0..<\(count)"
+        case .emptyInterval(let what, let lower, let upper):
+            return "linear program: \(what) has lower bound \(lower) above upper bound \(upper)"
+        case .dimensionMismatch(let what, let got, let expected):
+            return "linear program: \(what) has \(got) entries, expected \(expected)"
+        case .solverFailed(let code): return "GLPK simplex failed (code \(code))"
+        }
+    }
+}
+
+/// The range a row's activity or a column's value may take.
+public enum Bound: Equatable, Sendable {
+    case free
+    case atLeast(Double)
+    case atMost(Double)
+    case between(Double, Double)
+    case fixed(Double)
+}
+
+public enum Optimisation: Sendable { case minimise, maximise }
+
+/// What a solve found. `values` holds the columns' values when `status == .optimal`.
+public struct Solution: Sendable {
+    public enum Status: Sendable, Equatable { case optimal, infeasible, unbounded }
+    public let status: Status
+    public let objective: Double
+    public let values: [Double]
+}
+
+/// The simplex basis of a problem (status of every row and column), to restore
+/// after rows added for a branch are removed again.
+public struct Basis: Sendable, Equatable {
+    fileprivate var rowStatus: [Int32]
+    fileprivate var columnStatus: [Int32]
+    public var rowCount: Int { rowStatus.count }
+}
+
+/// A GLPK linear program with a fixed set of columns and a stack of rows.
+///
+/// Confinement: a problem belongs to the thread that created it (GLPK's environment is
+/// per thread); every method checks this. Rows are added and removed at the end only,
+/// so a depth-first search keeps one problem per branch path and warm-starts each child
+/// from its parent's basis with the dual simplex.
+public final class LinearProgram {
+    private let problem: OpaquePointer
+    private let owner: pthread_t
+    public let columnCount: Int
+    public private(set) var rowCount = 0
+    private var parameters = glp_smcp()
+    /// Solves run so far (for statistics).
+    public private(set) var solveCount = 0
+
+    /// - Parameters:
+    ///   - columns: number of variables (≥ 1).
+    ///   - feasibilityTolerance: GLPK's `tol_bnd` and `tol_dj` (relative).
+    public init(columns: Int, optimisation: Optimisation, feasibilityTolerance: Double = 1e-9) throws {
+        guard columns >= 1 else { throw LinearProgramError.dimensionMismatch(what: "column count", got: columns, expected: 1) }
+        guard feasibilityTolerance.isFinite, feasibilityTolerance > 0, feasibilityTolerance < 1e-3 else {
+            throw LinearProgramError.nonFinite(what: "feasibility tolerance")
+        }
+        glp_term_out(GLP_OFF)
+        problem = glp_create_prob()
+        owner = pthread_self()
+        columnCount = columns
+        glp_set_obj_dir(problem, optimisation == .maximise ? GLP_MAX : GLP_MIN)
+        glp_add_cols(problem, Int32(columns))
+        for j in 1...columns { glp_set_col_bnds(problem, Int32(j), GLP_FR, 0, 0) }
+        glp_init_smcp(&parameters)
+        parameters.msg_lev = GLP_MSG_OFF
+        parameters.meth = GLP_DUALP
+        parameters.presolve = GLP_OFF
+        parameters.tol_bnd = feasibilityTolerance
+        parameters.tol_dj = feasibilityTolerance
+    }
+
+    deinit { glp_delete_prob(problem) }
+
+    private func checkThread() {
+        precondition(pthread_equal(owner, pthread_self()) != 0, "a GLPK problem was used on a thread that did not create it")
+    }
+
+    public func setObjective(_ coefficients: [Double]) throws {
+        checkThread()
+        guard coefficients.count == columnCount else {
+            throw LinearProgramError.dimensionMismatch(what: "objective", got: coefficients.count, expected: columnCount)
+        }
+        for (j, c) in coefficients.enumerated() {
+            guard c.isFinite else { throw LinearProgramError.nonFinite(what: "objective coefficient \(j)") }
+            glp_set_obj_coef(problem, Int32(j + 1), c)
+        }
+    }
+
+    public func setColumnBound(_ column: Int, _ bound: Bound) throws {
+        checkThread()
+        guard (0..<columnCount).contains(column) else {
+            throw LinearProgramError.indexOutOfRange(what: "column", index: column, count: columnCount)
+        }
+        let (type, lo, hi) = try Self.glpkBound(bound, what: "column \(column)")
+        glp_set_col_bnds(problem, Int32(column + 1), type, lo, hi)
+    }
+
+    /// Appends the row `Σ coefficients[j]·x_j ∈ bound` (dense; zeros are skipped).
+    /// Its slack starts basic, so the previous optimal basis stays a valid (dual feasible) start.
+    public func addRow(_ coefficients: [Double], _ bound: Bound) throws {
+        checkThread()
+        guard coefficients.count == columnCount else {
+            throw LinearProgramError.dimensionMismatch(what: "row", got: coefficients.count, expected: columnCount)
+        }
+        let (type, lo, hi) = try Self.glpkBound(bound, what: "row \(rowCount)")
+        var indices: [Int32] = [0]
+        var values: [Double] = [0]
+        for (j, c) in coefficients.enumerated() where c != 0 {
+            guard c.isFinite else { throw LinearProgramError.nonFinite(what: "row \(rowCount) coefficient \(j)") }
+            indices.append(Int32(j + 1))
+            values.append(c)
+        }
+        let i = glp_add_rows(problem, 1)
+        glp_set_row_bnds(problem, i, type, lo, hi)
+        glp_set_mat_row(problem, i, Int32(indices.count - 1), indices, values)
+        glp_set_row_stat(problem, i, GLP_BS)
+        rowCount += 1
+    }
+
+    /// Removes rows from the end until `count` remain.
+    public func truncateRows(to count: Int) throws {
+        checkThread()
+        guard (0...rowCount).contains(count) else {
+            throw LinearProgramError.indexOutOfRange(what: "row count", index: count, count: rowCount + 1)
+        }
+        guard count < rowCount else { return }
+        let doomed: [Int32] = [0] + ((count + 1)...rowCount).map { Int32($0) }
+        glp_del_rows(problem, Int32(rowCount - count), doomed)
+        rowCount = count
+    }
+
+    public func basis() -> Basis {
+        checkThread()
+        return Basis(rowStatus: (0..<rowCount).map { glp_get_row_stat(problem, Int32($0 + 1)) },
+                     columnStatus: (0..<columnCount).map { glp_get_col_stat(problem, Int32($0 + 1)) })
+    }
+
+    /// Restores a basis saved when the problem had `basis.rowCount` rows; rows added since
+    /// get a basic slack, which keeps the basis square.
+    public func restore(_ basis: Basis) {
+        checkThread()
+        precondition(basis.rowCount <= rowCount && basis.columnStatus.count == columnCount)
+        for (i, s) in basis.rowStatus.enumerated() { glp_set_row_stat(problem, Int32(i + 1), s) }
+        if basis.rowCount < rowCount {
+            for i in basis.rowCount..<rowCount { glp_set_row_stat(problem, Int32(i + 1), GLP_BS) }
+        }
+        for (j, s) in basis.columnStatus.enumerated() { glp_set_col_stat(problem, Int32(j + 1), s) }
+    }
+
+    /// Runs the dual simplex from the current basis (primal as GLPK's fallback). If the basis is
+    /// invalid or singular, it starts again from an advanced initial basis.
+    public func solve() throws -> Solution {
+        checkThread()
+        solveCount += 1
+        var code = glp_simplex(problem, &parameters)
+        if code == GLP_EBADB || code == GLP_ESING || code == GLP_ECOND || code == GLP_EFAIL {
+            glp_adv_basis(problem, 0)
+            code = glp_simplex(problem, &parameters)
+        }
+        if code == GLP_EBADB || code == GLP_ESING || code == GLP_ECOND || code == GLP_EFAIL {
+            glp_std_basis(problem)
+            var primal = parameters
+            primal.meth = GLP_PRIMAL
+            code = glp_simplex(problem, &primal)
+        }
+        guard code == 0 else { throw LinearProgramError.solverFailed(code: code) }
+        switch glp_get_status(problem) {
+        case GLP_OPT:
+            let values = (0..<columnCount).map { glp_get_col_prim(problem, Int32($0 + 1)) }
+            return Solution(status: .optimal, objective: glp_get_obj_val(problem), values: values)
+        case GLP_NOFEAS, GLP_INFEAS:
+            return Solution(status: .infeasible, objective: .nan, values: [])
+        case GLP_UNBND:
+            return Solution(status: .unbounded, objective: .nan, values: [])
+        default:
+            // GLP_UNDEF/GLP_FEAS after a "successful" call: dual unbounded means primal infeasible.
+            if glp_get_dual_stat(problem) == GLP_NOFEAS { return Solution(status: .infeasible, objective: .nan, values: []) }
+            throw LinearProgramError.solverFailed(code: glp_get_status(problem))
+        }
+    }
+
+    private static func glpkBound(_ bound: Bound, what: String) throws -> (Int32, Double, Double) {
+        func finite(_ x: Double) throws -> Double {
+            guard x.isFinite else { throw LinearProgramError.nonFinite(what: "bound of \(what)") }
+            return x
+        }
+        switch bound {
+        case .free: return (GLP_FR, 0, 0)
+        case .atLeast(let lo): return (GLP_LO, try finite(lo), 0)
+        case .atMost(let hi): return (GLP_UP, 0, try finite(hi))
+        case .fixed(let v): return (GLP_FX, try finite(v), try finite(v))
+        case .between(let lo, let hi):
+            _ = try finite(lo); _ = try finite(hi)
+            guard lo <= hi else { throw LinearProgramError.emptyInterval(what: what, lower: lo, upper: hi) }
+            return lo == hi ? (GLP_FX, lo, hi) : (GLP_DB, lo, hi)
+        }
+    }
+}

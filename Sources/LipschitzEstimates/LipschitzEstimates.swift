@@ -1,0 +1,1 @@
+// LipschitzEstimates: filled in by its issue.

@@ -1,0 +1,118 @@
+/// One affine map `x ↦ W x + b`; `weights` is out × in (one row per output neuron).
+public struct AffineLayer: Equatable, Hashable, Sendable {
+    public let weights: Matrix
+    public let biases: [Double]
+
+    public var inputDimension: Int { weights.columns }
+    public var outputDimension: Int { weights.rows }
+
+    /// The caller guarantees `biases.count == weights.rows`; `ReLUNetwork.init` validates.
+    public init(weights: Matrix, biases: [Double]) {
+        self.weights = weights
+        self.biases = biases
+    }
+
+    public func apply(_ x: [Double]) -> [Double] {
+        var y = weights * x
+        for i in y.indices { y[i] += biases[i] }
+        return y
+    }
+}
+
+/// A feed-forward network with ReLU after every layer except the last, which is affine:
+/// `Φ(x) = W_L ReLU(⋯ ReLU(W_0 x + b_0) ⋯) + b_L`.
+///
+/// Invariant (checked by the throwing initialiser): at least one layer, consecutive
+/// dimensions agree, every dimension is positive, every number is finite.
+public struct ReLUNetwork: Equatable, Hashable, Sendable {
+    public let name: String
+    public let layers: [AffineLayer]
+
+    public init(name: String = "", layers: [AffineLayer]) throws {
+        guard !layers.isEmpty else { throw NetworkError.emptyLayerList }
+        for (k, layer) in layers.enumerated() {
+            let place = NetworkError.Place(layer: k)
+            guard layer.weights.rows > 0 else { throw NetworkError.emptyLayer(place) }
+            guard layer.weights.columns > 0 else {
+                throw NetworkError.invalidValue(place, "weights have no columns")
+            }
+            guard layer.biases.count == layer.weights.rows else {
+                throw NetworkError.biasCountMismatch(place, biases: layer.biases.count, rows: layer.weights.rows)
+            }
+            if k > 0, layer.weights.columns != layers[k - 1].weights.rows {
+                throw NetworkError.dimensionMismatch(place, inputs: layer.weights.columns,
+                                                     previousOutputs: layers[k - 1].weights.rows)
+            }
+            for i in 0..<layer.weights.rows {
+                for j in 0..<layer.weights.columns where !layer.weights[i, j].isFinite {
+                    throw NetworkError.nonFinite(NetworkError.Place(layer: k, row: i, column: j, field: "weights"))
+                }
+                if !layer.biases[i].isFinite {
+                    throw NetworkError.nonFinite(NetworkError.Place(layer: k, row: i, field: "biases"))
+                }
+            }
+        }
+        self.name = name
+        self.layers = layers
+    }
+
+    public var inputDimension: Int { layers[0].inputDimension }
+    public var outputDimension: Int { layers[layers.count - 1].outputDimension }
+    /// Widths of the hidden (ReLU) layers: every layer but the last.
+    public var hiddenWidths: [Int] { layers.dropLast().map(\.outputDimension) }
+    public var hiddenNeuronCount: Int { hiddenWidths.reduce(0, +) }
+    /// Input, hidden and output widths, e.g. `[3, 8, 1]`.
+    public var architecture: [Int] { [inputDimension] + layers.map(\.outputDimension) }
+
+    /// Φ(x).
+    public func evaluate(_ x: [Double]) -> [Double] {
+        precondition(x.count == inputDimension, "input has the wrong dimension")
+        var h = x
+        for (k, layer) in layers.enumerated() {
+            h = layer.apply(h)
+            if k < layers.count - 1 { for i in h.indices { h[i] = max(0, h[i]) } }
+        }
+        return h
+    }
+
+    /// Which hidden neurons have pre-activation strictly above zero at `x`.
+    public func activationPattern(at x: [Double]) -> ActivationPattern {
+        precondition(x.count == inputDimension, "input has the wrong dimension")
+        var h = x
+        var pattern: [[Bool]] = []
+        for layer in layers.dropLast() {
+            h = layer.apply(h)
+            pattern.append(h.map { $0 > 0 })
+            for i in h.indices { h[i] = max(0, h[i]) }
+        }
+        return ActivationPattern(layers: pattern)
+    }
+
+    /// The Jacobian `W_L D_{L-1} W_{L-1} ⋯ D_0 W_0` of the affine piece with this pattern.
+    public func jacobian(for pattern: ActivationPattern) -> Matrix {
+        precondition(pattern.layers.map(\.count) == hiddenWidths, "pattern does not fit the network")
+        var j = layers[0].weights
+        for k in 1..<layers.count {
+            let mask = pattern.layers[k - 1]
+            for i in 0..<j.rows where !mask[i] {
+                for c in 0..<j.columns { j[i, c] = 0 }
+            }
+            j = layers[k].weights * j
+        }
+        return j
+    }
+
+    /// The Jacobian of Φ at `x` (ties at pre-activation 0 count as inactive).
+    public func jacobian(at x: [Double]) -> Matrix { jacobian(for: activationPattern(at: x)) }
+}
+
+/// Which hidden neurons are active (pre-activation > 0), layer by layer.
+public struct ActivationPattern: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var layers: [[Bool]]
+    public init(layers: [[Bool]]) { self.layers = layers }
+
+    /// Bits as `0`/`1`, layers separated by `|`, e.g. `1010|01`.
+    public var description: String {
+        layers.map { $0.map { $0 ? "1" : "0" }.joined() }.joined(separator: "|")
+    }
+}

@@ -1,0 +1,130 @@
+import CLAPACKE
+import Foundation
+
+/// The ℓp norm used on both input and output space: Lip_p(Φ) = max over regions of ‖J‖_{p→p}.
+public enum LipschitzNorm: Hashable, Sendable, CustomStringConvertible {
+    case one
+    case two
+    case infinity
+    /// A real p with 1 < p < ∞, p ≠ 2: only for scalar outputs (‖∇Φ‖ in the dual norm).
+    case p(Double)
+
+    /// Parses "1", "2", "inf" (also "infinity", "∞", "Inf") or a real number ≥ 1.
+    public init(parsing text: String) throws {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        switch t {
+        case "inf", "infinity", "∞", "+inf": self = .infinity; return
+        default: break
+        }
+        guard let value = Double(t), value.isFinite, value >= 1 else { throw InputError.badNorm(text) }
+        self.init(exponent: value)
+    }
+
+    /// The norm with exponent `value` ≥ 1 (`.infinity` for `Double.infinity`).
+    public init(exponent value: Double) {
+        precondition(value >= 1, "p must be at least 1")
+        if value == 1 { self = .one } else if value == 2 { self = .two }
+        else if value == .infinity { self = .infinity } else { self = .p(value) }
+    }
+
+    public var exponent: Double {
+        switch self {
+        case .one: return 1
+        case .two: return 2
+        case .infinity: return .infinity
+        case .p(let p): return p
+        }
+    }
+
+    /// The Hölder conjugate q with 1/p + 1/q = 1.
+    public var dual: LipschitzNorm {
+        switch self {
+        case .one: return .infinity
+        case .two: return .two
+        case .infinity: return .one
+        case .p(let p): return LipschitzNorm(exponent: p / (p - 1))
+        }
+    }
+
+    /// "1", "2", "inf" or the number.
+    public var description: String {
+        switch self {
+        case .one: return "1"
+        case .two: return "2"
+        case .infinity: return "inf"
+        case .p(let p): return "\(p)"
+        }
+    }
+
+    /// Whether ‖J‖_{p→p} is computable for a Jacobian with `outputs` rows.
+    public func check(outputs: Int) throws {
+        if case .p = self, outputs > 1 { throw InputError.normNeedsScalarOutput(p: description, outputs: outputs) }
+    }
+}
+
+/// ‖v‖_p, computed with scaling so that tiny or huge entries neither underflow nor overflow.
+public func vectorNorm(_ v: [Double], p: LipschitzNorm) -> Double {
+    let largest = v.reduce(0) { max($0, abs($1)) }
+    guard largest > 0 else { return 0 }
+    switch p {
+    case .infinity: return largest
+    case .one: return v.reduce(0) { $0 + abs($1) }
+    case .two:
+        let s = v.reduce(0) { let t = $1 / largest; return $0 + t * t }
+        return largest * s.squareRoot()
+    case .p(let e):
+        let s = v.reduce(0) { $0 + pow(abs($1) / largest, e) }
+        return largest * pow(s, 1 / e)
+    }
+}
+
+/// Why an operator norm could not be computed.
+public enum NormError: Error, CustomStringConvertible {
+    case lapackFailed(info: Int32)
+    public var description: String { "LAPACK dgesvd did not converge (info \(info))" }
+    private var info: Int32 { if case .lapackFailed(let i) = self { return i }; return 0 }
+}
+
+/// ‖J‖_{p→p}: ℓ1 is the largest column sum, ℓ∞ the largest row sum, ℓ2 the largest singular
+/// value (LAPACK `dgesvd`, or the Euclidean norm when J is a vector), and for other p the
+/// dual norm of the gradient (scalar outputs only; NP-hard otherwise).
+public func operatorNorm(_ j: Matrix, p: LipschitzNorm) throws -> Double {
+    try p.check(outputs: j.rows)
+    switch p {
+    case .one:
+        var best = 0.0
+        for c in 0..<j.columns {
+            var s = 0.0
+            for r in 0..<j.rows { s += abs(j[r, c]) }
+            best = max(best, s)
+        }
+        return best
+    case .infinity:
+        var best = 0.0
+        for r in 0..<j.rows {
+            var s = 0.0
+            for c in 0..<j.columns { s += abs(j[r, c]) }
+            best = max(best, s)
+        }
+        return best
+    case .two:
+        if j.rows == 1 || j.columns == 1 { return vectorNorm(j.storage, p: .two) }
+        return try largestSingularValue(j)
+    case .p:
+        return vectorNorm(j.storage, p: p.dual)
+    }
+}
+
+/// σ_max(J) by LAPACK's `dgesvd` (singular values only).
+public func largestSingularValue(_ j: Matrix) throws -> Double {
+    if j.storage.allSatisfy({ $0 == 0 }) { return 0 }
+    var a = j.storage
+    let m = Int32(j.rows), n = Int32(j.columns)
+    var s = [Double](repeating: 0, count: Int(min(m, n)))
+    var superb = [Double](repeating: 0, count: max(1, Int(min(m, n)) - 1))
+    var unusedU = 0.0, unusedVT = 0.0
+    let job = CChar(UInt8(ascii: "N"))
+    let info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, job, job, m, n, &a, n, &s, &unusedU, 1, &unusedVT, 1, &superb)
+    guard info == 0 else { throw NormError.lapackFailed(info: info) }
+    return s[0]
+}

@@ -1,0 +1,1 @@
+// LipschitzTheory: filled in by its issue.

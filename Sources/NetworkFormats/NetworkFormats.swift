@@ -1,0 +1,1 @@
+// NetworkFormats: filled in by its issue.

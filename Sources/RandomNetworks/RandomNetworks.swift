@@ -1,0 +1,1 @@
+// RandomNetworks: filled in by its issue.

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import LipschitzModel
+
+/// The `lipschitz` command. Subcommands live one per file; this type only routes and
+/// turns every input error into one line on stderr and exit status 2.
+@main
+struct Lipschitz: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lipschitz",
+        abstract: "Exact Lipschitz constants of small ReLU networks, with fast estimates and theory to check against them.",
+        discussion: """
+        Networks are JSON files (docs/format.md). `exact` certifies the constant by enumerating every \
+        full-dimensional activation region with GLPK linear programs. Bad input ends with a one-line \
+        error on stderr and exit status 2.
+        """,
+        subcommands: [ExactCommand.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            if let message = inputErrorMessage(error) {
+                standardError("lipschitz: error: \(message)")
+                Foundation.exit(2)
+            }
+            if exitCode(for: error) == .success { exit(withError: error) }
+            if exitCode(for: error) == .validationFailure {
+                // Unknown option, missing argument, unparsable value: bad input too.
+                standardError(fullMessage(for: error))
+                Foundation.exit(2)
+            }
+            // Not the user's input: a solver or system failure.
+            standardError("lipschitz: error: \(fullMessage(for: error))")
+            Foundation.exit(1)
+        }
+    }
+}
+
+/// The one-line message of an error that bad input causes, or nil for other errors.
+func inputErrorMessage(_ error: Error) -> String? {
+    (error as? InputProblem)?.description
+}
+
+/// Errors of the command line itself (unknown values, files it cannot write).
+struct CLIError: InputProblem {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func standardError(_ line: String) {
+    FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+}
+
+func standardOutput(_ text: String) {
+    FileHandle.standardOutput.write(text.data(using: .utf8)!)
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import LipschitzModel
+
+/// Reads a network file. Every command that takes a network goes through here, so a new
+/// format needs one change.
+func loadNetwork(_ path: String) throws -> ReLUNetwork {
+    try NetworkJSON.read(contentsOf: path)
+}
+
+/// `--box LO,HI` (every dimension), repeated `--bound LO,HI` (one per dimension, in order)
+/// or `--box-file FILE` (JSON `{"lower": […], "upper": […]}` or one `LO,HI` line per dimension).
+struct BoxOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The same interval LO,HI for every input (e.g. -1,1): the local constant over that box.", valueName: "LO,HI"))
+    var box: String?
+
+    @Option(name: .customLong("bound"), help: ArgumentHelp("Bounds for one input dimension, repeated once per dimension in order.", valueName: "LO,HI"))
+    var bounds: [String] = []
+
+    @Option(name: .customLong("box-file"), help: ArgumentHelp("A box file: JSON {\"lower\": [...], \"upper\": [...]} or one LO,HI line per dimension.", valueName: "FILE"))
+    var boxFile: String?
+
+    /// The box for a network with `inputs` inputs, or nil for the global constant.
+    func resolve(inputs: Int) throws -> InputBox? {
+        let given = [box != nil, !bounds.isEmpty, boxFile != nil].filter { $0 }.count
+        guard given <= 1 else { throw InputError.badBox("give only one of --box, --bound and --box-file") }
+        if let box {
+            let (lo, hi) = try InputBox.parseInterval(box)
+            return try InputBox(uniform: lo, hi, dimension: inputs)
+        }
+        if !bounds.isEmpty {
+            let pairs = try bounds.map(InputBox.parseInterval)
+            let result = try InputBox(lower: pairs.map(\.0), upper: pairs.map(\.1))
+            try result.check(inputs: inputs)
+            return result
+        }
+        if let boxFile {
+            let result = try Self.readBoxFile(boxFile)
+            try result.check(inputs: inputs)
+            return result
+        }
+        return nil
+    }
+
+    static func readBoxFile(_ path: String) throws -> InputBox {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError.badBox("cannot read box file \(path)") }
+        if let object = try? JSONSerialization.jsonObject(with: data) {
+            guard let dict = object as? [String: Any],
+                  let lower = (dict["lower"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.doubleValue }),
+                  let upper = (dict["upper"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.doubleValue }),
+                  lower.count == (dict["lower"] as? [Any])?.count, upper.count == (dict["upper"] as? [Any])?.count
+            else { throw InputError.badBox("box file \(path) must hold {\"lower\": [numbers], \"upper\": [numbers]}") }
+            return try InputBox(lower: lower, upper: upper)
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw InputError.badBox("box file \(path) is not text") }
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        let pairs = try lines.map(InputBox.parseInterval)
+        return try InputBox(lower: pairs.map(\.0), upper: pairs.map(\.1))
+    }
+}
+
+/// Formats a number for people: up to 10 significant digits.
+func human(_ x: Double) -> String { String(format: "%.10g", x) }
