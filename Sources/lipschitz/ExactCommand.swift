@@ -117,8 +117,8 @@ enum ExactText {
         lines.append("regions: \(report.regions) full-dimensional\(report.isExact ? "" : " visited")")
         if let w = bound.witness {
             lines.append("witness region: pattern \(w.pattern)")
-            lines.append("  interior point \(w.interiorPoint.map(human)) (inscribed radius \(human(w.radius)))")
-            lines.append("  Jacobian \(w.jacobian.rowArrays.map { $0.map(human) })")
+            lines.append("  interior point \(human(w.interiorPoint)) (inscribed radius \(human(w.radius)))")
+            lines.append("  Jacobian [" + w.jacobian.rowArrays.map { human($0) }.joined(separator: ", ") + "]")
         }
         let s = report.statistics
         lines.append("search: \(s.nodes) nodes, \(s.linearPrograms) LPs solved, \(s.skippedLinearPrograms) skipped; \(String(format: "%.3f", report.seconds)) s")
