@@ -15,9 +15,12 @@ public struct SweepPlan: Sendable, Equatable {
     public var biasScale: Double
     public var trials: Int
     public var seed: UInt64
+    /// Cells whose region bound (`regionBound`) exceeds this are left out, so one sweep can
+    /// span widths that are cheap in low dimension and unaffordable in high dimension.
+    public var regionBudget: Int?
 
     public init(dimensions: [Int], widths: [Int], depths: [Int] = [1], biases: [BiasDistribution] = [.normal],
-                biasScale: Double = 1, trials: Int, seed: UInt64 = 0) throws {
+                biasScale: Double = 1, trials: Int, seed: UInt64 = 0, regionBudget: Int? = nil) throws {
         guard !dimensions.isEmpty, !widths.isEmpty, !depths.isEmpty, !biases.isEmpty else {
             throw HarnessError.badOption("the sweep needs at least one dimension, width, depth and bias")
         }
@@ -29,6 +32,10 @@ public struct SweepPlan: Sendable, Equatable {
         self.biasScale = biasScale
         self.trials = trials
         self.seed = seed
+        if let regionBudget, regionBudget < 1 {
+            throw HarnessError.badOption("the region budget must be a positive integer, got \(regionBudget)")
+        }
+        self.regionBudget = regionBudget
         _ = try specs() // validates every size and the scale
     }
 
@@ -37,7 +44,7 @@ public struct SweepPlan: Sendable, Equatable {
         var out: [RandomNetworkSpec] = []
         for d in dimensions {
             for n in widths {
-                for l in depths {
+                for l in depths where included(d: d, width: n, depth: l) {
                     for bias in biases {
                         for t in 0..<trials {
                             let coordinates = [UInt64(d), UInt64(n), UInt64(l), UInt64(BiasDistribution.allCases.firstIndex(of: bias)!), UInt64(t)]
@@ -50,6 +57,28 @@ public struct SweepPlan: Sendable, Equatable {
             }
         }
         return out
+    }
+
+    /// Σ_{i≤d} C(K, i) with K = L·N hidden neurons: the most regions K hyperplanes cut R^d
+    /// into (THEORY.md §1), exact for shallow networks in general position; for deep networks a
+    /// cost heuristic only (they can have more). Saturates at Int.max.
+    public static func regionBound(d: Int, width: Int, depth: Int) -> Int {
+        let k = width * depth
+        var total = 0.0, term = 1.0
+        for i in 0...min(d, k) {
+            if i > 0 { term = term * Double(k - i + 1) / Double(i) }
+            total += term
+        }
+        return total < 9e18 ? Int(total.rounded()) : Int.max
+    }
+
+    public func included(d: Int, width: Int, depth: Int) -> Bool {
+        regionBudget.map { Self.regionBound(d: d, width: width, depth: depth) <= $0 } ?? true
+    }
+
+    /// The (d, N, L) cells left out by the region budget.
+    public var skippedCells: [(d: Int, width: Int, depth: Int)] {
+        dimensions.flatMap { d in widths.flatMap { n in depths.compactMap { l in included(d: d, width: n, depth: l) ? nil : (d, n, l) } } }
     }
 
     public func cases() throws -> [ComparisonCase] {

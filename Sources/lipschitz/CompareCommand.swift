@@ -46,6 +46,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seed of the sweep's networks and of the estimates' random choices.", valueName: "S"))
     var seed: UInt64 = 0
 
+    @Option(name: .customLong("region-budget"), help: ArgumentHelp("Sweep: leave out (d, N, L) cells whose region bound Σ_{i≤d} C(L·N, i) exceeds R.", valueName: "R"))
+    var regionBudget: Int?
+
     @Option(name: .long, help: ArgumentHelp("ℓp norms, comma separated: 1, 2, inf or a real p > 1.", valueName: "P"))
     var norm: String = "2"
 
@@ -119,9 +122,12 @@ struct CompareCommand: ParsableCommand {
             widths: SweepPlan.parseIntegers(widths, option: "--widths"),
             depths: SweepPlan.parseIntegers(depths, option: "--depths"),
             biases: biases.split(separator: ",", omittingEmptySubsequences: false).map { try BiasDistribution(parsing: String($0)) },
-            biasScale: biasScale, trials: trials, seed: seed)
-        let origin = "random sweep d ∈ {\(dims)}, N ∈ {\(widths)}, L ∈ {\(depths)}, bias ∈ {\(biases)} (scale \(biasScale)), "
+            biasScale: biasScale, trials: trials, seed: seed, regionBudget: regionBudget)
+        let skipped = plan.skippedCells.map { "(d=\($0.d), N=\($0.width), L=\($0.depth))" }
+        guard (try plan.specs()).count > 0 else { throw CLIError("the region budget leaves out every cell") }
+        var origin = "random sweep d ∈ {\(dims)}, N ∈ {\(widths)}, L ∈ {\(depths)}, bias ∈ {\(biases)} (scale \(biasScale)), "
             + "\(trials) trials, seed \(seed); \(samples) samples"
+        if let regionBudget { origin += "; region budget \(regionBudget)" + (skipped.isEmpty ? "" : ", leaving out \(skipped.joined(separator: " "))") }
         return (try plan.cases(), origin)
     }
 
