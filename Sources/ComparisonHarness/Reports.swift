@@ -69,10 +69,12 @@ public struct ComparisonReport: Sendable {
         let fits = growth
         if !fits.isEmpty {
             out += "\nGrowth in N: slope of log(median ratio to E‖g‖) against log N (theory: 0 for the truth of shallow nets, ½ for layer-product)\n"
-            var rows: [[String]] = [["p", "d", "L", "bias", "quantity", "N", "slope", "verdict"]]
+            out += "(slope over all widths with its verdict at ±\(GrowthFit.growthThreshold), then the slope over the wider half of the widths)\n"
+            var rows: [[String]] = [["p", "d", "L", "bias", "quantity", "N", "slope", "verdict", "wide half", "slope"]]
             for g in fits {
                 rows.append([g.norm.description, "\(g.inputDimension)", "\(g.depth)", g.bias, g.quantity,
-                             "\(g.widths.first!)…\(g.widths.last!)", f(g.slope, 3), g.grows ? "grows" : "flat"])
+                             "\(g.widths.first!)…\(g.widths.last!)", f(g.slope, 3), g.verdict,
+                             "\(g.widths[min(g.widths.count / 2, g.widths.count - 2)])…\(g.widths.last!)", f(g.upperSlope, 3)])
             }
             out += table(rows)
         }
@@ -144,7 +146,7 @@ public struct ComparisonReport: Sendable {
         out += "  \"growth\": [\n" + growth.map { g in
             "    {\"p\": \(q(g.norm.description)), \"d\": \(g.inputDimension), \"L\": \(g.depth), \"bias\": \(q(g.bias)), "
                 + "\"quantity\": \(q(g.quantity)), \"widths\": [\(g.widths.map(String.init).joined(separator: ", "))], "
-                + "\"medians\": [\(g.medians.map(jn).joined(separator: ", "))], \"slope\": \(jn(g.slope)), \"grows\": \(g.grows)}"
+                + "\"medians\": [\(g.medians.map(jn).joined(separator: ", "))], \"slope\": \(jn(g.slope)), \"verdict\": \(q(g.verdict)), \"wide_half_slope\": \(jn(g.upperSlope))}"
         }.joined(separator: ",\n") + "\n  ],\n"
         out += "  \"violations\": [" + violations.map { v in
             "{\"network\": \(q(v.network)), \"method\": \(q(v.method)), \"p\": \(q(v.norm.description)), \"claim\": \(q(v.claim.rawValue)), "
@@ -178,7 +180,8 @@ public struct ComparisonReport: Sendable {
     private func cellJSON(_ c: CellSummary) -> String {
         func sj(_ s: Spread?) -> String {
             guard let s else { return "null" }
-            return "{\"median\": \(jn(s.median)), \"min\": \(jn(s.min)), \"max\": \(jn(s.max)), \"count\": \(s.count)}"
+            return "{\"median\": \(jn(s.median)), \"min\": \(jn(s.min)), \"max\": \(jn(s.max)), "
+                + "\"q1\": \(jn(s.lowerQuartile)), \"q3\": \(jn(s.upperQuartile)), \"count\": \(s.count)}"
         }
         var s = "    {\"p\": \(q(c.norm.description)), \"d\": \(c.inputDimension), \"N\": \(c.width.map(String.init) ?? "null"), "
         s += "\"L\": \(c.depth), \"bias\": \(q(c.bias)), \"networks\": \(c.networks), \"exact_networks\": \(c.exactNetworks), "

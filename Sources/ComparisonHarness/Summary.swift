@@ -6,13 +6,22 @@ public struct Spread: Sendable, Equatable {
     public let median: Double
     public let min: Double
     public let max: Double
+    /// Quartiles by linear interpolation between order statistics.
+    public let lowerQuartile: Double
+    public let upperQuartile: Double
     public let count: Int
 
     public init?(_ values: [Double]) {
         let v = values.filter(\.isFinite).sorted()
         guard !v.isEmpty else { return nil }
-        let mid = v.count / 2
-        median = v.count % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2
+        func quantile(_ q: Double) -> Double {
+            let position = q * Double(v.count - 1)
+            let i = Int(position.rounded(.down)), j = Swift.min(i + 1, v.count - 1)
+            return v[i] + (position - Double(i)) * (v[j] - v[i])
+        }
+        median = quantile(0.5)
+        lowerQuartile = quantile(0.25)
+        upperQuartile = quantile(0.75)
         min = v[0]
         max = v[v.count - 1]
         count = v.count
@@ -91,11 +100,16 @@ public struct GrowthFit: Sendable {
     public let widths: [Int]
     public let medians: [Double]
     public let slope: Double
+    /// The same slope over the wider half of the widths only (at least two): the theory is
+    /// about wide networks, and at N close to d the ratio is still settling.
+    public let upperSlope: Double
 
     /// Slopes above this count as growth: a third of the product bound's ½, and far above the
     /// slopes that sampling noise gives with 20 networks per cell.
     public static let growthThreshold = 0.15
     public var grows: Bool { slope > Self.growthThreshold }
+    /// "grows", "falls" or "flat" by the threshold.
+    public var verdict: String { slope > Self.growthThreshold ? "grows" : slope < -Self.growthThreshold ? "falls" : "flat" }
 
     /// Fits every (norm, d, L, bias) group with at least two widths.
     public static func fits(_ results: [CaseResult]) -> [GrowthFit] {
@@ -130,8 +144,11 @@ public struct GrowthFit: Sendable {
                     }
                 }
                 guard xs.count >= 2 else { continue }
+                let lx = xs.map { log(Double($0)) }, ly = ms.map { log($0) }
+                let half = Swift.min(xs.count / 2, xs.count - 2)
                 out.append(GrowthFit(norm: norm, inputDimension: key.d, depth: key.l, bias: key.bias, quantity: name,
-                                     widths: xs, medians: ms, slope: slope(xs.map { log(Double($0)) }, ms.map { log($0) })))
+                                     widths: xs, medians: ms, slope: slope(lx, ly),
+                                     upperSlope: slope(Array(lx[half...]), Array(ly[half...]))))
             }
         }
         return out

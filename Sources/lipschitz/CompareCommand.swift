@@ -77,7 +77,11 @@ struct CompareCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let norms = try norm.split(separator: ",", omittingEmptySubsequences: false).map { try LipschitzNorm(parsing: String($0)) }
+        var norms: [LipschitzNorm] = []
+        for part in norm.split(separator: ",", omittingEmptySubsequences: false) {
+            let parsed = try LipschitzNorm(parsing: String(part))
+            if !norms.contains(parsed) { norms.append(parsed) }
+        }
         guard timeLimit.isFinite, timeLimit > 0 else { throw CLIError("--time-limit must be a positive number of seconds, got \(timeLimit)") }
         guard samples >= 1 else { throw CLIError("--samples must be at least 1, got \(samples)") }
         guard samples <= EstimateOptions.maximumSamples else { throw CLIError("--samples must be at most \(EstimateOptions.maximumSamples)") }
