@@ -423,6 +423,37 @@ final class ExactCLITests: XCTestCase {
         try assertBadInput(["exact", net, "--radius-tolerance", "2"], mentions: ["--radius-tolerance"])
     }
 
+    /// A box file holds numbers: JSON booleans are not 0 and 1.
+    func testBooleanBoxFileIsRejected() throws {
+        let path = try write(#"{"lower": [false, false], "upper": [true, true]}"#, named: "bools.json")
+        let arguments = ["exact", fixture("shallow-d2-n5.json"), "--box-file", path]
+        let result = try run(arguments)
+        if result.status == 0 {
+            // KNOWN BUG (reported): BoxOptions.readBoxFile reads numbers with `as? NSNumber`, which
+            // accepts JSON true/false, so this file is taken as the box [0, 1]². Remove this skip when
+            // booleans are refused like in network files.
+            throw XCTSkip("known bug: a box file of booleans was accepted as [0, 1]^2")
+        }
+        try assertBadInput(arguments, mentions: ["bad box", path])
+    }
+
+    /// A network whose Jacobian overflows (weights 1e200: entries ~1e400) has a Lipschitz constant no
+    /// double can hold; the tool must not report a finite "exact" value.
+    func testOverflowingJacobianIsNotReportedAsExact() throws {
+        let path = try write(network(#"{"weights": [[1e200, 1e200], [1e200, -1e200]], "biases": [0, 0]}, {"weights": [[1e200, 1e200]], "biases": [0]}"#),
+                             named: "overflow.json")
+        let result = try run(["exact", path, "--json"])
+        if result.status == 0 {
+            // KNOWN BUG (reported): the Jacobian [2e400, 1e400 − 1e400] = [inf, NaN] has a NaN norm
+            // (vectorNorm divides inf by inf), ExactLipschitz's `value > best` drops it, and the output
+            // is "lipschitz": 0.0, "exact": true. Remove this skip when overflow is an error.
+            throw XCTSkip("known bug: overflowing network reported as \(result.stdout.prefix(160))")
+        }
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderrLines.first?.hasPrefix("lipschitz: error: ") ?? false, result.stderr)
+    }
+
     /// Argument-parser errors (unknown option, missing argument, unparsable value) are bad input too.
     func testUsageErrorsExitTwo() throws {
         for arguments in [["exact", fixture("shallow-d2-n5.json"), "--frobnicate"],
