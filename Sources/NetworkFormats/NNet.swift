@@ -143,7 +143,7 @@ public struct NNetFile: Sendable {
                 let line = try reader.next(expecting: "the weights of layer \(k + 1), row \(row + 1) of \(fanOut)")
                 let values = try reader.numbers(line)
                 guard values.count == fanIn else {
-                    throw reader.error(line, "layer \(k + 1), weights row \(row + 1): \(values.count) values, expected \(fanIn) (the size of layer \(k))")
+                    throw reader.error(line, "layer \(k + 1), weights row \(row + 1): \(values.count) values, expected \(fanIn) (\(k == 0 ? "the number of inputs" : "the size of layer \(k)"))")
                 }
                 storage += values
             }
