@@ -1,0 +1,94 @@
+import Foundation
+import LipschitzModel
+
+/// What to compute and how far to go.
+public struct ExactOptions: Sendable {
+    /// The norms to certify; one pass over the regions serves them all.
+    public var norms: [LipschitzNorm] = [.two]
+    /// Restrict to this box (the local constant); nil for the global constant.
+    public var box: InputBox?
+    /// Stop after this many seconds and return certified bounds instead of the exact value.
+    public var timeLimit: Double?
+    /// Stop after this many full-dimensional regions.
+    public var maxRegions: Int?
+    /// A region counts when its Chebyshev (inscribed-ball) radius exceeds this fraction of
+    /// the problem's length scale (see `ExactLipschitz.lengthScale`).
+    public var relativeRadiusTolerance: Double = 1e-7
+    /// Polled during the search; returning true stops it like a time limit (used for Ctrl-C).
+    public var shouldStop: (@Sendable () -> Bool)?
+    /// Called about four times a second with the search's state (for progress lines).
+    public var progress: (@Sendable (ExactProgress) -> Void)?
+
+    public init(norms: [LipschitzNorm] = [.two], box: InputBox? = nil) {
+        self.norms = norms
+        self.box = box
+    }
+}
+
+/// A full-dimensional activation region that attains a norm: the certificate behind a value.
+public struct RegionWitness: Sendable, Equatable {
+    public let pattern: ActivationPattern
+    /// The centre of a ball of radius `radius` inside the region (input coordinates).
+    public let interiorPoint: [Double]
+    public let radius: Double
+    /// The Jacobian of Φ on the region (outputs × inputs).
+    public let jacobian: Matrix
+}
+
+/// The result for one norm: `lower == upper` when the search was complete.
+public struct NormBound: Sendable {
+    public let norm: LipschitzNorm
+    /// The largest ‖J‖ over the regions visited: a value attained by Φ (sound lower bound).
+    public let lower: Double
+    /// A sound upper bound: `lower` when complete, otherwise also covering unexplored subtrees.
+    public let upper: Double
+    /// The region attaining `lower` (nil only if no region was visited).
+    public let witness: RegionWitness?
+    /// The Lipschitz constant when the search was complete; the certified lower bound otherwise.
+    public var value: Double { lower }
+}
+
+/// Why an incomplete search stopped.
+public enum StopReason: String, Sendable {
+    case timeLimit = "time limit"
+    case maxRegions = "region limit"
+    case interrupted = "interrupted"
+}
+
+/// Counters of the search, for benchmarks and progress.
+public struct EnumerationStatistics: Sendable, Equatable {
+    /// Search-tree nodes (partial patterns) visited.
+    public var nodes = 0
+    /// Linear programs solved.
+    public var linearPrograms = 0
+    /// Splits decided by the known interior ball alone, with no LP.
+    public var skippedLinearPrograms = 0
+    /// Sides of a split found empty or lower-dimensional.
+    public var emptySides = 0
+    /// Neurons constant on the region (zero normal), decided by their bias.
+    public var constantNeurons = 0
+    public init() {}
+}
+
+public struct ExactProgress: Sendable {
+    public let regions: Int
+    public let statistics: EnumerationStatistics
+    /// Best value so far for the first requested norm.
+    public let best: Double
+    public let elapsed: Double
+}
+
+/// The certified answer for every requested norm.
+public struct ExactReport: Sendable {
+    /// One per requested norm, in the order of `ExactOptions.norms`.
+    public let bounds: [NormBound]
+    /// Full-dimensional activation regions visited (all of them when `isExact`).
+    public let regions: Int
+    /// True when every region was visited, so `lower == upper` for every norm.
+    public let isExact: Bool
+    public let stopReason: StopReason?
+    public let seconds: Double
+    public let statistics: EnumerationStatistics
+
+    public func bound(for norm: LipschitzNorm) -> NormBound? { bounds.first { $0.norm == norm } }
+}

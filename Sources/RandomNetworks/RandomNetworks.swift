@@ -1,1 +1,0 @@
-// RandomNetworks: filled in by its issue.

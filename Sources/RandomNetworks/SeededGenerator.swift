@@ -1,0 +1,53 @@
+import Foundation
+
+/// xoshiro256** seeded through SplitMix64: a small, fast generator whose output for a
+/// seed is fixed by this file alone (not by the platform's `SystemRandomNumberGenerator`),
+/// so a seed names the same network on every machine.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: (UInt64, UInt64, UInt64, UInt64)
+
+    public init(seed: UInt64) {
+        var splitMix = seed
+        func next() -> UInt64 {
+            splitMix &+= 0x9E37_79B9_7F4A_7C15
+            var z = splitMix
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = (next(), next(), next(), next())
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = rotate(state.1 &* 5, 7) &* 9
+        let t = state.1 << 17
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
+        state.2 ^= t
+        state.3 = rotate(state.3, 45)
+        return result
+    }
+
+    private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    /// Uniform on [0, 1) with 53 random bits.
+    public mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Standard normal by Marsaglia's polar method (only IEEE `sqrt` and `log`).
+    public mutating func nextNormal() -> Double {
+        if let spare = spareNormal { spareNormal = nil; return spare }
+        while true {
+            let u = 2 * nextUniform() - 1, v = 2 * nextUniform() - 1
+            let s = u * u + v * v
+            if s > 0 && s < 1 {
+                let factor = (-2 * log(s) / s).squareRoot()
+                spareNormal = v * factor
+                return u * factor
+            }
+        }
+    }
+
+    private var spareNormal: Double?
+}
