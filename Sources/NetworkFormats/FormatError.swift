@@ -37,7 +37,7 @@ public enum FormatError: InputProblem, Equatable {
     public var description: String {
         switch self {
         case .unknownExtension(let path):
-            return "cannot tell the format of \(path) from its extension: use .json, .onnx or .nnet, or give --format json|onnx|nnet"
+            return "cannot tell the format of \(path) from its extension: use .json, .onnx or .nnet, or name the format (json, onnx, nnet) with --format (convert: --from, --to)"
         case .unknownFormatName(let name):
             return "unknown format \"\(name)\": use json, onnx or nnet"
         case .fileNotFound(let path): return "no such file: \(path)"
