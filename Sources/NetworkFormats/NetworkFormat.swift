@@ -108,7 +108,9 @@ public func writeNetwork(_ network: ReLUNetwork, to path: String, format: Networ
         data = Data(NNetWriter.encode(network, inputBox: options.inputBox).utf8)
         if options.float32 { notes.append("--float32 only affects ONNX output") }
     case .onnx:
-        data = try ONNXWriter.encode(network, float32: options.float32)
+        do { data = try ONNXWriter.encode(network, float32: options.float32) } catch FormatError.cannotWrite(_, let reason) {
+            throw FormatError.cannotWrite(path: path, reason: reason)
+        }
         if options.float32 { notes.append("weights were rounded to float32; reading the file back gives the rounded network") }
         if options.inputBox != nil {
             notes.append("ONNX stores no input box: the file's clipping box is not written (give --box to commands)")

@@ -15,6 +15,8 @@ public enum ONNXReader {
     /// Opset versions of the default domain this reader knows (7 through onnx 1.23's 28).
     public static let supportedOpsets = 7...28
     /// Operators of the default domain that the reader interprets.
+    /// The largest input dimension read (an n × n map is kept per layer segment).
+    public static let maximumInputs = 8192
     public static let supportedOperators = ["Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu",
                                             "Flatten", "Reshape", "Identity", "Constant"]
 
@@ -114,6 +116,9 @@ public enum ONNXReader {
                     if t.isIdentity && reluCount > 0 {
                         next = t  // ReLU(ReLU(x)) = ReLU(x): nothing to add.
                     } else {
+                        guard t.count <= maximumInputs else {
+                            throw ONNXProblem("a hidden layer of \(t.count) neurons; this reader handles at most \(maximumInputs)")
+                        }
                         layers.append(AffineLayer(weights: t.linear, biases: t.offset))
                         reluCount += 1
                         next = .identity(shape: t.shape)
@@ -215,7 +220,11 @@ public enum ONNXReader {
                 dims.append(1)
             }
         }
-        guard dims.reduce(1, *) <= 1_000_000 else { throw ONNXProblem("the graph input \"\(input.name)\" is too large (\(dims))") }
+        // The reader tracks an n × n map from the input; beyond a few thousand inputs that
+        // map alone needs gigabytes, and exact analysis is hopeless long before.
+        guard dims.reduce(1, *) <= maximumInputs else {
+            throw ONNXProblem("the graph input \"\(input.name)\" has \(dims.reduce(1, *)) values (shape \(dims)); this reader handles at most \(maximumInputs)")
+        }
         return dims
     }
 

@@ -16,6 +16,13 @@ public enum ONNXWriter {
     public static let irVersion: Int64 = 7
 
     public static func encode(_ network: ReLUNetwork, float32: Bool = false) throws -> Data {
+        if float32 {
+            for (k, layer) in network.layers.enumerated() {
+                if let big = (layer.weights.storage + layer.biases).first(where: { !Float($0).isFinite }) {
+                    throw FormatError.cannotWrite(path: "ONNX", reason: "layer \(k + 1) holds \(big), beyond float32's range; write float64")
+                }
+            }
+        }
         let elementType = float32 ? ONNXElementType.float : ONNXElementType.double
         var graph = Onnx_GraphProto()
         graph.name = network.name.isEmpty ? "network" : network.name
