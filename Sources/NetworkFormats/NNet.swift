@@ -109,8 +109,9 @@ public struct NNetFile: Sendable {
         let maxLine = try reader.next(expecting: "the input maxima")
         let meanLine = try reader.next(expecting: "the means")
         let rangeLine = try reader.next(expecting: "the ranges")
-        let mins = try reader.numbers(minLine)
-        let maxes = try reader.numbers(maxLine)
+        // Infinite bounds are allowed (and mean "unbounded"); every other number is finite.
+        let mins = try reader.numbers(minLine, allowInfinite: true)
+        let maxes = try reader.numbers(maxLine, allowInfinite: true)
         let means = try reader.numbers(meanLine)
         let ranges = try reader.numbers(rangeLine)
         var normalization: NNetNormalization?
@@ -125,7 +126,7 @@ public struct NNetFile: Sendable {
             guard ranges.count == inputs + 1 else {
                 throw reader.error(rangeLine, "\(ranges.count) ranges; expected \(inputs + 1) (one per input, then the output range)")
             }
-            for i in 0..<inputs where mins[i] > maxes[i] {
+            for i in 0..<inputs where mins[i] > maxes[i] || mins[i] == .infinity || maxes[i] == -.infinity {
                 throw reader.error(maxLine, "input \(i + 1): maximum \(maxes[i]) is below minimum \(mins[i])")
             }
             for (i, r) in ranges.enumerated() where r == 0 {
@@ -254,12 +255,14 @@ private struct LineReader {
         return parts
     }
 
-    func numbers(_ line: Line) throws -> [Double] {
+    func numbers(_ line: Line, allowInfinite: Bool = false) throws -> [Double] {
         try fields(line).enumerated().map { i, field in
             guard let value = Double(field) else {
                 throw error(line, "value \(i + 1) \"\(field)\" is not a number")
             }
-            guard value.isFinite else { throw error(line, "value \(i + 1) is \(field): numbers must be finite") }
+            guard value.isFinite || (allowInfinite && value.isInfinite) else {
+                throw error(line, "value \(i + 1) is \(field): numbers must be finite")
+            }
             return value
         }
     }

@@ -109,6 +109,12 @@ final class NNetTests: XCTestCase {
         let loaded = try readNetwork(path: try Fixtures.write(text, named: "unbounded.nnet"))
         XCTAssertNil(loaded.suggestedBox)
         XCTAssertTrue(loaded.notes.contains { $0.contains("inputs 1 are unbounded") }, "\(loaded.notes)")
+        // Infinite bounds say the same; NaN is still refused.
+        let infinite = Self.normalised.replacingOccurrences(of: "-1.0,0.0,\n3.0,10.0,", with: "-inf,-inf,\ninf,inf,")
+        let infiniteLoaded = try readNetwork(path: try Fixtures.write(infinite, named: "infinite.nnet"))
+        XCTAssertNil(infiniteLoaded.suggestedBox)
+        XCTAssertEqual(infiniteLoaded.network.layers, loaded.network.layers)
+        try assertBad(Self.normalised.replacingOccurrences(of: "-1.0,0.0,", with: "nan,0.0,"), ["line 6", "value 1 is nan"])
     }
 
     // MARK: - Errors name the line
