@@ -137,6 +137,21 @@ final class LinearProgramTests: XCTestCase {
         XCTAssertEqual(try below.solve().status, .unbounded)
     }
 
+    /// A row with no nonzero coefficient is the constant 0: feasible or not by its bound alone.
+    func testZeroRows() throws {
+        let lp = try textbookMaximum()
+        try lp.addRow([0, 0], .atMost(1))
+        var s = try lp.solve()
+        XCTAssertEqual(s.status, .optimal)
+        assertClose(s.objective, 14.0 / 5)
+        try lp.addRow([0, 0], .atLeast(0.5))
+        XCTAssertEqual(try lp.solve().status, .infeasible)
+        try lp.truncateRows(to: 3)
+        s = try lp.solve()
+        XCTAssertEqual(s.status, .optimal)
+        assertClose(s.objective, 14.0 / 5)
+    }
+
     func testAddingAndTruncatingRowsRestoresTheOptimum() throws {
         let lp = try textbookMaximum()
         let first = try lp.solve()

@@ -86,6 +86,26 @@ final class VectorNormTests: XCTestCase {
         assertClose(vectorNorm([1e-300, 1e-300], p: .p(3)), 1e-300 * pow(2, 1.0 / 3))
     }
 
+    /// An infinite entry (e.g. an overflowed Jacobian) has an infinite norm, never NaN: a NaN norm
+    /// loses every comparison, so a search taking the maximum would silently ignore that region.
+    func testInfiniteEntriesGiveInfiniteNorms() throws {
+        let v: [Double] = [.infinity, 1, -2]
+        XCTAssertEqual(vectorNorm(v, p: .one), .infinity)
+        XCTAssertEqual(vectorNorm(v, p: .infinity), .infinity)
+        let two = vectorNorm(v, p: .two), three = vectorNorm(v, p: .p(3))
+        let rowNorm = try operatorNorm(Matrix(rowArrays: [v]), p: .two)
+        if two.isNaN || three.isNaN || rowNorm.isNaN {
+            // KNOWN BUG (reported): vectorNorm scales by the largest |entry|; when that is infinite,
+            // inf/inf = NaN and the ℓ2 and ℓp norms come out NaN. ExactLipschitz compares norms with
+            // `value > best`, so a region whose Jacobian overflowed is dropped and e.g. a network with
+            // weights 1e200 is reported as exactly 0. Remove this skip when the norm is +inf (or refused).
+            throw XCTSkip("known bug: vectorNorm of \(v) is \(two) (ℓ2) and \(three) (ℓ3)")
+        }
+        XCTAssertEqual(two, .infinity)
+        XCTAssertEqual(three, .infinity)
+        XCTAssertEqual(rowNorm, .infinity)
+    }
+
     func testNormsAreOrdered() {
         var rng = SplitMix64(seed: 3)
         for _ in 0..<50 {
