@@ -4,7 +4,8 @@ import XCTest
 /// End-to-end runs of the built `lipschitz` binary on ONNX and .nnet files.
 final class FormatsCLITests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let binary = root.appendingPathComponent(".build/debug/lipschitz")
+    /// The same executable ExactCLITests runs (products folder, LIPSCHITZ_BINARY, .build/debug).
+    static let binary = ExactCLITests.binary
 
     struct Run {
         let status: Int32
@@ -13,12 +14,12 @@ final class FormatsCLITests: XCTestCase {
     }
 
     func run(_ arguments: [String]) throws -> Run {
-        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
-            XCTFail("no binary at \(Self.binary.path): run swift build first")
+        guard let binary = Self.binary else {
+            XCTFail("the lipschitz executable was not found: run swift build first or set LIPSCHITZ_BINARY")
             throw CocoaError(.fileNoSuchFile)
         }
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = Self.root
         let out = Pipe(), err = Pipe()
