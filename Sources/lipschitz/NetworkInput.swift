@@ -22,8 +22,24 @@ struct NetworkInputOptions: ParsableArguments {
 
     /// The domain a command should use: the user's box if given, else the box the file
     /// declares (a .nnet file clips its inputs to [min, max]), else nil (all of R^d).
+    ///
+    /// When both exist the two are intersected: clipping is the projection onto the file's
+    /// box B, which shortens no ℓp distance and fixes B, so the clipped network's constant over
+    /// the user's box U is the folded network's constant over U ∩ B (docs/format.md).
     func domain(_ options: BoxOptions, for loaded: LoadedNetwork) throws -> InputBox? {
-        if let box = try options.resolve(inputs: loaded.network.inputDimension) { return box }
+        if let user = try options.resolve(inputs: loaded.network.inputDimension) {
+            guard let file = loaded.suggestedBox else { return user }
+            let lower = zip(user.lower, file.lower).map { max($0, $1) }
+            let upper = zip(user.upper, file.upper).map { min($0, $1) }
+            guard let both = try? InputBox(lower: lower, upper: upper) else {
+                standardError("note: the box does not overlap the file's input box \(file) with positive width in every input; using it as given (the constant is then an upper bound for the clipped network)")
+                return user
+            }
+            if both != user {
+                standardError("note: the file clips inputs to \(file); using the box's part inside it, \(both) (the same constant for the clipped network)")
+            }
+            return both
+        }
         if let box = loaded.suggestedBox {
             standardError("note: using the file's input box \(box) as the domain (give --box or --bound to override, --raw to ignore the file's normalisation)")
             return box

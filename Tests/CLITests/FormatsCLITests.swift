@@ -55,6 +55,14 @@ final class FormatsCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("note: the file's normalisation is the identity"), r.stderr)
         XCTAssertTrue(r.stderr.contains("note: using the file's input box"), r.stderr)
 
+        // A user box reaching beyond the clipping box is cut to it.
+        let cut = try run(["exact", "instances/networks/spiky_nnet.nnet", "--box", "-100,1e6", "--json"])
+        XCTAssertEqual(cut.status, 0, cut.stderr)
+        let cutDomain = try XCTUnwrap(try json(cut)["domain"] as? [String: Any])
+        XCTAssertEqual(cutDomain["lower"] as? [Double], [-100])
+        XCTAssertEqual(cutDomain["upper"] as? [Double], [65500])
+        XCTAssertTrue(cut.stderr.contains("using the box's part inside it"), cut.stderr)
+
         let raw = try run(["exact", "instances/networks/spiky_nnet.nnet", "--raw", "--json"])
         XCTAssertEqual(raw.status, 0, raw.stderr)
         XCTAssertTrue(try json(raw)["domain"] is NSNull)
