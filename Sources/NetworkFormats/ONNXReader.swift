@@ -167,6 +167,9 @@ public enum ONNXReader {
             throw ONNXProblem("the graph output \"\(outputName)\" is not the end of the chain of layers (the chain ends at \"\(chain.name)\")")
         }
         let last = chain.tensor
+        if let declared = declaredCount(graph.output[0]), declared != last.count {
+            throw ONNXProblem("the graph output \"\(outputName)\" declares \(declared) values but the chain computes \(last.count) (shape \(last.shape))")
+        }
         if last.isIdentity && reluCount > 0 {
             notes.append("the graph ends with Relu; an identity output layer was appended (same function)")
         }
@@ -226,6 +229,17 @@ public enum ONNXReader {
             throw ONNXProblem("the graph input \"\(input.name)\" has \(dims.reduce(1, *)) values (shape \(dims)); this reader handles at most \(maximumInputs)")
         }
         return dims
+    }
+
+    /// The number of values a graph output declares, when every dimension is a number.
+    private static func declaredCount(_ info: Onnx_ValueInfoProto) -> Int? {
+        guard info.hasType, case .tensorType(let t)? = info.type.value, t.hasShape else { return nil }
+        var count = 1
+        for dim in t.shape.dim {
+            guard case .dimValue(let v)? = dim.value else { return nil }
+            count *= Int(clamping: v)
+        }
+        return count
     }
 
     private static func constant(_ name: String, _ constants: [String: ConstantTensor]) throws -> ConstantTensor {

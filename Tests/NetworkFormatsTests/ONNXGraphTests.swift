@@ -48,13 +48,13 @@ final class ONNXGraphTests: XCTestCase {
     }
 
     static func model(_ nodes: [Onnx_NodeProto], inits: [Onnx_TensorProto], inputs: [Onnx_ValueInfoProto]? = nil,
-                      output: String = "y", opset: Int64 = 13) throws -> Data {
+                      output: String = "y", outputDims: [Int64?] = [1, 1], opset: Int64 = 13) throws -> Data {
         var g = Onnx_GraphProto()
         g.name = "test"
         g.node = nodes
         g.initializer = inits
         g.input = inputs ?? [valueInfo("x", [1, 2])]
-        g.output = [valueInfo(output, [1, 1])]
+        g.output = [valueInfo(output, outputDims)]
         var m = Onnx_ModelProto()
         m.irVersion = 8
         var o = Onnx_OperatorSetIdProto()
@@ -140,6 +140,9 @@ final class ONNXGraphTests: XCTestCase {
         custom.domain = "com.microsoft"
         assertInputProblem(try read(try Self.model([custom], inits: [Self.v, Self.c])), contains: ["node \"fused\" (Gemm)", "com.microsoft"])
         assertInputProblem(try read(try Self.model(nodes, inits: [Self.v, Self.c], opset: 29)), contains: ["opset 29"])
+        assertInputProblem(try read(try Self.model(nodes, inits: [Self.v, Self.c], outputDims: [1, 3])),
+                           contains: ["graph output \"y\" declares 3 values but the chain computes 1"])
+        XCTAssertNoThrow(try read(try Self.model(nodes, inits: [Self.v, Self.c], outputDims: [nil, 1])))
         assertInputProblem(try read(Data()), contains: ["no graph"])
     }
 
