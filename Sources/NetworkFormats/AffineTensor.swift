@@ -54,6 +54,33 @@ enum ElementwiseOp {
 }
 
 enum TensorMath {
+    /// The most values a signal tensor may have. The reader keeps an n × n map per tensor
+    /// (n = segment input width), so this bounds memory to about 128 MB; exact analysis is
+    /// hopeless far below it anyway.
+    static let maximumSignalValues = 4096
+    /// The most values a constant tensor may declare (a 4096 × 4096 weight matrix).
+    static let maximumConstantValues = 4096 * 4096
+
+    /// The product of `dims`, or nil when it overflows or exceeds `limit`.
+    static func product(_ dims: [Int], limit: Int) -> Int? {
+        var n = 1
+        for d in dims {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= limit else { return nil }
+            n = p
+        }
+        return n
+    }
+
+    /// The number of values of a signal of this shape, refused when too large.
+    static func signalCount(_ shape: [Int]) throws -> Int {
+        guard let n = product(shape, limit: maximumSignalValues) else {
+            throw ONNXProblem("a tensor of shape \(shape) is too large for this reader (at most \(maximumSignalValues) values)")
+        }
+        return n
+    }
+
     /// The numpy/ONNX multidirectional broadcast of two shapes.
     static func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
         let rank = max(a.count, b.count)
@@ -98,6 +125,7 @@ enum TensorMath {
     /// `t op c` (or `c − t` for reverseSubtract), broadcasting both.
     static func elementwise(_ t: AffineTensor, _ op: ElementwiseOp, constant c: [Double], shape cShape: [Int]) throws -> AffineTensor {
         let outShape = try broadcast(t.shape, cShape)
+        _ = try signalCount(outShape)
         let tMap = broadcastMap(from: t.shape, to: outShape)
         let cMap = broadcastMap(from: cShape, to: outShape)
         let cols = t.linear.columns
@@ -157,7 +185,9 @@ enum TensorMath {
             throw ONNXProblem("inner dimensions differ: \(l.rows)×\(l.columns) times \(r.rows)×\(r.columns)")
         }
         let prefix = l.prefix.count >= r.prefix.count ? l.prefix : r.prefix
-        return prefix + (l.promoted ? [] : [l.rows]) + (r.promoted ? [] : [r.columns])
+        let shape = prefix + (l.promoted ? [] : [l.rows]) + (r.promoted ? [] : [r.columns])
+        _ = try signalCount(shape)
+        return shape
     }
 
     /// `t × C` with numpy matmul semantics (C constant).

@@ -89,8 +89,8 @@ public struct NNetFile: Sendable {
         guard sizes.count == layerCount + 1 else {
             throw reader.error(sizesLineInfo, "\(sizes.count) layer sizes for \(layerCount) layers; expected \(layerCount + 1) (input, hidden and output sizes)")
         }
-        for (k, size) in sizes.enumerated() where size < 1 {
-            throw reader.error(sizesLineInfo, "layer size \(k + 1) is \(size); sizes must be positive")
+        for (k, size) in sizes.enumerated() where size < 1 || size > 1_000_000 {
+            throw reader.error(sizesLineInfo, "layer size \(k + 1) is \(size); sizes must be positive (and at most a million)")
         }
         let inputs = sizes[0], outputs = sizes[layerCount]
         if header.count >= 2, header[1] != inputs {
@@ -139,12 +139,12 @@ public struct NNetFile: Sendable {
         for k in 0..<layerCount {
             let (fanIn, fanOut) = (sizes[k], sizes[k + 1])
             var storage: [Double] = []
-            storage.reserveCapacity(fanIn * fanOut)
+            storage.reserveCapacity(min(fanIn * fanOut, 1 << 20))  // the file may be shorter than it claims
             for row in 0..<fanOut {
                 let line = try reader.next(expecting: "the weights of layer \(k + 1), row \(row + 1) of \(fanOut)")
                 let values = try reader.numbers(line)
                 guard values.count == fanIn else {
-                    throw reader.error(line, "layer \(k + 1), weights row \(row + 1): \(values.count) values, expected \(fanIn) (\(k == 0 ? "the number of inputs" : "the size of layer \(k)"))")
+                    throw reader.error(line, "layer \(k + 1), weights row \(row + 1): \(values.count) value\(values.count == 1 ? "" : "s"), expected \(fanIn) (\(k == 0 ? "the number of inputs" : "the size of layer \(k)"))")
                 }
                 storage += values
             }

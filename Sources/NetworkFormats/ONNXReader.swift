@@ -16,7 +16,7 @@ public enum ONNXReader {
     public static let supportedOpsets = 7...28
     /// Operators of the default domain that the reader interprets.
     /// The largest input dimension read (an n × n map is kept per layer segment).
-    public static let maximumInputs = 8192
+    public static let maximumInputs = TensorMath.maximumSignalValues
     public static let supportedOperators = ["Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu",
                                             "Flatten", "Reshape", "Identity", "Constant"]
 
@@ -225,8 +225,8 @@ public enum ONNXReader {
         }
         // The reader tracks an n × n map from the input; beyond a few thousand inputs that
         // map alone needs gigabytes, and exact analysis is hopeless long before.
-        guard dims.reduce(1, *) <= maximumInputs else {
-            throw ONNXProblem("the graph input \"\(input.name)\" has \(dims.reduce(1, *)) values (shape \(dims)); this reader handles at most \(maximumInputs)")
+        guard TensorMath.product(dims, limit: maximumInputs) != nil else {
+            throw ONNXProblem("the graph input \"\(input.name)\" of shape \(dims) is too large; this reader handles at most \(maximumInputs) inputs")
         }
         return dims
     }
@@ -313,12 +313,14 @@ public enum ONNXReader {
                 dims.append(Int(d))
             }
         }
-        let known = dims.reduce(1, *)
+        guard let known = TensorMath.product(dims, limit: TensorMath.maximumSignalValues) else {
+            throw ONNXProblem("cannot reshape \(t.shape) (\(t.count) values) to \(target)")
+        }
         if let i = inferred {
             guard known > 0, t.count % known == 0 else { throw ONNXProblem("cannot reshape \(t.shape) to \(target)") }
             dims[i] = t.count / known
         }
-        guard dims.reduce(1, *) == t.count else { throw ONNXProblem("cannot reshape \(t.shape) (\(t.count) values) to \(target)") }
+        guard TensorMath.product(dims, limit: TensorMath.maximumSignalValues) == t.count else { throw ONNXProblem("cannot reshape \(t.shape) (\(t.count) values) to \(target)") }
         return t.reshaped(dims)
     }
 

@@ -61,13 +61,17 @@ struct ConstantTensor {
         self.directIntegers = integers
     }
 
-    var count: Int { shape.reduce(1, *) }
+    /// The number of values the shape declares (0 when it is absurd; `checkStorage` refuses those).
+    var count: Int { TensorMath.product(shape, limit: TensorMath.maximumConstantValues) ?? 0 }
 
     /// Shape problems and storage problems, as a reason for an error message.
     private func checkStorage() throws -> Onnx_TensorProto? {
         guard let proto else { return nil }
         if let bad = proto.dims.first(where: { $0 < 0 }) {
             throw ONNXProblem("tensor \"\(name)\" has a negative dimension \(bad)")
+        }
+        guard TensorMath.product(shape, limit: TensorMath.maximumConstantValues) != nil else {
+            throw ONNXProblem("tensor \"\(name)\" of shape \(shape) is too large for this reader (at most \(TensorMath.maximumConstantValues) values)")
         }
         if proto.dataLocation == .external {
             throw ONNXProblem("tensor \"\(name)\" is stored in an external file; save the model with its weights inside (onnx.save_model(..., save_as_external_data=False))")

@@ -149,6 +149,8 @@ final class NNetTests: XCTestCase {
         try assertBad(replacingLine(3, with: "2,5,1,3,"), ["line 3", "inputSize is 5"])
         try assertBad(replacingLine(3, with: "2,2,4,3,"), ["line 3", "outputSize is 4"])
         try assertBad(replacingLine(4, with: "2,0,1,"), ["line 4", "layer size 2 is 0"])
+        try assertBad(replacingLine(4, with: "2,9223372036854775807,1,"), ["line 4", "layer size 2 is 9223372036854775807"])
+        try assertBad(replacingLine(4, with: "2,1000000,1,"), ["line 13", "layer 1, weights row 4: 1 value, expected 2"])
         try assertBad(replacingLine(3, with: "two,2,1,3,"), ["line 3", "\"two\" is not a whole number"])
         try assertBad(replacingLine(6, with: "-1.0,"), ["line 6", "1 input minima for 2 inputs"])
         try assertBad(replacingLine(8, with: "1.0,5.0,"), ["line 8", "2 means; expected 3"])

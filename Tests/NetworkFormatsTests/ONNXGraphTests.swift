@@ -144,6 +144,14 @@ final class ONNXGraphTests: XCTestCase {
                            contains: ["graph output \"y\" declares 3 values but the chain computes 1"])
         XCTAssertNoThrow(try read(try Self.model(nodes, inits: [Self.v, Self.c], outputDims: [nil, 1])))
         assertInputProblem(try read(Data()), contains: ["no graph"])
+        // Absurd sizes are refused, not allocated.
+        assertInputProblem(try read(try Self.model(nodes, inits: [Self.v, Self.c], inputs: [Self.valueInfo("x", [1 << 40, 1 << 40])])),
+                           contains: ["too large", "at most 4096 inputs"])
+        let huge = Self.tensor("V", [1 << 40, 1 << 40], [1, 1])
+        assertInputProblem(try read(try Self.model(nodes, inits: [huge, Self.c])), contains: ["tensor \"V\"", "too large"])
+        let wide = [Self.node("MatMul", ["x", "Wide"], "y", name: "wide")]
+        assertInputProblem(try read(try Self.model(wide, inits: [Self.tensor("Wide", [2, 5000], Array(repeating: 0.5, count: 10000))], outputDims: [1, 5000])),
+                           contains: ["node \"wide\" (MatMul)", "shape [1, 5000] is too large"])
     }
 
     func testFloat32ExportRefusesWeightsBeyondFloatRange() throws {
