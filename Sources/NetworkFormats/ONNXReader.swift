@@ -92,9 +92,6 @@ public enum ONNXReader {
                         if let reader = consumed[name] {
                             throw ONNXProblem("the graph branches: \"\(name)\" is already read by \(reader); only a single chain of layers is supported")
                         }
-                        if name == input.name || name == outputName {
-                            throw ONNXProblem("the graph branches: \"\(name)\" is read again; only a single chain of layers is supported")
-                        }
                         throw ONNXProblem("input \"\(name)\" is not defined by an earlier node, an initializer or the graph input (nodes must be in topological order)")
                     }
                 }
