@@ -14,7 +14,7 @@ struct Lipschitz: ParsableCommand {
         full-dimensional activation region with GLPK linear programs. Bad input ends with a one-line \
         error on stderr and exit status 2.
         """,
-        subcommands: [ExactCommand.self]
+        subcommands: [ExactCommand.self, ConvertCommand.self]
     )
 
     static func main() {
