@@ -1,11 +1,25 @@
 import ArgumentParser
 import Foundation
 import LipschitzModel
+import NetworkFormats
 
-/// Reads a network file. Every command that takes a network goes through here, so a new
-/// format needs one change.
+/// Reads a network file in any format (JSON, ONNX, .nnet; by extension). Every command
+/// that takes a network goes through here. Notes about how the file was read (e.g. that a
+/// .nnet file's normalisation was applied) go to stderr.
 func loadNetwork(_ path: String) throws -> ReLUNetwork {
-    try NetworkJSON.read(contentsOf: path)
+    let loaded = try loadNetwork(path, format: nil, raw: false)
+    if let box = loaded.suggestedBox {
+        standardError("note: give --box/--bound to restrict to the file's input box \(box); without it the constant is over all of R^\(loaded.network.inputDimension)")
+    }
+    return loaded.network
+}
+
+/// Reads a network file; `format` is a name ("json", "onnx", "nnet") or nil for the
+/// extension, `raw` skips a .nnet file's normalisation. Prints the reader's notes on stderr.
+func loadNetwork(_ path: String, format: String?, raw: Bool) throws -> LoadedNetwork {
+    let loaded = try readNetwork(path: path, format: try format.map { try NetworkFormat(name: $0) }, raw: raw)
+    for note in loaded.notes { standardError("note: \(note)") }
+    return loaded
 }
 
 /// `--box LO,HI` (every dimension), repeated `--bound LO,HI` (one per dimension, in order)
@@ -44,13 +58,17 @@ struct BoxOptions: ParsableArguments {
 
     static func readBoxFile(_ path: String) throws -> InputBox {
         guard let data = FileManager.default.contents(atPath: path) else { throw InputError.badBox("cannot read box file \(path)") }
-        if let object = try? JSONSerialization.jsonObject(with: data) {
-            guard let dict = object as? [String: Any],
-                  let lower = (dict["lower"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.doubleValue }),
-                  let upper = (dict["upper"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.doubleValue }),
-                  lower.count == (dict["lower"] as? [Any])?.count, upper.count == (dict["upper"] as? [Any])?.count
-            else { throw InputError.badBox("box file \(path) must hold {\"lower\": [numbers], \"upper\": [numbers]}") }
-            return try InputBox(lower: lower, upper: upper)
+        if let value = try? JSONValue.parse(data) {
+            guard let object = value.object, let lower = object["lower"]?.array, let upper = object["upper"]?.array else {
+                throw InputError.badBox("box file \(path) must hold {\"lower\": [numbers], \"upper\": [numbers]}")
+            }
+            let numbers = { (list: [JSONValue], key: String) throws -> [Double] in
+                try list.enumerated().map { i, v in
+                    guard let x = v.number else { throw InputError.badBox("box file \(path): \(key)[\(i)] is \(v), not a number") }
+                    return x
+                }
+            }
+            return try InputBox(lower: numbers(lower, "lower"), upper: numbers(upper, "upper"))
         }
         guard let text = String(data: data, encoding: .utf8) else { throw InputError.badBox("box file \(path) is not text") }
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
