@@ -44,14 +44,22 @@ public enum LipschitzEstimator {
             var budget = RegionWalk.workBudget
             var best = RegionWalk.Outcome(value: first.value, point: first.point)
             var steps = 0
-            let starts = samples.topDistinct(RegionWalk.starts)
+            // Half the starts from the best points overall, half from the best far-field points:
+            // the unbounded regions of deep networks are thin cones far out, reached by
+            // crossing hyperplanes there rather than near the origin.
+            var starts = samples.topDistinct(RegionWalk.starts / 2)
+            for i in samples.topDistinct(RegionWalk.starts, among: samples.farIndices)
+            where starts.count < RegionWalk.starts && !starts.contains(i) { starts.append(i) }
+            for i in samples.topDistinct(RegionWalk.starts) where starts.count < RegionWalk.starts && !starts.contains(i) {
+                starts.append(i)
+            }
             for index in starts {
                 let outcome = try walk.climb(from: samples.points[index], value: samples.norms[index]!, budget: &budget)
                 steps += outcome.steps
                 if outcome.value > best.value { best = outcome }
             }
             return finish(best.value, point: best.point,
-                          notes: "\(starts.count) starts from \(options.samples) samples, \(steps) improving region steps (sampled best \(shortNumber(first.value)))")
+                          notes: "\(starts.count) starts from \(options.samples) samples, \(steps) region moves up to the last improvement (sampled best \(shortNumber(first.value)))")
 
         case .layerProduct:
             let value = try UpperBounds.layerProduct(network, p: options.norm)

@@ -2,8 +2,9 @@ import LipschitzModel
 
 /// Hill climbing over activation regions. Inside a region J is constant, so gradient ascent
 /// on ‖J‖ does not move; instead each step looks at every hidden neuron's hyperplane,
-/// predicts the Jacobian of the region across it, and steps just across the most promising
-/// hyperplanes, keeping the best point whose true norm is larger.
+/// predicts the Jacobian of the region across it, evaluates points just across the most
+/// promising hyperplanes exactly, and moves to the best of them even when it is worse (up to
+/// `maximumSidewaysMoves` times in a row), never revisiting a region; it keeps the best point.
 ///
 /// Prediction: flipping neuron i of layer k alone changes J by a rank-one term,
 /// J' = J ± s_{k,i} a_{k,i}ᵀ, where a_{k,i} = ∇z_{k,i} (the neuron's pre-activation gradient)
@@ -53,28 +54,48 @@ struct RegionWalk {
         return forwardJacobian + m * weights + neurons * m * d + Double(Self.candidatesPerStep) * (1 + m) * weights
     }
 
+    /// Non-improving moves allowed in a row before a climb stops: a tabu search, since the
+    /// best region is often two flips away through a worse one.
+    static let maximumSidewaysMoves = 4
+
+    /// Walks from `start` (whose norm is `value`), always to the best unvisited candidate
+    /// region, and returns the best point seen. Visited regions are remembered by their
+    /// Jacobian, so the walk never returns to one.
     func climb(from start: [Double], value: Double, budget: inout Double) throws -> Outcome {
-        var current = Outcome(value: value, point: start)
-        guard flat.hiddenCount > 0 else { return current }
+        var best = Outcome(value: value, point: start)
+        guard flat.hiddenCount > 0 else { return best }
         let cost = workPerStep
-        while current.steps < Self.maximumStepsPerStart && budget >= cost {
+        var current = start
+        var visited = Set<[Double]>()
+        if let j = flat.jacobians(at: [start])[0] { visited.insert(j.storage) }
+        var sideways = 0
+        var moves = 0
+        while moves < Self.maximumStepsPerStart && budget >= cost {
             budget -= cost
-            let lin = linearize(current.point)
-            let candidates = proposals(lin)
+            let candidates = proposals(linearize(current))
             if candidates.isEmpty { break }
-            let values = try flat.jacobians(at: candidates).map { try $0.map { try jacobianNorm($0, p: norm) } }
-            var bestIndex: Int?
-            for (i, v) in values.enumerated() {
-                guard let v, v > current.value else { continue }
-                if let b = bestIndex, let bv = values[b], bv >= v { continue }
-                bestIndex = i
+            let jacobians = flat.jacobians(at: candidates)
+            var chosen: (value: Double, index: Int)?
+            for (i, j) in jacobians.enumerated() {
+                guard let j, !visited.contains(j.storage) else { continue }
+                visited.insert(j.storage)
+                let v = try jacobianNorm(j, p: norm)
+                if v > (chosen?.value ?? -.infinity) { chosen = (v, i) }
             }
-            guard let b = bestIndex, let v = values[b] else { break }
-            current.value = v
-            current.point = candidates[b]
-            current.steps += 1
+            guard let next = chosen else { break }
+            current = candidates[next.index]
+            moves += 1
+            if next.value > best.value {
+                best.value = next.value
+                best.point = current
+                best.steps = moves
+                sideways = 0
+            } else {
+                sideways += 1
+                if sideways > Self.maximumSidewaysMoves { break }
+            }
         }
-        return current
+        return best
     }
 
     private func linearize(_ x: [Double]) -> Linearization {
@@ -152,10 +173,9 @@ struct RegionWalk {
         return lin
     }
 
-    /// Points just across the hyperplanes whose flips are predicted to raise the norm most.
+    /// Points just across the hyperplanes whose flips are predicted to give the largest norms.
     private func proposals(_ lin: Linearization) -> [[Double]] {
         let d = flat.inputs, m = flat.outputs
-        let here = score(lin.j)
         var scored: [(value: Double, layer: Int, neuron: Int)] = []
         var trial = lin.j
         for k in 0..<flat.hiddenCount {
@@ -169,8 +189,7 @@ struct RegionWalk {
                     let coefficient = sign * lin.s[k][r * width + i]
                     for t in 0..<d { trial[r * d + t] = lin.j[r * d + t] + coefficient * lin.a[k][i * d + t] }
                 }
-                let predicted = score(trial)
-                if predicted > here * (1 + 1e-12) { scored.append((predicted, k, i)) }
+                scored.append((score(trial), k, i))
             }
         }
         scored.sort { $0.value > $1.value }
@@ -182,21 +201,52 @@ struct RegionWalk {
         return points
     }
 
-    /// The point just across neuron (k, i)'s hyperplane along its gradient, overshooting by
-    /// 0.1% of the distance (and at least well above the tie tolerance); nil outside the box.
+    /// A point across neuron (k, i)'s hyperplane, on the ray x + t·u with u = ∓∇z_{k,i}
+    /// (toward the other side), halfway between that hyperplane and the next one the ray meets
+    /// in the local affine model (or as far again beyond it when it meets none), and short of
+    /// the box boundary. Landing mid-region rather than just across matters: a point left next
+    /// to the hyperplane it crossed falls back across it on the following step. Nil when the
+    /// ray leaves the box before the crossing.
     private func crossing(_ lin: Linearization, layer k: Int, neuron i: Int) -> [Double]? {
         let d = flat.inputs
         let z = lin.z[k][i]
+        let a = lin.a[k][(i * d)..<((i + 1) * d)]
+        let sign: Double = z > 0 ? -1 : 1
         var normSquared = 0.0
-        for t in 0..<d { normSquared += lin.a[k][i * d + t] * lin.a[k][i * d + t] }
+        for v in a { normSquared += v * v }
         guard normSquared > 0 else { return nil }
-        let reference = 1 + abs(flat.biases[k][i]) + flat.rowAbsSums[k][i] * lin.inputMax[k]
-        let overshoot = max(1e-3 * abs(z), 1e-6 * reference)
-        let target = z > 0 ? -overshoot : overshoot
-        let step = (target - z) / normSquared
+        let tCross = abs(z) / normSquared
+        // The first other hyperplane met beyond the crossing.
+        var tNext = Double.infinity
+        for layer in 0..<flat.hiddenCount {
+            let width = flat.widths[layer + 1]
+            lin.a[layer].withUnsafeBufferPointer { ab in
+                for j in 0..<width where !(layer == k && j == i) {
+                    var slope = 0.0
+                    for t in 0..<d { slope += ab[j * d + t] * a[a.startIndex + t] }
+                    slope *= sign
+                    if slope == 0 { continue }
+                    let tj = -lin.z[layer][j] / slope
+                    if tj > tCross && tj < tNext { tNext = tj }
+                }
+            }
+        }
+        var tBox = Double.infinity
+        if let box {
+            for t in 0..<d {
+                let u = sign * a[a.startIndex + t]
+                if u > 0 { tBox = min(tBox, (box.upper[t] - lin.x[t]) / u) }
+                if u < 0 { tBox = min(tBox, (box.lower[t] - lin.x[t]) / u) }
+            }
+            if tBox <= tCross { return nil }
+        }
+        let far = min(tNext, tBox)
+        let step = far.isFinite ? (tCross + far) / 2 : 2 * tCross
         var x = [Double](repeating: 0, count: d)
-        for t in 0..<d { x[t] = lin.x[t] + step * lin.a[k][i * d + t] }
-        if let box, !box.contains(x) { return nil }
+        for t in 0..<d { x[t] = lin.x[t] + step * sign * a[a.startIndex + t] }
+        if let box, !box.contains(x) {
+            for t in 0..<d { x[t] = min(max(x[t], box.lower[t]), box.upper[t]) }
+        }
         return x
     }
 

@@ -7,9 +7,12 @@ import RandomNetworks
 /// Global scale: R = max_i |b_i| / ‖w_i‖₂ over first-layer neurons with w_i ≠ 0, the distance
 /// of the farthest first-layer hyperplane from the origin (R = 1 when every such distance is
 /// 0, where the first layer is positively homogeneous and the scale does not matter for it).
-/// Point n is drawn from N(0, σ²I) with σ = R/4, R, 4R for n ≡ 0, 1, 2 (mod 3): the
-/// projection of the point on any unit normal is N(0, σ²), so the small scale explores the
-/// bounded regions near the origin and the large one the unbounded regions outside.
+/// Point n is drawn from N(0, σ²I) with σ cycling through R/4, R, 4R, 32R, 1000R: the
+/// projection of the point on any unit normal is N(0, σ²), so the small scales explore the
+/// bounded regions near the origin; the large ones reach the unbounded regions outside,
+/// including those cut out by deeper layers, whose bent hyperplanes R does not measure (at
+/// 1000R the biases hardly matter and the points sample the cones of the asymptotic,
+/// positively homogeneous network).
 struct PointSampler {
     let dimension: Int
     let box: InputBox?
@@ -22,7 +25,7 @@ struct PointSampler {
         self.box = box
         generator = SeededGenerator(seed: seed)
         let r = Self.hyperplaneRadius(network)
-        scales = [r / 4, r, 4 * r]
+        scales = [r / 4, r, 4 * r, 32 * r, 1000 * r]
     }
 
     /// R above: the farthest first-layer hyperplane from the origin (1 if all pass through it).
@@ -59,6 +62,9 @@ struct SampledNorms {
     let points: [[Double]]
     let norms: [Double?]
     let samplerDescription: String
+    /// Indices of the points drawn at the largest scales (σ ≥ 32R; none in a box): the far
+    /// field, where the unbounded regions are.
+    let farIndices: [Int]
 
     init(network: ReLUNetwork, flat: FlatNetwork, options: EstimateOptions) throws {
         var sampler = PointSampler(network: network, box: options.box, seed: options.seed)
@@ -76,6 +82,7 @@ struct SampledNorms {
         }
         self.points = points
         self.norms = norms
+        farIndices = options.box == nil ? points.indices.filter { $0 % sampler.scales.count >= 3 } : []
         samplerDescription = sampler.description
     }
 
@@ -95,8 +102,8 @@ struct SampledNorms {
 
     /// Indices of the `count` largest norms, largest first, skipping repeated values
     /// (points of equal norm usually share a region, and one start per region is enough).
-    func topDistinct(_ count: Int) -> [Int] {
-        let order = norms.indices.filter { norms[$0] != nil }.sorted { norms[$0]! > norms[$1]! }
+    func topDistinct(_ count: Int, among indices: [Int]? = nil) -> [Int] {
+        let order = (indices ?? Array(norms.indices)).filter { norms[$0] != nil }.sorted { norms[$0]! > norms[$1]! }
         var chosen: [Int] = []
         for i in order {
             if chosen.count == count { break }
