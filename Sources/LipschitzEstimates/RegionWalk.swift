@@ -26,7 +26,7 @@ struct RegionWalk {
     static let starts = 8
     static let maximumStepsPerStart = 1000
     /// Multiply-adds spent over all starts, so that wide deep networks stay near a second.
-    static let workBudget = 2.0e9
+    static let workBudget = 1.0e9
 
     struct Outcome {
         var value: Double
@@ -44,14 +44,14 @@ struct RegionWalk {
         var j: [Double] = []            // J: m × d
     }
 
-    /// Multiply-adds of one step (linearisation, scoring, exact evaluation of the candidates).
+    /// Multiply-adds of one step (linearisation, scoring, placing and evaluating the candidates).
     var workPerStep: Double {
         let d = Double(flat.inputs), m = Double(flat.outputs)
         var forwardJacobian = 0.0
         for k in 1..<max(1, flat.hiddenCount) { forwardJacobian += Double(flat.weights[k].count) * d }
         let neurons = Double(flat.widths.dropFirst().dropLast().reduce(0, +))
         let weights = Double(flat.weightCount)
-        return forwardJacobian + m * weights + neurons * m * d + Double(Self.candidatesPerStep) * (1 + m) * weights
+        return forwardJacobian + m * weights + neurons * m * d + Double(Self.candidatesPerStep) * ((1 + m) * weights + neurons * d)
     }
 
     /// Non-improving moves allowed in a row before a climb stops: a tabu search, since the
