@@ -52,7 +52,7 @@ public enum LipschitzNorm: Hashable, Sendable, CustomStringConvertible {
         case .one: return "1"
         case .two: return "2"
         case .infinity: return "inf"
-        case .p(let p): return "\(p)"
+        case .p(let p): return p == p.rounded() && abs(p) < 1e15 ? String(Int(p)) : "\(p)"
         }
     }
 

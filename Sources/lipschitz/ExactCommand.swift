@@ -1,8 +1,167 @@
 import ArgumentParser
+import Dispatch
+import ExactLipschitz
+import Foundation
 import LipschitzModel
 
 struct ExactCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "exact", abstract: "Certify the exact Lipschitz constant.")
-    @Argument(help: "The network file.") var network: String
-    func run() throws { _ = try loadNetwork(network) }
+    static let configuration = CommandConfiguration(
+        commandName: "exact",
+        abstract: "Certify the exact Lipschitz constant by enumerating every activation region.",
+        discussion: """
+        Enumerates every full-dimensional activation region with GLPK linear programs and reports \
+        the largest operator norm of the Jacobian over them, with a witness region (pattern, \
+        interior point, Jacobian). With --time-limit or --max-regions (or Ctrl-C) an unfinished \
+        search still reports a certified interval [lower, upper].
+        """)
+
+    @Argument(help: "The network file (JSON, docs/format.md).")
+    var network: String
+
+    @Option(help: ArgumentHelp("The ℓp norm on inputs and outputs: 1, 2, inf, or a real p ≥ 1 (scalar outputs only).", valueName: "P"))
+    var norm: String = "2"
+
+    @OptionGroup(title: "Domain (default: all of R^d)")
+    var domain: BoxOptions
+
+    @Option(name: .customLong("time-limit"), help: ArgumentHelp("Stop after this many seconds and report certified bounds.", valueName: "SECONDS"))
+    var timeLimit: Double?
+
+    @Option(name: .customLong("max-regions"), help: ArgumentHelp("Stop after this many regions and report certified bounds.", valueName: "N"))
+    var maxRegions: Int?
+
+    @Option(name: .customLong("radius-tolerance"), help: ArgumentHelp("A region counts when its inscribed ball's radius exceeds this fraction of the length scale.", valueName: "TAU"))
+    var radiusTolerance: Double = 1e-7
+
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    func run() throws {
+        let net = try loadNetwork(network)
+        let parsedNorm = try LipschitzNorm(parsing: norm)
+        try parsedNorm.check(outputs: net.outputDimension)
+        var options = ExactOptions(norms: [parsedNorm], box: try domain.resolve(inputs: net.inputDimension))
+        if let timeLimit {
+            guard timeLimit.isFinite, timeLimit > 0 else { throw CLIError("--time-limit must be a positive number of seconds") }
+            options.timeLimit = timeLimit
+        }
+        if let maxRegions {
+            guard maxRegions >= 1 else { throw CLIError("--max-regions must be at least 1") }
+            options.maxRegions = maxRegions
+        }
+        guard radiusTolerance.isFinite, radiusTolerance > 0, radiusTolerance < 1 else {
+            throw CLIError("--radius-tolerance must lie in (0, 1)")
+        }
+        options.relativeRadiusTolerance = radiusTolerance
+        let interrupt = InterruptFlag.install()
+        options.shouldStop = { interrupt.isSet }
+        let progress = ProgressLine()
+        if progress.enabled {
+            options.progress = { p in
+                progress.show("regions \(p.regions)  LPs \(p.statistics.linearPrograms)  best \(human(p.best))  \(String(format: "%.1f", p.elapsed)) s")
+            }
+        }
+        let report = try ExactLipschitz.compute(net, options: options)
+        progress.clear()
+        let normText = ["1", "2", "inf"].contains(parsedNorm.description) ? parsedNorm.description : norm.trimmingCharacters(in: .whitespaces)
+        if json {
+            standardOutput(ExactJSON.object(network: net, report: report, normText: normText, box: options.box) + "\n")
+        } else {
+            standardOutput(ExactText.render(network: net, report: report, normText: normText, box: options.box))
+        }
+    }
+}
+
+/// JSON output of `exact` (keys are a public interface: see README).
+enum ExactJSON {
+    static func object(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?) -> String {
+        let bound = report.bounds[0]
+        var fields: [(String, String)] = [
+            ("network", NetworkJSON.quote(network.name)),
+            ("architecture", "[" + network.architecture.map(String.init).joined(separator: ", ") + "]"),
+            ("norm", NetworkJSON.quote(normText)),
+            ("lipschitz", NetworkJSON.encode(bound.value)),
+            ("exact", report.isExact ? "true" : "false"),
+            ("lower", NetworkJSON.encode(bound.lower)),
+            ("upper", NetworkJSON.encode(bound.upper)),
+            ("regions", "\(report.regions)"),
+        ]
+        if let reason = report.stopReason { fields.append(("stopped", NetworkJSON.quote(reason.rawValue))) }
+        fields.append(("domain", box.map { "{\"lower\": \(NetworkJSON.encode($0.lower)), \"upper\": \(NetworkJSON.encode($0.upper))}" } ?? "null"))
+        fields.append(("witness", bound.witness.map(witness) ?? "null"))
+        let s = report.statistics
+        fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons)}"))
+        fields.append(("seconds", NetworkJSON.encode(report.seconds)))
+        return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+    }
+
+    static func witness(_ w: RegionWitness) -> String {
+        let pattern = "[" + w.pattern.layers.map { "[" + $0.map { $0 ? "1" : "0" }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
+        return "{\"point\": \(NetworkJSON.encode(w.interiorPoint)), \"radius\": \(NetworkJSON.encode(w.radius)), \"pattern\": \(pattern), \"jacobian\": \(NetworkJSON.encode(w.jacobian))}"
+    }
+}
+
+/// Text output of `exact`, for people.
+enum ExactText {
+    static func render(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?) -> String {
+        let bound = report.bounds[0]
+        var lines: [String] = []
+        let name = network.name.isEmpty ? "network" : network.name
+        lines.append("\(name): \(network.architecture.map(String.init).joined(separator: " → ")) ReLU network")
+        lines.append("domain: " + (box.map { "box \($0)" } ?? "all of R^\(network.inputDimension)"))
+        if report.isExact {
+            lines.append("Lipschitz constant (ℓ\(normText)): \(human(bound.value))  [exact]")
+        } else {
+            lines.append("Lipschitz constant (ℓ\(normText)): in [\(human(bound.lower)), \(human(bound.upper))]  [stopped: \(report.stopReason?.rawValue ?? "")]")
+        }
+        lines.append("regions: \(report.regions) full-dimensional\(report.isExact ? "" : " visited")")
+        if let w = bound.witness {
+            lines.append("witness region: pattern \(w.pattern)")
+            lines.append("  interior point \(human(w.interiorPoint)) (inscribed radius \(human(w.radius)))")
+            lines.append("  Jacobian [" + w.jacobian.rowArrays.map { human($0) }.joined(separator: ", ") + "]")
+        }
+        let s = report.statistics
+        lines.append("search: \(s.nodes) nodes, \(s.linearPrograms) LPs solved, \(s.skippedLinearPrograms) skipped; \(String(format: "%.3f", report.seconds)) s")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Set by SIGINT (Ctrl-C) so that a long search stops and reports what it has.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    private var source: DispatchSourceSignal?
+
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+
+    static func install() -> InterruptFlag {
+        let flag = InterruptFlag()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            flag.lock.lock(); flag.value = true; flag.lock.unlock()
+            // A second Ctrl-C ends the process at once.
+            signal(SIGINT, SIG_DFL)
+        }
+        source.resume()
+        flag.source = source
+        return flag
+    }
+}
+
+/// A single progress line on stderr, only when stderr is a terminal.
+final class ProgressLine: @unchecked Sendable {
+    let enabled = isatty(2) != 0
+    private var shown = false
+
+    func show(_ text: String) {
+        guard enabled else { return }
+        shown = true
+        FileHandle.standardError.write("\r\u{1B}[K\(text)".data(using: .utf8)!)
+    }
+
+    func clear() {
+        guard enabled, shown else { return }
+        FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!)
+    }
 }

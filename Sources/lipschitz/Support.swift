@@ -11,10 +11,10 @@ func loadNetwork(_ path: String) throws -> ReLUNetwork {
 /// `--box LO,HI` (every dimension), repeated `--bound LO,HI` (one per dimension, in order)
 /// or `--box-file FILE` (JSON `{"lower": […], "upper": […]}` or one `LO,HI` line per dimension).
 struct BoxOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The same interval LO,HI for every input (e.g. -1,1): the local constant over that box.", valueName: "LO,HI"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("The same interval LO,HI for every input (e.g. -1,1): the local constant over that box.", valueName: "LO,HI"))
     var box: String?
 
-    @Option(name: .customLong("bound"), help: ArgumentHelp("Bounds for one input dimension, repeated once per dimension in order.", valueName: "LO,HI"))
+    @Option(name: .customLong("bound"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Bounds for one input dimension, repeated once per dimension in order.", valueName: "LO,HI"))
     var bounds: [String] = []
 
     @Option(name: .customLong("box-file"), help: ArgumentHelp("A box file: JSON {\"lower\": [...], \"upper\": [...]} or one LO,HI line per dimension.", valueName: "FILE"))
@@ -62,3 +62,6 @@ struct BoxOptions: ParsableArguments {
 
 /// Formats a number for people: up to 10 significant digits.
 func human(_ x: Double) -> String { String(format: "%.10g", x) }
+
+/// A vector for people: `(1.5, -2, 0.25)`.
+func human(_ v: [Double]) -> String { "(" + v.map { human($0) }.joined(separator: ", ") + ")" }
