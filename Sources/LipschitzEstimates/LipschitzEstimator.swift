@@ -41,7 +41,7 @@ public enum LipschitzEstimator {
             let samples = try SampledNorms(network: network, flat: flat, options: options)
             guard let first = samples.best else { throw EstimateError.noValidSample(options.samples) }
             let walk = RegionWalk(flat: flat, norm: options.norm, box: options.box)
-            var budget = RegionWalk.workBudget
+            var remaining = options.searchWork
             var best = RegionWalk.Outcome(value: first.value, point: first.point)
             var steps = 0
             // Half the starts from the best points overall, half from the best far-field points:
@@ -53,8 +53,12 @@ public enum LipschitzEstimator {
             for i in samples.topDistinct(RegionWalk.starts) where starts.count < RegionWalk.starts && !starts.contains(i) {
                 starts.append(i)
             }
-            for index in starts {
+            for (n, index) in starts.enumerated() {
+                // An equal share of what is left, so that one long climb cannot starve the rest.
+                var budget = max(remaining / Double(starts.count - n), 1)
+                let share = budget
                 let outcome = try walk.climb(from: samples.points[index], value: samples.norms[index]!, budget: &budget)
+                remaining -= share - budget
                 steps += outcome.steps
                 if outcome.value > best.value { best = outcome }
             }

@@ -25,8 +25,6 @@ struct RegionWalk {
     /// Starting points: the best distinct sampled points.
     static let starts = 8
     static let maximumStepsPerStart = 1000
-    /// Multiply-adds spent over all starts, so that wide deep networks stay near a second.
-    static let workBudget = 1.0e9
 
     struct Outcome {
         var value: Double
@@ -60,7 +58,8 @@ struct RegionWalk {
 
     /// Walks from `start` (whose norm is `value`), always to the best unvisited candidate
     /// region, and returns the best point seen. Visited regions are remembered by their
-    /// Jacobian, so the walk never returns to one.
+    /// Jacobian, so the walk never returns to one. Each step is charged `workPerStep` to
+    /// `budget`; a step starts while any budget is left, so every start gets at least one.
     func climb(from start: [Double], value: Double, budget: inout Double) throws -> Outcome {
         var best = Outcome(value: value, point: start)
         guard flat.hiddenCount > 0 else { return best }
@@ -70,7 +69,7 @@ struct RegionWalk {
         if let j = flat.jacobians(at: [start])[0] { visited.insert(j.storage) }
         var sideways = 0
         var moves = 0
-        while moves < Self.maximumStepsPerStart && budget >= cost {
+        while moves < Self.maximumStepsPerStart && budget > 0 {
             budget -= cost
             let candidates = proposals(linearize(current))
             if candidates.isEmpty { break }
