@@ -188,4 +188,36 @@ final class MethodTests: XCTestCase {
             XCTAssertTrue(x[0] >= 5 && x[0] < 6 && x[1] >= -1 && x[1] < 0)
         }
     }
+
+    /// Both interval enclosures contain every admissible Jacobian: the model's Jacobian at
+    /// sampled points of the box lies within them.
+    func testIntervalEnclosuresContainTheJacobians() throws {
+        for seed: UInt64 in 0..<6 {
+            let network = randomNetwork([3, 7, 6, 2], seed: seed)
+            let box = try InputBox(uniform: -0.7, 0.4, dimension: 3)
+            let states = UpperBounds.intervalStates(network, box: box)
+            let backward = UpperBounds.backwardIntervalJacobian(network, states: states)
+            let forward = IntervalJacobian(network: network, states: states)
+            var rng = SeededGenerator(seed: seed)
+            for _ in 0..<200 {
+                let x = (0..<3).map { _ in -0.7 + 1.1 * rng.nextUniform() }
+                let j = network.jacobian(at: x)
+                for t in j.storage.indices {
+                    XCTAssertLessThanOrEqual(backward.lower[t], j.storage[t] + 1e-12)
+                    XCTAssertGreaterThanOrEqual(backward.upper[t], j.storage[t] - 1e-12)
+                    XCTAssertLessThanOrEqual(forward.lower.storage[t], j.storage[t] + 1e-12)
+                    XCTAssertGreaterThanOrEqual(forward.upper.storage[t], j.storage[t] - 1e-12)
+                }
+            }
+            // With every state known the enclosure is the one Jacobian, in both orders.
+            let pattern = network.activationPattern(at: [0.1, -0.2, 0.3])
+            let exactStates = pattern.layers.map { $0.map { $0 ? NeuronState.active : .inactive } }
+            let point = UpperBounds.backwardIntervalJacobian(network, states: exactStates)
+            let j = network.jacobian(for: pattern)
+            for t in j.storage.indices {
+                XCTAssertEqual(point.lower[t], j.storage[t], accuracy: 1e-12)
+                XCTAssertEqual(point.upper[t], j.storage[t], accuracy: 1e-12)
+            }
+        }
+    }
 }
