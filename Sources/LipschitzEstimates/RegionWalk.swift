@@ -193,7 +193,8 @@ struct RegionWalk {
         }
         scored.sort { $0.value > $1.value }
         var points: [[Double]] = []
-        for candidate in scored {
+        // In a box many crossings lie outside it; trying a bounded number keeps a step's cost.
+        for candidate in scored.prefix(8 * Self.candidatesPerStep) {
             if points.count == Self.candidatesPerStep { break }
             if let x = crossing(lin, layer: candidate.layer, neuron: candidate.neuron) { points.append(x) }
         }
@@ -215,6 +216,16 @@ struct RegionWalk {
         for v in a { normSquared += v * v }
         guard normSquared > 0 else { return nil }
         let tCross = abs(z) / normSquared
+        // The box first: it is O(d), the next hyperplane O(neurons · d).
+        var tBox = Double.infinity
+        if let box {
+            for t in 0..<d {
+                let u = sign * a[a.startIndex + t]
+                if u > 0 { tBox = min(tBox, (box.upper[t] - lin.x[t]) / u) }
+                if u < 0 { tBox = min(tBox, (box.lower[t] - lin.x[t]) / u) }
+            }
+            if tBox <= tCross { return nil }
+        }
         // The first other hyperplane met beyond the crossing.
         var tNext = Double.infinity
         for layer in 0..<flat.hiddenCount {
@@ -229,15 +240,6 @@ struct RegionWalk {
                     if tj > tCross && tj < tNext { tNext = tj }
                 }
             }
-        }
-        var tBox = Double.infinity
-        if let box {
-            for t in 0..<d {
-                let u = sign * a[a.startIndex + t]
-                if u > 0 { tBox = min(tBox, (box.upper[t] - lin.x[t]) / u) }
-                if u < 0 { tBox = min(tBox, (box.lower[t] - lin.x[t]) / u) }
-            }
-            if tBox <= tCross { return nil }
         }
         let far = min(tNext, tBox)
         let step = far.isFinite ? (tCross + far) / 2 : 2 * tCross

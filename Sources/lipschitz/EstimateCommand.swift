@@ -63,7 +63,7 @@ struct EstimateCommand: ParsableCommand {
     }
 
     static func table(_ net: ReLUNetwork, _ options: EstimateOptions, _ estimates: [Estimate]) -> String {
-        let where_ = options.box.map { "over the box \($0)" } ?? "global"
+        let where_ = options.box.map(Self.describe) ?? "global"
         var out = "network \(net.name) \(net.architecture.map(String.init).joined(separator: "x")), ℓ\(options.norm) norm, \(where_), \(options.samples) samples, seed \(options.seed)\n"
         let rows = [["method", "kind", "value", "seconds"]] + estimates.map {
             [$0.method.rawValue, $0.kind.rawValue, human($0.value), String(format: "%.4f", $0.seconds)]
@@ -76,6 +76,14 @@ struct EstimateCommand: ParsableCommand {
             if n == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
         }
         return out
+    }
+
+    /// A box in one short phrase: "[lo, hi]^d" when every side is the same interval.
+    static func describe(_ box: InputBox) -> String {
+        if Set(box.lower).count == 1, Set(box.upper).count == 1 {
+            return "over the box [\(human(box.lower[0])), \(human(box.upper[0]))]^\(box.dimension)"
+        }
+        return box.dimension <= 4 ? "over the box \(box)" : "over a box in \(box.dimension) dimensions"
     }
 
     static func json(_ net: ReLUNetwork, _ options: EstimateOptions, _ estimates: [Estimate]) -> String {
