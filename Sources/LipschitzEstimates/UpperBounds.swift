@@ -14,7 +14,8 @@ enum UpperBounds {
             let w = layer.weights
             let factor: Double
             switch p {
-            case .one, .two, .infinity: factor = try operatorNorm(w, p: p)
+            case .two: factor = try SpectralNorm.upperBound(w)
+            case .one, .infinity: factor = try operatorNorm(w, p: p)
             case .p(let e):
                 if k == network.layers.count - 1 && w.rows == 1 {
                     factor = vectorNorm(w.storage, p: p.dual)
@@ -37,7 +38,7 @@ enum UpperBounds {
     static func interpolatedNorm(_ w: Matrix, exponent p: Double) throws -> Double {
         let n1 = try operatorNorm(w, p: .one)
         let nInf = try operatorNorm(w, p: .infinity)
-        let n2 = try operatorNorm(w, p: .two)
+        let n2 = try SpectralNorm.upperBound(w)
         var best = pow(n1, 1 / p) * pow(nInf, 1 - 1 / p)
         if p <= 2 {
             best = min(best, pow(n1, 2 / p - 1) * pow(n2, 2 - 2 / p))

@@ -220,4 +220,20 @@ final class MethodTests: XCTestCase {
             }
         }
     }
+
+    /// The Gram-matrix path for big matrices agrees with `dgesvd` and never falls below it.
+    func testSpectralNormOfBigMatricesViaTheGramMatrix() throws {
+        var rng = SeededGenerator(seed: 21)
+        for (rows, columns) in [(250, 300), (300, 250), (210, 210)] {
+            let w = Matrix(rows: rows, columns: columns, storage: (0..<(rows * columns)).map { _ in rng.nextNormal() })
+            let reference = try operatorNorm(w, p: .two)
+            let bound = try SpectralNorm.upperBound(w)
+            XCTAssertGreaterThanOrEqual(bound, reference)
+            XCTAssertEqual(bound, reference, accuracy: 1e-9 * reference)
+        }
+        XCTAssertEqual(try SpectralNorm.upperBound(Matrix(rows: 300, columns: 200)), 0)
+        // Small matrices go to dgesvd directly.
+        let small = Matrix(rowArrays: [[3, 0], [4, 0]])
+        XCTAssertEqual(try SpectralNorm.upperBound(small), 5, accuracy: 1e-12)
+    }
 }
