@@ -7,7 +7,29 @@ public enum ExactLipschitz {
     /// Certifies the constant for every norm in `options.norms`, or, when a limit stops the
     /// search, a certified interval [lower, upper] for each.
     public static func compute(_ network: ReLUNetwork, options: ExactOptions = ExactOptions()) throws -> ExactReport {
-        let clock = DispatchTime.now().uptimeNanoseconds
+        try validate(network, options)
+        let shared = SharedSearchState(norms: options.norms.count)
+        var method = options.method
+        if method == .automatic || method == .arrangement {
+            if let answered = try searchArrangement(network, options: options, shared: shared) {
+                method = .arrangement
+                return answered
+            }
+            if method == .arrangement { throw ExactError.arrangementNotApplicable }
+            method = .linearPrograms
+        }
+        let threads = method == .plain ? 1 : options.threads
+        if threads <= 1 {
+            let enumerator = try RegionEnumerator(network: network, options: options, shared: shared, plain: method == .plain)
+            try enumerator.run()
+            shared.add(enumerator.statistics)
+        } else {
+            try searchInParallel(network, options: options, shared: shared, threads: threads)
+        }
+        return report(options: options, shared: shared, method: method)
+    }
+
+    private static func validate(_ network: ReLUNetwork, _ options: ExactOptions) throws {
         guard !options.norms.isEmpty else { throw InputError.badNorm("(none given)") }
         for norm in options.norms { try norm.check(outputs: network.outputDimension) }
         if let box = options.box { try box.check(inputs: network.inputDimension) }
@@ -19,20 +41,143 @@ public enum ExactLipschitz {
               options.relativeRadiusTolerance < 1 else {
             throw ExactError.badLimit("radius tolerance must lie in (0, 1)")
         }
+        guard (1...256).contains(options.threads) else { throw ExactError.badLimit("threads must be between 1 and 256") }
+        // |J_ij| ≤ ∏ ‖W_k‖_∞ · d: refuse networks whose Jacobians could overflow a double.
+        var magnitude = Double(network.inputDimension)
+        for layer in network.layers { magnitude *= max(1e-300, try operatorNorm(layer.weights, p: .infinity)) }
+        guard magnitude.isFinite, magnitude < 1e290 else { throw ExactError.overflow }
+    }
 
-        let enumerator = try RegionEnumerator(network: network, options: options)
-        try enumerator.run()
-        let complete = enumerator.stopReason == nil
+    private static func report(options: ExactOptions, shared: SharedSearchState, method: SearchMethod) -> ExactReport {
+        let complete = shared.stopReason == nil
+        let best = shared.best, witnesses = shared.witnesses, unexplored = shared.unexploredUpper
         let bounds = options.norms.indices.map { n in
-            let lower = max(0, enumerator.best[n])
+            let lower = max(0, best[n])
             return NormBound(norm: options.norms[n], lower: lower,
-                             upper: complete ? lower : max(lower, enumerator.unexploredUpper[n]),
-                             witness: enumerator.witnesses[n])
+                             upper: complete ? lower : max(lower, unexplored[n]), witness: witnesses[n])
         }
-        return ExactReport(bounds: bounds, regions: enumerator.regions, isExact: complete,
-                           stopReason: enumerator.stopReason,
-                           seconds: Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9,
-                           statistics: enumerator.statistics)
+        return ExactReport(bounds: bounds, regions: shared.regions, isExact: complete, stopReason: shared.stopReason,
+                           seconds: shared.elapsed, statistics: shared.statistics, method: method)
+    }
+
+    /// The stop test shared by the searches: time limit, then the caller's request.
+    private static func stopCheck(_ options: ExactOptions, _ shared: SharedSearchState) -> () -> Bool {
+        {
+            if shared.stopReason != nil { return true }
+            if let limit = options.timeLimit, shared.elapsed >= limit { shared.stop(.timeLimit); return true }
+            if let stop = options.shouldStop, stop() { shared.stop(.interrupted); return true }
+            return false
+        }
+    }
+
+    /// The geometric search for one hidden layer; nil when it does not apply (deep network,
+    /// a region limit, or an arrangement not in general position).
+    private static func searchArrangement(_ network: ReLUNetwork, options: ExactOptions,
+                                          shared: SharedSearchState) throws -> ExactReport? {
+        guard network.layers.count == 2, options.maxRegions == nil, !options.prune else { return nil }
+        let threads = max(1, options.threads)
+        guard let arrangement = ArrangementEnumerator(network: network, norms: options.norms, box: options.box, threads: threads) else {
+            return nil
+        }
+        let shouldStop = stopCheck(options, shared)
+        let lock = NSLock()
+        var next = 0
+        var outcomes: [ArrangementEnumerator.Outcome] = []
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while true {
+                lock.lock()
+                let first = next
+                next += 1
+                lock.unlock()
+                if first >= arrangement.itemCount { return }
+                let outcome = arrangement.run(first: first, shouldStop: shouldStop)
+                lock.lock()
+                outcomes.append(outcome)
+                lock.unlock()
+                if !outcome.generalPosition || !outcome.complete { return }
+            }
+        }
+        guard outcomes.allSatisfy(\.generalPosition) else { return nil }
+        var statistics = EnumerationStatistics()
+        var regions = 0
+        var best = Array(repeating: -1.0, count: options.norms.count)
+        var patterns: [[Bool]?] = Array(repeating: nil, count: options.norms.count)
+        for outcome in outcomes {
+            regions += outcome.regions
+            statistics.vertices += outcome.vertices
+            for n in best.indices where outcome.best[n] > best[n] {
+                best[n] = outcome.best[n]
+                patterns[n] = outcome.bestPattern[n]
+            }
+        }
+        let complete = outcomes.allSatisfy(\.complete) && next >= arrangement.itemCount
+        // Witnesses: the LP finds each maximising region's inscribed ball, which also confirms
+        // that the region is full-dimensional by the same test as the LP search.
+        let enumerator = try RegionEnumerator(network: network, options: options, shared: shared)
+        var bounds: [NormBound] = []
+        let everything = IntervalJacobian(network: network, states: network.hiddenWidths.map { Array(repeating: .unknown, count: $0) })
+        for (n, norm) in options.norms.enumerated() {
+            var witness: RegionWitness?
+            var value = 0.0
+            if let bits = patterns[n] {
+                guard let ball = try enumerator.inscribedBall(of: [bits]) else { return nil }
+                let pattern = ActivationPattern(layers: [bits])
+                let jacobian = network.jacobian(for: pattern)
+                value = try operatorNorm(jacobian, p: norm)
+                witness = RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
+            }
+            let upper = complete ? value : max(value, try everything.operatorNormBound(p: norm))
+            bounds.append(NormBound(norm: norm, lower: value, upper: upper, witness: witness))
+        }
+        statistics.linearPrograms = enumerator.statistics.linearPrograms
+        return ExactReport(bounds: bounds, regions: regions, isExact: complete, stopReason: complete ? nil : shared.stopReason,
+                           seconds: shared.elapsed, statistics: statistics, method: .arrangement)
+    }
+
+    /// Splits the LP search into subtrees at a shallow depth and hands them to worker threads,
+    /// each with its own enumerator and GLPK problem.
+    private static func searchInParallel(_ network: ReLUNetwork, options: ExactOptions,
+                                         shared: SharedSearchState, threads: Int) throws {
+        let planner = try RegionEnumerator(network: network, options: options, shared: shared)
+        var tasks: [SearchTask] = []
+        var depth = 1
+        var planningOptions = options
+        planningOptions.prune = false
+        while depth <= planner.hiddenCount {
+            let scratch = SharedSearchState(norms: options.norms.count)
+            let probe = try RegionEnumerator(network: network, options: planningOptions, shared: scratch)
+            tasks = try probe.collectFrontier(depth: depth)
+            shared.add(probe.statistics)
+            if tasks.count >= 16 * threads || depth == planner.hiddenCount { break }
+            depth += 1
+        }
+        let lock = NSLock()
+        var next = 0
+        var failure: Error?
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            do {
+                let worker = try RegionEnumerator(network: network, options: options, shared: shared)
+                defer { shared.add(worker.statistics) }
+                while true {
+                    lock.lock()
+                    let index = next
+                    next += 1
+                    let failed = failure != nil
+                    lock.unlock()
+                    if index >= tasks.count || failed { return }
+                    if shared.stopReason != nil {
+                        try worker.recordUnexplored(tasks[index])
+                    } else {
+                        try worker.run(tasks[index])
+                    }
+                }
+            } catch {
+                lock.lock()
+                if failure == nil { failure = error }
+                lock.unlock()
+            }
+        }
+        if let failure { throw failure }
     }
 
     /// The length unit of the global search: the largest distance from the origin of a
@@ -50,10 +195,19 @@ public enum ExactLipschitz {
     }
 }
 
-/// Bad limits or tolerances for the exact search.
+/// Bad limits or tolerances for the exact search, or a network it cannot handle.
 public enum ExactError: InputProblem, Equatable {
     case badLimit(String)
+    case overflow
+    case arrangementNotApplicable
+
     public var description: String {
-        switch self { case .badLimit(let why): return why }
+        switch self {
+        case .badLimit(let why): return why
+        case .overflow:
+            return "the network's weights are so large that its Jacobians could overflow double precision (product of layer ℓ∞ norms above 1e290)"
+        case .arrangementNotApplicable:
+            return "the arrangement method needs one hidden layer in general position, and no region limit or pruning: use --method lp"
+        }
     }
 }

@@ -14,6 +14,14 @@ public struct ExactOptions: Sendable {
     /// A region counts when its Chebyshev (inscribed-ball) radius exceeds this fraction of
     /// the problem's length scale (see `ExactLipschitz.lengthScale`).
     public var relativeRadiusTolerance: Double = 1e-7
+    /// How to search; `.automatic` uses the arrangement geometry for one hidden layer
+    /// (falling back to LPs when it is not in general position) and LPs otherwise.
+    public var method: SearchMethod = .automatic
+    /// Worker threads for the LP search (each with its own GLPK problem).
+    public var threads: Int = 1
+    /// Branch and bound: skip subtrees whose interval-Jacobian bound cannot beat the best value
+    /// so far. The constant stays exact, but `regions` then counts only the regions visited.
+    public var prune: Bool = false
     /// Polled during the search; returning true stops it like a time limit (used for Ctrl-C).
     public var shouldStop: (@Sendable () -> Bool)?
     /// Called about four times a second with the search's state (for progress lines).
@@ -23,6 +31,18 @@ public struct ExactOptions: Sendable {
         self.norms = norms
         self.box = box
     }
+}
+
+/// The search strategies, all exact; they differ only in speed.
+public enum SearchMethod: String, Sendable, CaseIterable {
+    /// Arrangement geometry for one hidden layer when in general position, else `.linearPrograms`.
+    case automatic
+    /// Depth-first splitting with one warm-started GLPK problem per path, interior balls to skip LPs.
+    case linearPrograms = "lp"
+    /// The baseline: every side of every split solved by a fresh LP, nothing reused.
+    case plain
+    /// Only the arrangement geometry (one hidden layer); an error when it does not apply.
+    case arrangement
 }
 
 /// A full-dimensional activation region that attains a norm: the certificate behind a value.
@@ -67,6 +87,21 @@ public struct EnumerationStatistics: Sendable, Equatable {
     public var emptySides = 0
     /// Neurons constant on the region (zero normal), decided by their bias.
     public var constantNeurons = 0
+    /// Subtrees skipped by branch and bound.
+    public var prunedSubtrees = 0
+    /// Arrangement vertices visited (one hidden layer, geometric search).
+    public var vertices = 0
+
+    /// Adds another worker's counters.
+    public mutating func add(_ other: EnumerationStatistics) {
+        nodes += other.nodes
+        linearPrograms += other.linearPrograms
+        skippedLinearPrograms += other.skippedLinearPrograms
+        emptySides += other.emptySides
+        constantNeurons += other.constantNeurons
+        prunedSubtrees += other.prunedSubtrees
+        vertices += other.vertices
+    }
     public init() {}
 }
 
@@ -89,6 +124,10 @@ public struct ExactReport: Sendable {
     public let stopReason: StopReason?
     public let seconds: Double
     public let statistics: EnumerationStatistics
+    /// The method that produced the answer (`.automatic` resolves to one of the others).
+    public let method: SearchMethod
+    /// True when `regions` is the number of all full-dimensional regions (complete, no pruning).
+    public var regionsComplete: Bool { isExact && statistics.prunedSubtrees == 0 }
 
     public func bound(for norm: LipschitzNorm) -> NormBound? { bounds.first { $0.norm == norm } }
 }

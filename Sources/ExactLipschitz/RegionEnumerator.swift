@@ -33,6 +33,9 @@ struct ScaledDomain {
 /// - Every node carries a certified ball (centre, radius > tolerance) inside its region;
 ///   it is the Chebyshev ball when `optimal`.
 /// - A side of a split is visited only if it contains a ball of radius > tolerance.
+///
+/// One enumerator belongs to one thread (it owns a GLPK problem); workers share a
+/// `SharedSearchState`.
 final class RegionEnumerator {
     private let network: ReLUNetwork
     private let domain: ScaledDomain
@@ -42,9 +45,16 @@ final class RegionEnumerator {
     private let dimension: Int
     private let neuronLayer: [Int]
     private let neuronIndex: [Int]
-    private let hiddenCount: Int
+    let hiddenCount: Int
     private let options: ExactOptions
-    private let start = DispatchTime.now().uptimeNanoseconds
+    private let shared: SharedSearchState
+    private let plain: Bool
+    private let boxRowCount: Int
+    /// Only with `plain`: the path's rows, to rebuild a fresh problem for every side.
+    private var pathRows: [([Double], Bound)] = []
+    /// When set, nodes at this depth become tasks instead of being explored.
+    private var frontierDepth: Int?
+    private(set) var frontier: [SearchTask] = []
 
     /// Pre-activation maps in y-space for the current path: layer k's pre-activations are
     /// `preMatrix[k] · y + preOffset[k]`; valid for layers up to the one being decided.
@@ -53,19 +63,17 @@ final class RegionEnumerator {
     /// Entry-wise magnitude bound of each row of `preMatrix[k]` (to recognise cancellation).
     private var preMagnitude: [[Double]]
     private var pattern: [[Bool]]
+    /// A local copy of the shared best values, refreshed at every pruning test and region.
+    private var best: [Double]
 
     private(set) var statistics = EnumerationStatistics()
-    private(set) var regions = 0
-    private(set) var best: [Double]
-    private(set) var witnesses: [RegionWitness?]
-    /// Sound upper bounds (per norm) on the subtrees left unexplored by a stop.
-    private(set) var unexploredUpper: [Double]
-    private(set) var stopReason: StopReason?
     private var lastProgress: UInt64 = 0
 
-    init(network: ReLUNetwork, options: ExactOptions) throws {
+    init(network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState, plain: Bool = false) throws {
         self.network = network
         self.options = options
+        self.shared = shared
+        self.plain = plain
         self.norms = options.norms
         self.domain = ScaledDomain(network: network, box: options.box)
         self.tolerance = options.relativeRadiusTolerance
@@ -78,9 +86,7 @@ final class RegionEnumerator {
         neuronIndex = indexOf
         hiddenCount = layerOf.count
         pattern = network.hiddenWidths.map { Array(repeating: false, count: $0) }
-        best = Array(repeating: -1, count: norms.count)
-        witnesses = Array(repeating: nil, count: norms.count)
-        unexploredUpper = Array(repeating: 0, count: norms.count)
+        best = Array(repeating: -1, count: options.norms.count)
 
         // First layer in y-space: W0 (origin + scale·y) + b0.
         let first = network.layers[0]
@@ -97,20 +103,28 @@ final class RegionEnumerator {
             preMagnitude.append(Array(repeating: 0, count: rows))
         }
 
-        lp = try LinearProgram(columns: dimension + 1, optimisation: .maximise)
-        var objective = Array(repeating: 0.0, count: dimension + 1)
-        objective[dimension] = 1
-        try lp.setObjective(objective)
-        try lp.setColumnBound(dimension, .between(0, 1))
+        lp = try Self.makeProblem(dimension: dimension)
         if let box = domain.box {
             for i in 0..<dimension {
                 var row = Array(repeating: 0.0, count: dimension + 1)
                 row[i] = 1; row[dimension] = -1
-                try lp.addRow(row, .atLeast((box.lower[i] - domain.origin[i]) / domain.scale))
+                pathRows.append((row, .atLeast((box.lower[i] - domain.origin[i]) / domain.scale)))
                 row[dimension] = 1
-                try lp.addRow(row, .atMost((box.upper[i] - domain.origin[i]) / domain.scale))
+                pathRows.append((row, .atMost((box.upper[i] - domain.origin[i]) / domain.scale)))
             }
         }
+        for (row, bound) in pathRows { try lp.addRow(row, bound) }
+        boxRowCount = lp.rowCount
+    }
+
+    /// Columns y (free) and r ∈ [0, 1]; maximise r.
+    private static func makeProblem(dimension: Int) throws -> LinearProgram {
+        let lp = try LinearProgram(columns: dimension + 1, optimisation: .maximise)
+        var objective = Array(repeating: 0.0, count: dimension + 1)
+        objective[dimension] = 1
+        try lp.setObjective(objective)
+        try lp.setColumnBound(dimension, .between(0, 1))
+        return lp
     }
 
     private struct Ball {
@@ -119,77 +133,159 @@ final class RegionEnumerator {
         var optimal: Bool
     }
 
-    /// Runs the whole search.
+    /// Runs the whole search from the root.
     func run() throws {
         guard let root = try solveBall() else { return }  // the box itself is always full-dimensional
         try visit(depth: 0, ball: root)
     }
 
+    /// Collects the nodes at `depth` (fewer if the tree is shallower) as tasks for workers.
+    func collectFrontier(depth: Int) throws -> [SearchTask] {
+        frontierDepth = depth
+        frontier = []
+        try run()
+        frontierDepth = nil
+        return frontier
+    }
+
+    /// Explores one task's subtree: replays its prefix as rows, then searches below it.
+    func run(_ task: SearchTask) throws {
+        try replay(task.pattern, depth: task.depth)
+        try visit(depth: task.depth, ball: Ball(center: task.center, radius: task.radius, optimal: false))
+    }
+
+    /// The Chebyshev ball (input coordinates) of a complete pattern's region, or nil when the
+    /// region is not full-dimensional.
+    func inscribedBall(of complete: [[Bool]]) throws -> (center: [Double], radius: Double)? {
+        try replay(complete, depth: hiddenCount)
+        guard let ball = try solveBall() else { return nil }
+        return (domain.point(ball.center), ball.radius * domain.scale)
+    }
+
+    /// Makes the problem's rows those of the first `depth` neurons of `prefix`.
+    private func replay(_ prefix: [[Bool]], depth: Int) throws {
+        try lp.truncateRows(to: boxRowCount)
+        pathRows.removeSubrange(boxRowCount...)
+        pattern = prefix
+        for depth in 0..<depth {
+            let layer = neuronLayer[depth], index = neuronIndex[depth]
+            if index == 0 && layer > 0 { advanceLayer(to: layer) }
+            if let (normal, b) = hyperplane(layer: layer, index: index) {
+                let sign = pattern[layer][index] ? 1.0 : -1.0
+                try addSplitRow(normal: normal, b: b, sign: sign)
+            }
+        }
+    }
+
     /// The Chebyshev ball of the current rows, or nil when it is not above tolerance.
     private func solveBall() throws -> Ball? {
         statistics.linearPrograms += 1
-        let solution = try lp.solve()
+        let solution: Solution
+        if plain {
+            let fresh = try Self.makeProblem(dimension: dimension)
+            for (row, bound) in pathRows { try fresh.addRow(row, bound) }
+            solution = try fresh.solve()
+        } else {
+            solution = try lp.solve()
+        }
         guard solution.status == .optimal, solution.objective > tolerance else { return nil }
         return Ball(center: Array(solution.values[0..<dimension]), radius: solution.objective, optimal: true)
     }
 
+    private func addSplitRow(normal: [Double], b: Double, sign: Double) throws {
+        var row = normal.map { sign * $0 }
+        row.append(-1)
+        if plain { pathRows.append((row, .atLeast(-sign * b))) } else { try lp.addRow(row, .atLeast(-sign * b)) }
+    }
+
+    private func removeSplitRow(to rowCount: Int, basis: Basis?) throws {
+        if plain {
+            pathRows.removeLast()
+        } else {
+            try lp.truncateRows(to: rowCount)
+            if let basis { lp.restore(basis) }
+        }
+    }
+
     private func checkStop() -> Bool {
-        if stopReason != nil { return true }
-        if let limit = options.maxRegions, regions >= limit { stopReason = .maxRegions; return true }
+        if shared.stopReason != nil { return true }
+        if let limit = options.maxRegions, shared.regions >= limit { shared.stop(.maxRegions); return true }
         if statistics.nodes & 63 == 0 {
             let now = DispatchTime.now().uptimeNanoseconds
-            let elapsed = Double(now - start) / 1e9
-            if let limit = options.timeLimit, elapsed >= limit { stopReason = .timeLimit; return true }
-            if let stop = options.shouldStop, stop() { stopReason = .interrupted; return true }
+            let elapsed = Double(now - shared.start) / 1e9
+            if let limit = options.timeLimit, elapsed >= limit { shared.stop(.timeLimit); return true }
+            if let stop = options.shouldStop, stop() { shared.stop(.interrupted); return true }
             if let progress = options.progress, now - lastProgress > 250_000_000 {
                 lastProgress = now
-                progress(ExactProgress(regions: regions, statistics: statistics, best: max(0, best[0]), elapsed: elapsed))
+                var counters = shared.statistics
+                counters.add(statistics)
+                progress(ExactProgress(regions: shared.regions, statistics: counters, best: max(0, shared.best[0]), elapsed: elapsed))
             }
         }
         return false
+    }
+
+    /// The unit normal and offset of a neuron's hyperplane in y-space, or nil when its
+    /// pre-activation is constant on the region (then `pattern` records the bias's verdict).
+    private func hyperplane(layer: Int, index: Int) -> ([Double], Double)? {
+        let a = preMatrix[layer].row(index)
+        let offset = preOffset[layer][index]
+        let length = vectorNorm(a, p: .two)
+        if length <= 1e-10 * preMagnitude[layer][index] || length == 0 {
+            // A zero pre-activation counts as off, which gives the same Jacobian either way.
+            pattern[layer][index] = offset > 0
+            return nil
+        }
+        return (a.map { $0 / length }, offset / length)
+    }
+
+    /// True when branch and bound may skip the subtree below `depth`.
+    private func canPrune(depth: Int) throws -> Bool {
+        guard options.prune, depth < hiddenCount else { return false }
+        best = shared.best
+        let bounds = try intervalBounds(decided: depth, extra: nil)
+        for n in norms.indices where bounds[n] > best[n] { return false }
+        return true
     }
 
     /// Visits the subtree where neurons `0..<depth` follow `pattern`.
     private func visit(depth: Int, ball: Ball) throws {
         statistics.nodes += 1
         if checkStop() { try recordUnexplored(decided: depth, extra: nil); return }
+        if let frontierDepth, depth >= frontierDepth {
+            frontier.append(SearchTask(depth: depth, pattern: pattern, center: ball.center, radius: ball.radius))
+            return
+        }
         if depth == hiddenCount { try recordRegion(ball); return }
+        if try canPrune(depth: depth) { statistics.prunedSubtrees += 1; return }
 
         let layer = neuronLayer[depth], index = neuronIndex[depth]
         if index == 0 && layer > 0 { advanceLayer(to: layer) }
 
-        let a = preMatrix[layer].row(index)
-        let offset = preOffset[layer][index]
-        let length = vectorNorm(a, p: .two)
-        if length <= 1e-10 * preMagnitude[layer][index] || length == 0 {
-            // Constant on the region: the bias decides (a zero pre-activation counts as off,
-            // which gives the same Jacobian either way).
+        guard let (normal, b) = hyperplane(layer: layer, index: index) else {
             statistics.constantNeurons += 1
-            pattern[layer][index] = offset > 0
             try visit(depth: depth + 1, ball: ball)
             return
         }
-        let normal = a.map { $0 / length }
-        let b = offset / length
         var distance = b
         for j in 0..<dimension { distance += normal[j] * ball.center[j] }
 
         let rowCount = lp.rowCount
-        let basis = lp.basis()
+        let basis = plain ? nil : lp.basis()
         // Visit the side holding the centre first: it needs no LP.
         let sides: [Bool] = distance >= 0 ? [true, false] : [false, true]
         for active in sides {
-            if stopReason != nil {
+            if shared.stopReason != nil {
                 try recordUnexplored(decided: depth, extra: active)
                 continue
             }
             let sign = active ? 1.0 : -1.0
             let signedDistance = sign * distance  // centre's distance into this side
-            var row = normal.map { sign * $0 }
-            row.append(-1)
-            try lp.addRow(row, .atLeast(-sign * b))
+            try addSplitRow(normal: normal, b: b, sign: sign)
             var child: Ball?
-            if signedDistance >= ball.radius {
+            if plain {
+                child = nil  // the baseline decides every side by a fresh LP
+            } else if signedDistance >= ball.radius {
                 child = ball  // the whole ball lies on this side
                 statistics.skippedLinearPrograms += 1
             } else if signedDistance > -ball.radius {
@@ -209,8 +305,7 @@ final class RegionEnumerator {
                 pattern[layer][index] = active
                 try visit(depth: depth + 1, ball: child)
             }
-            try lp.truncateRows(to: rowCount)
-            lp.restore(basis)
+            try removeSplitRow(to: rowCount, basis: basis)
         }
     }
 
@@ -238,30 +333,39 @@ final class RegionEnumerator {
     }
 
     private func recordRegion(_ ball: Ball) throws {
-        regions += 1
+        _ = shared.countRegion()
         let activation = ActivationPattern(layers: pattern)
         let jacobian = network.jacobian(for: activation)
         for (n, norm) in norms.enumerated() {
             let value = try operatorNorm(jacobian, p: norm)
-            if value > best[n] {
-                best[n] = value
-                witnesses[n] = RegionWitness(pattern: activation, interiorPoint: domain.point(ball.center),
-                                             radius: ball.radius * domain.scale, jacobian: jacobian)
+            guard value.isFinite else { throw ExactError.overflow }
+            shared.offer(value, norm: n) {
+                RegionWitness(pattern: activation, interiorPoint: domain.point(ball.center),
+                              radius: ball.radius * domain.scale, jacobian: jacobian)
             }
         }
     }
 
-    /// Bounds a subtree the search will not visit: neurons before `decided` follow the path,
-    /// neuron `decided` is `extra` (or free), the rest are free.
-    private func recordUnexplored(decided: Int, extra: Bool?) throws {
+    /// Interval-Jacobian bounds (per norm) over every completion of the current path, with
+    /// neurons before `decided` fixed, neuron `decided` set to `extra` (or free), the rest free.
+    private func intervalBounds(decided: Int, extra: Bool?) throws -> [Double] {
         var states = network.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
         for t in 0..<decided { states[neuronLayer[t]][neuronIndex[t]] = pattern[neuronLayer[t]][neuronIndex[t]] ? .active : .inactive }
         if let extra, decided < hiddenCount {
             states[neuronLayer[decided]][neuronIndex[decided]] = extra ? .active : .inactive
         }
         let bound = IntervalJacobian(network: network, states: states)
-        for (n, norm) in norms.enumerated() {
-            unexploredUpper[n] = max(unexploredUpper[n], try bound.operatorNormBound(p: norm))
-        }
+        return try norms.map { try bound.operatorNormBound(p: $0) }
+    }
+
+    /// Bounds a subtree the search will not visit.
+    private func recordUnexplored(decided: Int, extra: Bool?) throws {
+        shared.boundUnexplored(try intervalBounds(decided: decided, extra: extra))
+    }
+
+    /// Bounds a task that no worker started.
+    func recordUnexplored(_ task: SearchTask) throws {
+        pattern = task.pattern
+        try recordUnexplored(decided: task.depth, extra: nil)
     }
 }

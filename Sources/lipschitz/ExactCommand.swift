@@ -33,6 +33,18 @@ struct ExactCommand: ParsableCommand {
     @Option(name: .customLong("radius-tolerance"), help: ArgumentHelp("A region counts when its inscribed ball's radius exceeds this fraction of the length scale.", valueName: "TAU"))
     var radiusTolerance: Double = 1e-7
 
+    @Option(help: ArgumentHelp("Search method: automatic (arrangement geometry for one hidden layer, else LPs), lp, plain (baseline: a fresh LP for every side of every split), arrangement.", valueName: "METHOD"))
+    var method: String = "automatic"
+
+    @Option(help: ArgumentHelp("Worker threads (each with its own GLPK problem). Default: the number of cores.", valueName: "N"))
+    var threads: Int?
+
+    @Flag(help: "Branch and bound: skip subtrees whose interval-Jacobian bound cannot beat the best value. The constant stays exact; \"regions\" then counts only the regions visited.")
+    var prune = false
+
+    @Flag(name: .customLong("count-regions"), help: "Visit every region, so that \"regions\" is the full count (the default; overrides --prune).")
+    var countRegions = false
+
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
@@ -53,6 +65,14 @@ struct ExactCommand: ParsableCommand {
             throw CLIError("--radius-tolerance must lie in (0, 1)")
         }
         options.relativeRadiusTolerance = radiusTolerance
+        guard let searchMethod = SearchMethod(rawValue: method) else {
+            throw CLIError("unknown --method \"\(method)\": use automatic, lp, plain or arrangement")
+        }
+        options.method = searchMethod
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if let threads, !(1...256).contains(threads) { throw CLIError("--threads must be between 1 and 256") }
+        options.threads = threads ?? max(1, cores)
+        options.prune = prune && !countRegions
         let interrupt = InterruptFlag.install()
         options.shouldStop = { interrupt.isSet }
         let progress = ProgressLine()
@@ -85,12 +105,14 @@ enum ExactJSON {
             ("lower", NetworkJSON.encode(bound.lower)),
             ("upper", NetworkJSON.encode(bound.upper)),
             ("regions", "\(report.regions)"),
+            ("regions_complete", report.regionsComplete ? "true" : "false"),
+            ("method", NetworkJSON.quote(report.method.rawValue)),
         ]
         if let reason = report.stopReason { fields.append(("stopped", NetworkJSON.quote(reason.rawValue))) }
         fields.append(("domain", box.map { "{\"lower\": \(NetworkJSON.encode($0.lower)), \"upper\": \(NetworkJSON.encode($0.upper))}" } ?? "null"))
         fields.append(("witness", bound.witness.map(witness) ?? "null"))
         let s = report.statistics
-        fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons)}"))
+        fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons), \"pruned_subtrees\": \(s.prunedSubtrees), \"vertices\": \(s.vertices)}"))
         fields.append(("seconds", NetworkJSON.encode(report.seconds)))
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }
@@ -114,14 +136,18 @@ enum ExactText {
         } else {
             lines.append("Lipschitz constant (ℓ\(normText)): in [\(human(bound.lower)), \(human(bound.upper))]  [stopped: \(report.stopReason?.rawValue ?? "")]")
         }
-        lines.append("regions: \(report.regions) full-dimensional\(report.isExact ? "" : " visited")")
+        lines.append("regions: \(report.regions) full-dimensional\(report.regionsComplete ? "" : " visited")")
         if let w = bound.witness {
             lines.append("witness region: pattern \(w.pattern)")
             lines.append("  interior point \(human(w.interiorPoint)) (inscribed radius \(human(w.radius)))")
             lines.append("  Jacobian [" + w.jacobian.rowArrays.map { human($0) }.joined(separator: ", ") + "]")
         }
         let s = report.statistics
-        lines.append("search: \(s.nodes) nodes, \(s.linearPrograms) LPs solved, \(s.skippedLinearPrograms) skipped; \(String(format: "%.3f", report.seconds)) s")
+        if report.method == .arrangement {
+            lines.append("search: arrangement geometry, \(s.vertices) vertices; \(String(format: "%.3f", report.seconds)) s")
+        } else {
+            lines.append("search: \(report.method.rawValue), \(s.nodes) nodes, \(s.linearPrograms) LPs solved, \(s.skippedLinearPrograms) skipped, \(s.prunedSubtrees) subtrees pruned; \(String(format: "%.3f", report.seconds)) s")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import LipschitzModel
+
+/// What the worker threads of one search share: the best values (for pruning and the
+/// answer), the region count (for `--max-regions`) and the stop reason. Lock-protected;
+/// each worker touches it once per region or per pruning test, far less often than an LP.
+final class SharedSearchState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bestValues: [Double]
+    private var bestWitnesses: [RegionWitness?]
+    private var regionCount = 0
+    private var reason: StopReason?
+    private var unexplored: [Double]
+    private var counters = EnumerationStatistics()
+    let start = DispatchTime.now().uptimeNanoseconds
+
+    init(norms: Int) {
+        bestValues = Array(repeating: -1, count: norms)
+        bestWitnesses = Array(repeating: nil, count: norms)
+        unexplored = Array(repeating: 0, count: norms)
+    }
+
+    var best: [Double] { lock.lock(); defer { lock.unlock() }; return bestValues }
+    var witnesses: [RegionWitness?] { lock.lock(); defer { lock.unlock() }; return bestWitnesses }
+    var regions: Int { lock.lock(); defer { lock.unlock() }; return regionCount }
+    var stopReason: StopReason? { lock.lock(); defer { lock.unlock() }; return reason }
+    var unexploredUpper: [Double] { lock.lock(); defer { lock.unlock() }; return unexplored }
+    var statistics: EnumerationStatistics { lock.lock(); defer { lock.unlock() }; return counters }
+
+    var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    /// Counts a region; returns its number (1-based).
+    func countRegion() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        regionCount += 1
+        return regionCount
+    }
+
+    /// Offers a value for norm `n`; ties keep the first witness.
+    func offer(_ value: Double, norm n: Int, witness: () -> RegionWitness) {
+        lock.lock(); defer { lock.unlock() }
+        if value > bestValues[n] {
+            bestValues[n] = value
+            bestWitnesses[n] = witness()
+        }
+    }
+
+    func stop(_ why: StopReason) {
+        lock.lock(); defer { lock.unlock() }
+        if reason == nil { reason = why }
+    }
+
+    func boundUnexplored(_ values: [Double]) {
+        lock.lock(); defer { lock.unlock() }
+        for n in values.indices { unexplored[n] = max(unexplored[n], values[n]) }
+    }
+
+    func add(_ statistics: EnumerationStatistics) {
+        lock.lock(); defer { lock.unlock() }
+        counters.add(statistics)
+    }
+}
+
+/// A subtree of the LP search to hand to a worker: neurons before `depth` follow `pattern`,
+/// and `center`/`radius` give a ball inside that partial region (scaled coordinates).
+struct SearchTask: Sendable {
+    let depth: Int
+    let pattern: [[Bool]]
+    let center: [Double]
+    let radius: Double
+}
