@@ -42,7 +42,8 @@ struct FlatNetwork {
     /// Activation masks of a batch of `count` points (input `x` is d × count, row-major:
     /// `x[j * count + b]` is coordinate j of point b). `masks[k][i * count + b]` is 1 when
     /// neuron i of hidden layer k is active at point b. `valid[b]` is false when some
-    /// non-constant neuron has a pre-activation within the tie tolerance of zero at point b.
+    /// non-constant neuron has a pre-activation within the tie tolerance of zero at point b,
+    /// or a pre-activation is not finite.
     func forward(_ x: [Double], count: Int) -> (masks: [[UInt8]], valid: [Bool]) {
         var valid = [Bool](repeating: true, count: count)
         var masks: [[UInt8]] = []
@@ -86,6 +87,8 @@ struct FlatNetwork {
                 for b in 0..<count {
                     let v = z[i * count + b]
                     if v > 0 { mask[i * count + b] = 1 }
+                    // A non-finite pre-activation (overflow, or a non-finite input) proves nothing.
+                    if !v.isFinite { valid[b] = false }
                     if valid[b], abs(v) <= Self.tieTolerance * (1 + bias + scale * hmax[b]),
                        !isLocallyConstant(layer: k, neuron: i, point: b, count: count, previousMask: masks.last) {
                         valid[b] = false

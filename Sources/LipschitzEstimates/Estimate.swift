@@ -104,7 +104,8 @@ public enum EstimateError: InputProblem, Equatable {
     case tooManySamples(Int)
     case badMethod(String)
     case badSearchWork(Double)
-    /// Every sampled point lay on a hyperplane of a non-constant neuron (needs a degenerate input).
+    /// Every sampled point lay on a hyperplane of a non-constant neuron, or its Jacobian
+    /// overflowed (weights near the largest double).
     case noValidSample(Int)
 
     public var description: String {
@@ -117,7 +118,7 @@ public enum EstimateError: InputProblem, Equatable {
             return "unknown method \"\(text)\": use \(names) or all"
         case .badSearchWork(let w): return "bad local-search work budget \(w): it must be a finite number ≥ 0"
         case .noValidSample(let n):
-            return "none of the \(n) sampled points lies strictly inside an activation region; no gradient could be certified"
+            return "none of the \(n) sampled points gave a certified gradient (each lay on a hyperplane or its Jacobian overflowed)"
         }
     }
 }

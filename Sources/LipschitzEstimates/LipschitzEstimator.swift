@@ -62,7 +62,7 @@ public enum LipschitzEstimator {
             let samples = try samples()
             guard let best = samples.best else { throw EstimateError.noValidSample(options.samples) }
             return finish(best.value, point: best.point,
-                          notes: "\(options.samples) points, \(samples.tieCount) on a hyperplane skipped; \(samples.samplerDescription)")
+                          notes: "\(options.samples) points, \(samples.tieCount) skipped (on a hyperplane, or overflowed); \(samples.samplerDescription)")
 
         case .localSearch:
             let samples = try samples()
@@ -93,7 +93,8 @@ public enum LipschitzEstimator {
                           notes: "\(starts.count) starts from \(options.samples) samples, \(steps) region moves up to the last improvement (sampled best \(shortNumber(first.value)))")
 
         case .layerProduct:
-            let value = try UpperBounds.layerProduct(network, p: options.norm)
+            // Overflow gives +∞, a true if useless bound; NaN (∞ − ∞, ∞ · 0) must read as +∞ too.
+            let value = try UpperBounds.layerProduct(network, p: options.norm).nanAsInfinity
             let how: String
             switch options.norm {
             case .one, .two, .infinity: how = "product of \(network.layers.count) layer norms"
@@ -103,7 +104,7 @@ public enum LipschitzEstimator {
 
         case .intervalJacobian:
             let (value, fixed) = try UpperBounds.intervalJacobian(network, p: options.norm, box: options.box)
-            return finish(value, point: nil,
+            return finish(value.nanAsInfinity, point: nil,
                           notes: "\(fixed) of \(network.hiddenNeuronCount) neurons fixed by interval propagation" +
                               (options.box == nil ? " over R^d" : " over the box"))
 
@@ -144,4 +145,9 @@ struct CleverEstimate {
             notes = "no fit possible (\(maxima.count) batch maxima, \(Set(maxima).count) distinct): the largest sampled norm"
         }
     }
+}
+
+extension Double {
+    /// +∞ for NaN: an upper bound that arithmetic could not produce is no bound at all.
+    var nanAsInfinity: Double { isNaN ? .infinity : self }
 }

@@ -79,7 +79,7 @@ struct RegionWalk {
                 guard let j, !visited.contains(j.storage) else { continue }
                 visited.insert(j.storage)
                 let v = try jacobianNorm(j, p: norm)
-                if v > (chosen?.value ?? -.infinity) { chosen = (v, i) }
+                if v.isFinite, v > (chosen?.value ?? -.infinity) { chosen = (v, i) }
             }
             guard let next = chosen else { break }
             current = candidates[next.index]

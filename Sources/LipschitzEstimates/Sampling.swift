@@ -25,7 +25,8 @@ struct PointSampler {
         self.box = box
         generator = SeededGenerator(seed: seed)
         let r = Self.hyperplaneRadius(network)
-        scales = [r / 4, r, 4 * r, 32 * r, 1000 * r]
+        // Every scale finite and positive (R near the largest double would overflow at 1000R).
+        scales = [r / 4, r, 4 * r, 32 * r, 1000 * r].map { $0.isFinite && $0 > 0 ? $0 : (r.isFinite && r > 0 ? r : 1) }
     }
 
     /// R above: the farthest first-layer hyperplane from the origin (1 if all pass through it).
@@ -57,7 +58,8 @@ struct PointSampler {
     }
 }
 
-/// Gradient norms at random points, in the order drawn; nil where the point was a tie.
+/// Gradient norms at random points, in the order drawn; nil where the point was a tie or the
+/// norm overflowed.
 struct SampledNorms {
     let points: [[Double]]
     let norms: [Double?]
@@ -76,7 +78,9 @@ struct SampledNorms {
             let n = min(chunk, options.samples - points.count)
             let batch = (0..<n).map { _ in sampler.next() }
             for j in flat.jacobians(at: batch) {
-                norms.append(try j.map { try jacobianNorm($0, p: options.norm) })
+                // An overflowed Jacobian (entries ±∞ or NaN) certifies nothing: skipped too.
+                let norm = try j.map { try jacobianNorm($0, p: options.norm) }
+                norms.append(norm.flatMap { $0.isFinite ? $0 : nil })
             }
             points += batch
         }

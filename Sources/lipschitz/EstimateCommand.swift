@@ -86,12 +86,16 @@ struct EstimateCommand: ParsableCommand {
         return box.dimension <= 4 ? "over the box \(box)" : "over a box in \(box.dimension) dimensions"
     }
 
+    /// A JSON number, or null for a value that overflowed (JSON has no infinity).
+    static func number(_ x: Double) -> String { x.isFinite ? NetworkJSON.encode(x) : "null" }
+
     static func json(_ net: ReLUNetwork, _ options: EstimateOptions, _ estimates: [Estimate]) -> String {
         let box = options.box.map { "{\"lower\": \(NetworkJSON.encode($0.lower)), \"upper\": \(NetworkJSON.encode($0.upper))}" } ?? "null"
         let items = estimates.map { e in
             "    {\"method\": \(NetworkJSON.quote(e.method.rawValue)), \"kind\": \(NetworkJSON.quote(e.kind.rawValue)), " +
-                "\"value\": \(NetworkJSON.encode(e.value)), \"seconds\": \(NetworkJSON.encode(e.seconds)), " +
-                "\"point\": \(e.point.map(NetworkJSON.encode) ?? "null"), \"notes\": \(NetworkJSON.quote(e.notes))}"
+                "\"value\": \(number(e.value)), \"seconds\": \(number(e.seconds)), " +
+                "\"point\": \(e.point.map { "[" + $0.map(number).joined(separator: ", ") + "]" } ?? "null"), " +
+                "\"notes\": \(NetworkJSON.quote(e.notes))}"
         }
         return """
         {"network": \(NetworkJSON.quote(net.name)), "architecture": [\(net.architecture.map(String.init).joined(separator: ", "))], \

@@ -236,4 +236,20 @@ final class MethodTests: XCTestCase {
         let small = Matrix(rowArrays: [[3, 0], [4, 0]])
         XCTAssertEqual(try SpectralNorm.upperBound(small), 5, accuracy: 1e-12)
     }
+
+    /// Weights near the largest double overflow the Jacobians: lower bounds only use finite
+    /// norms, upper bounds read +∞ (never NaN), and nothing crashes.
+    func testOverflowGivesInfiniteUpperBoundsAndFiniteLowerBounds() throws {
+        let big = 1e200
+        let network = net([([[big, big], [big, -big]], [0, 1]), ([[big, big], [big, big]], [0, 0]), ([[big, big]], [0])])
+        for e in try LipschitzEstimator.all(network, options: EstimateOptions(samples: 100)) {
+            XCTAssertFalse(e.value.isNaN, "\(e.method)")
+            switch e.kind {
+            case .upperBound: XCTAssertEqual(e.value, .infinity, "\(e.method)")
+            case .lowerBound, .heuristic: XCTAssertTrue(e.value.isFinite, "\(e.method)")
+            }
+        }
+        XCTAssertEqual(Double.nan.nanAsInfinity, .infinity)
+        XCTAssertEqual(2.5.nanAsInfinity, 2.5)
+    }
 }
