@@ -42,47 +42,78 @@ struct RegionWalk {
         var j: [Double] = []            // J: m × d
     }
 
-    /// Multiply-adds of one step (linearisation, scoring, placing and evaluating the candidates).
-    var workPerStep: Double {
+    /// Multiply-adds of linearising at a point and ranking every flip.
+    var linearizationWork: Double {
         let d = Double(flat.inputs), m = Double(flat.outputs)
         var forwardJacobian = 0.0
         for k in 1..<max(1, flat.hiddenCount) { forwardJacobian += Double(flat.weights[k].count) * d }
-        let neurons = Double(flat.widths.dropFirst().dropLast().reduce(0, +))
-        let weights = Double(flat.weightCount)
-        return forwardJacobian + m * weights + neurons * m * d + Double(Self.candidatesPerStep) * ((1 + m) * weights + neurons * d)
+        // Ranking at a general p takes a `pow` per entry: count it as 20 multiply-adds.
+        let scoring = neuronCount * m * d * (norm.isGeneralP ? 20 : 1)
+        return forwardJacobian + m * Double(flat.weightCount) + scoring
     }
+    /// Multiply-adds of placing one crossing point (the scan for the next hyperplane).
+    var placementWork: Double { neuronCount * Double(flat.inputs) }
+    /// Multiply-adds of evaluating Φ's Jacobian at one point (a forward and a backward pass).
+    var evaluationWork: Double { Double(1 + flat.outputs) * Double(flat.weightCount) }
+    private var neuronCount: Double { Double(flat.widths.dropFirst().dropLast().reduce(0, +)) }
 
     /// Non-improving moves allowed in a row before a climb stops: a tabu search, since the
     /// best region is often two flips away through a worse one.
     static let maximumSidewaysMoves = 4
 
-    /// Walks from `start` (whose norm is `value`), always to the best unvisited candidate
-    /// region, and returns the best point seen. Visited regions are remembered by their
-    /// Jacobian, so the walk never returns to one. Each step is charged `workPerStep` to
-    /// `budget`; a step starts while any budget is left, so every start gets at least one.
+    /// Walks from `start` (whose norm is `value`) and returns the best point seen. Each step
+    /// first evaluates the top-ranked flip alone and takes it if it leads to a new region with
+    /// a larger norm (the prediction is usually exact, and this is the cheap common case);
+    /// otherwise it evaluates up to `candidatesPerStep` flips and moves to the best new region
+    /// even if worse. Regions are remembered by their Jacobian, so none is entered twice. Work
+    /// is charged to `budget` as it is done; a step starts while any budget is left, so every
+    /// start gets at least one.
     func climb(from start: [Double], value: Double, budget: inout Double) throws -> Outcome {
         var best = Outcome(value: value, point: start)
         guard flat.hiddenCount > 0 else { return best }
-        let cost = workPerStep
-        var current = start
+        var current = start, currentValue = value
         var visited = Set<[Double]>()
         if let j = flat.jacobians(at: [start])[0] { visited.insert(j.storage) }
         var sideways = 0
         var moves = 0
-        while moves < Self.maximumStepsPerStart && budget > 0 {
-            budget -= cost
-            let candidates = proposals(linearize(current))
-            if candidates.isEmpty { break }
-            let jacobians = flat.jacobians(at: candidates)
-            var chosen: (value: Double, index: Int)?
-            for (i, j) in jacobians.enumerated() {
-                guard let j, !visited.contains(j.storage) else { continue }
+        /// The norms at new regions' points (nil for ties, overflow and regions seen before).
+        func evaluate(_ points: [[Double]]) throws -> [Double?] {
+            budget -= Double(points.count) * evaluationWork
+            return try flat.jacobians(at: points).map { j in
+                guard let j, !visited.contains(j.storage) else { return nil }
                 visited.insert(j.storage)
                 let v = try jacobianNorm(j, p: norm)
-                if v.isFinite, v > (chosen?.value ?? -.infinity) { chosen = (v, i) }
+                return v.isFinite ? v : nil
+            }
+        }
+        while moves < Self.maximumStepsPerStart && budget > 0 {
+            let lin = linearize(current)
+            budget -= linearizationWork
+            var placed: [[Double]] = []
+            var chosen: (value: Double, point: [Double])?
+            // In a box many crossings lie outside it; trying a bounded number keeps a step's cost.
+            for flip in rankedFlips(lin).prefix(8 * Self.candidatesPerStep) {
+                if placed.count == Self.candidatesPerStep { break }
+                budget -= placementWork
+                guard let x = crossing(lin, layer: flip.layer, neuron: flip.neuron) else { continue }
+                if placed.isEmpty {
+                    placed.append(x)
+                    if let v = try evaluate([x])[0] {
+                        chosen = (v, x)
+                        if v > currentValue { break }
+                    }
+                } else {
+                    placed.append(x)
+                }
+            }
+            if placed.count > 1, chosen.map({ $0.value <= currentValue }) ?? true {
+                for (v, x) in zip(try evaluate(Array(placed.dropFirst())), placed.dropFirst()) {
+                    if let v, v > (chosen?.value ?? -.infinity) { chosen = (v, x) }
+                }
             }
             guard let next = chosen else { break }
-            current = candidates[next.index]
+            current = next.point
+            currentValue = next.value
             moves += 1
             if next.value > best.value {
                 best.value = next.value
@@ -172,8 +203,8 @@ struct RegionWalk {
         return lin
     }
 
-    /// Points just across the hyperplanes whose flips are predicted to give the largest norms.
-    private func proposals(_ lin: Linearization) -> [[Double]] {
+    /// Every flip with an effect, ranked by the predicted norm of the region across it.
+    private func rankedFlips(_ lin: Linearization) -> [(value: Double, layer: Int, neuron: Int)] {
         let d = flat.inputs, m = flat.outputs
         var scored: [(value: Double, layer: Int, neuron: Int)] = []
         var trial = lin.j
@@ -192,13 +223,7 @@ struct RegionWalk {
             }
         }
         scored.sort { $0.value > $1.value }
-        var points: [[Double]] = []
-        // In a box many crossings lie outside it; trying a bounded number keeps a step's cost.
-        for candidate in scored.prefix(8 * Self.candidatesPerStep) {
-            if points.count == Self.candidatesPerStep { break }
-            if let x = crossing(lin, layer: candidate.layer, neuron: candidate.neuron) { points.append(x) }
-        }
-        return points
+        return scored
     }
 
     /// A point across neuron (k, i)'s hyperplane, on the ray x + t·u with u = ∓∇z_{k,i}
@@ -277,4 +302,8 @@ struct RegionWalk {
             return vectorNorm(j, p: .two)
         }
     }
+}
+
+private extension LipschitzNorm {
+    var isGeneralP: Bool { if case .p = self { return true } else { return false } }
 }
