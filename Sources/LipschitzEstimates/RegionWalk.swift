@@ -2,9 +2,10 @@ import LipschitzModel
 
 /// Hill climbing over activation regions. Inside a region J is constant, so gradient ascent
 /// on ‖J‖ does not move; instead each step looks at every hidden neuron's hyperplane,
-/// predicts the Jacobian of the region across it, evaluates points just across the most
-/// promising hyperplanes exactly, and moves to the best of them even when it is worse (up to
-/// `maximumSidewaysMoves` times in a row), never revisiting a region; it keeps the best point.
+/// predicts the Jacobian of the region across it, evaluates points across the most promising
+/// hyperplanes exactly (the best one first, alone), and moves to an improving new region, or
+/// failing that to the best new one even when it is worse (up to `maximumSidewaysMoves` times
+/// in a row), never revisiting a region; it keeps the best point.
 ///
 /// Prediction: flipping neuron i of layer k alone changes J by a rank-one term,
 /// J' = J ± s_{k,i} a_{k,i}ᵀ, where a_{k,i} = ∇z_{k,i} (the neuron's pre-activation gradient)
