@@ -39,7 +39,6 @@ struct ArrangementEnumerator {
         var vertices = 0
         var best: [Double]
         var bestPattern: [[Bool]?]
-        var bestPoint: [[Double]]
     }
 
     private let network: ReLUNetwork
@@ -51,6 +50,18 @@ struct ArrangementEnumerator {
     private var constantJacobian: [Double]
     private var constantPattern: [Bool]
     private let threads: Int
+    /// The problem's length scale (as in the LP search), the floor of the rounding estimate.
+    private var lengthUnit: Double = 1
+    // The planes again, flat, for the hot loop: normals (count × d), contributions (count × m·d).
+    private var normals: [Double] = []
+    private var offsets: [Double] = []
+    private var positive: [Double] = []
+    private var negative: [Double] = []
+    private var isBoxFace: [Bool] = []
+    /// Per plane, the Jacobian change from its negative to its positive side.
+    private var positiveMinusNegative: [Double] = []
+    /// Planes before this index are the network's; box faces follow.
+    private var arrangementCount = 0
 
     init?(network: ReLUNetwork, norms: [LipschitzNorm], box: InputBox?, threads: Int) {
         guard network.layers.count == 2 else { return nil }
@@ -119,11 +130,17 @@ struct ArrangementEnumerator {
         } else {
             // A box holding every vertex strictly inside: each cell meets it, and in one piece.
             var radius = 0.0
-            guard Self.forEachSubset(count: arrangementCount, size: dimension, body: { subset in
-                guard let v = Self.solve(subset.map { planes[$0].normal }, subset.map { -planes[$0].offset }) else { return true }
-                radius = max(radius, v.reduce(0) { max($0, abs($1)) })
+            let flatNormals = planes.flatMap(\.normal), flatOffsets = planes.map(\.offset)
+            let d = dimension
+            var system = Array(repeating: 0.0, count: d * d), rhs = Array(repeating: 0.0, count: d)
+            Self.forEachSubset(count: arrangementCount, size: d) { subset in
+                for (r, k) in subset.enumerated() {
+                    for c in 0..<d { system[r * d + c] = flatNormals[k * d + c] }
+                    rhs[r] = -flatOffsets[k]
+                }
+                if Self.solveInPlace(&system, &rhs, d) { radius = max(radius, rhs.reduce(0) { max($0, abs($1)) }) }
                 return true
-            }) else { return nil }
+            }
             let r = 2 * radius + 1
             guard let b = try? InputBox(uniform: -r, r, dimension: dimension) else { return nil }
             bounds = b
@@ -136,148 +153,270 @@ struct ArrangementEnumerator {
             e[i] = -1
             planes.append(Hyperplane(normal: e, offset: bounds.upper[i], positive: zero, negative: zero, members: [], isBoxFace: true))
         }
-        scale = bounds.widths.reduce(0) { max($0, $1) }
+        lengthUnit = box.map { $0.widths.reduce(0) { max($0, $1) } / 2 } ?? ExactLipschitz.lengthScale(of: network)
+        normals = planes.flatMap(\.normal)
+        offsets = planes.map(\.offset)
+        positive = planes.flatMap(\.positive)
+        negative = planes.flatMap(\.negative)
+        isBoxFace = planes.map(\.isBoxFace)
+        positiveMinusNegative = zip(positive, negative).map { $0 - $1 }
+        self.arrangementCount = arrangementCount
+        // Every plane starts on its negative side; `run` adds the flips.
+        for plane in planes where !plane.isBoxFace {
+            for e in 0..<(outputs * dimension) { constantJacobian[e] += plane.negative[e] }
+        }
     }
 
-    private var scale: Double = 1
+    /// Σ values[k] over the k with selectors[k] > 0, four lanes at a time (a plain loop would
+    /// not vectorise: floating-point sums may not be reordered without being asked).
+    @inline(__always)
+    private static func sumWherePositive(_ values: UnsafePointer<Double>, _ selectors: UnsafePointer<Double>, _ count: Int) -> Double {
+        var lanes = SIMD4<Double>(repeating: 0)
+        let zero = SIMD4<Double>(repeating: 0)
+        var k = 0
+        while k + 4 <= count {
+            let v = UnsafeRawPointer(values + k).loadUnaligned(as: SIMD4<Double>.self)
+            let s = UnsafeRawPointer(selectors + k).loadUnaligned(as: SIMD4<Double>.self)
+            lanes += v.replacing(with: zero, where: s .<= zero)
+            k += 4
+        }
+        var sum = lanes.sum()
+        while k < count {
+            if selectors[k] > 0 { sum += values[k] }
+            k += 1
+        }
+        return sum
+    }
+
+    /// min over k of |sides[k]| − tolerance·(magnitude + |β_k|), four lanes at a time.
+    @inline(__always)
+    private static func smallestMargin(_ sides: UnsafePointer<Double>, _ absB: UnsafePointer<Double>,
+                                       _ tolerance: Double, _ magnitude: Double, _ count: Int) -> Double {
+        var lanes = SIMD4<Double>(repeating: .infinity)
+        var k = 0
+        while k + 4 <= count {
+            let s = UnsafeRawPointer(sides + k).loadUnaligned(as: SIMD4<Double>.self)
+            let b = UnsafeRawPointer(absB + k).loadUnaligned(as: SIMD4<Double>.self)
+            let margin = s.replacing(with: -s, where: s .< 0) - tolerance * (magnitude + b)
+            lanes = pointwiseMin(lanes, margin)
+            k += 4
+        }
+        var result = lanes.min()
+        while k < count {
+            result = min(result, abs(sides[k]) - tolerance * (magnitude + absB[k]))
+            k += 1
+        }
+        return result
+    }
+
+    private static func buffer(_ array: [Double]) -> UnsafeMutablePointer<Double> {
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, array.count))
+        p.initialize(from: array, count: array.count)
+        return p
+    }
+
+    /// ‖v‖_p for the scalar-output case, on a raw buffer.
+    private static func norm(_ v: UnsafeBufferPointer<Double>, _ p: LipschitzNorm) -> Double {
+        switch p {
+        case .one: return v.reduce(0) { $0 + abs($1) }
+        case .infinity: return v.reduce(0) { max($0, abs($1)) }
+        case .two:
+            let largest = v.reduce(0) { max($0, abs($1)) }
+            guard largest > 0, largest.isFinite else { return largest }
+            return largest * v.reduce(0) { let t = $1 / largest; return $0 + t * t }.squareRoot()
+        case .p(let e):
+            let largest = v.reduce(0) { max($0, abs($1)) }
+            guard largest > 0, largest.isFinite else { return largest }
+            return largest * pow(v.reduce(0) { $0 + pow(abs($1) / largest, e) }, 1 / e)
+        }
+    }
+
 
     /// Number of distinct hyperplanes plus box faces: the range of first elements for `run`.
     var itemCount: Int { planes.count }
 
     /// Visits every vertex whose subset's smallest element is `first` (workers split the
-    /// search by first element).
+    /// search by first element). The hot loop works on flat buffers.
     func run(first: Int, shouldStop: () -> Bool) -> Outcome {
-        let count = planes.count
+        let d = dimension, count = planes.count, m = outputs * dimension
+        var outcome = Outcome(best: Array(repeating: -1, count: norms.count), bestPattern: Array(repeating: nil, count: norms.count))
+        guard first + d <= count else { return outcome }
         // A generic direction: no simple relation to axis-aligned box faces or to random normals.
-        let functional: [Double] = (0..<dimension).map { i -> Double in
+        let functional: [Double] = (0..<d).map { i -> Double in
             let x = Double(i + 1)
             return 1 + 0.618_033_988_749_894_9 * x.squareRoot() + 0.1 * x * x
         }
-        let tolerance = 1e-9 * scale
-        let m = outputs * dimension
-        var outcome = Outcome(best: Array(repeating: -1, count: norms.count),
-                              bestPattern: Array(repeating: nil, count: norms.count),
-                              bestPoint: Array(repeating: [], count: norms.count))
-        var degenerate = false
-        var stopped = false
-        var jacobian = Array(repeating: 0.0, count: m)
-        var completion = jacobian
-        var sides = Array(repeating: 0.0, count: count)
+        let functionalSize = vectorNorm(functional, p: .two)
+        let relativeTolerance = 1e-10
+        let dualNorms = norms.map(\.dual)
+        var subset = Array(first..<(first + d))
+        var system = Array(repeating: 0.0, count: d * d)
+        var rhs = Array(repeating: 0.0, count: d)
+        // Raw buffers for the hot loop (no bounds checks, no copy-on-write checks).
+        // Each worker has its own copies: shared arrays would bounce their reference counts
+        // between cores on every access.
+        let a = Self.buffer(normals), b = Self.buffer(offsets), flip = Self.buffer(positiveMinusNegative)
+        let base = Self.buffer(constantJacobian)
+        // Column-major copies for the vectorised loops: aT[c·count + k] = normal_k[c],
+        // flipT[e·arrangementCount + k] = flip_k[e].
+        let aT = Self.buffer((0..<(d * count)).map { i in normals[(i % count) * d + i / count] })
+        let flipT = Self.buffer((0..<(m * arrangementCount)).map { i in positiveMinusNegative[(i % arrangementCount) * m + i / arrangementCount] })
+        let absB = Self.buffer(offsets.map { abs($0) })
+        let sides = UnsafeMutablePointer<Double>.allocate(capacity: count)
+        let x = UnsafeMutablePointer<Double>.allocate(capacity: d)
+        let j = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        defer {
+            for p in [a, b, flip, base, aT, flipT, absB, sides, x, j] { p.deallocate() }
+        }
+        let faceStart = arrangementCount
+        var free: [Int] = []
+        var bestVertex: [[Double]?] = Array(repeating: nil, count: norms.count)
+        var bestFree: [[Int]] = Array(repeating: [], count: norms.count)
+        var bestMask = Array(repeating: 0, count: norms.count)
         var visited = 0
-        Self.forEachSubset(count: count, size: dimension, first: first) { subset in
+        let scalar = outputs == 1
+
+        subsets: while true {
             visited += 1
-            if visited & 1023 == 0, shouldStop() { stopped = true; return false }
-            let rows = subset.map { planes[$0].normal }
-            guard let v = Self.solve(rows, subset.map { -planes[$0].offset }) else { return true }
-            // Signs of every other hyperplane at v.
-            jacobian = constantJacobian
-            var inSubset = 0
-            for k in 0..<count {
-                if inSubset < subset.count && subset[inSubset] == k { inSubset += 1; sides[k] = 0; continue }
-                let plane = planes[k]
-                var s = plane.offset
-                for c in 0..<dimension { s += plane.normal[c] * v[c] }
-                if abs(s) <= tolerance { degenerate = true; return false }
-                if plane.isBoxFace {
-                    if s < 0 { return true }  // outside the box
-                    continue
+            if visited & 1023 == 1, shouldStop() { outcome.complete = false; break }
+            process: do {
+                // The vertex: A_S v = −β_S.
+                for r in 0..<d {
+                    let k = subset[r]
+                    for c in 0..<d { system[r * d + c] = a[k * d + c] }
+                    rhs[r] = -b[k]
                 }
-                sides[k] = s
-                let add = s > 0 ? plane.positive : plane.negative
-                for j in 0..<m { jacobian[j] += add[j] }
-            }
-            guard let lambda = Self.solve(Self.transpose(rows), functional) else { degenerate = true; return false }
-            if lambda.contains(where: { abs($0) <= 1e-12 }) { degenerate = true; return false }
-            outcome.vertices += 1
-            if zip(subset, lambda).allSatisfy({ !planes[$0].isBoxFace || $1 > 0 }) { outcome.regions += 1 }
-            // Every sign completion of the arrangement hyperplanes through v is a cell.
-            let free = subset.filter { !planes[$0].isBoxFace }
-            for mask in 0..<(1 << free.count) {
-                completion = jacobian
-                for (bit, k) in free.enumerated() {
-                    let add = (mask >> bit) & 1 == 1 ? planes[k].positive : planes[k].negative
-                    for j in 0..<m { completion[j] += add[j] }
+                guard Self.solveInPlace(&system, &rhs, d) else { break process }
+                var magnitude = lengthUnit
+                for c in 0..<d { x[c] = rhs[c]; magnitude = max(magnitude, abs(rhs[c])) }
+                // Every plane's side at v, in loops the compiler vectorises: sides = β + Aᵀ-columns · v.
+                for k in 0..<count { sides[k] = b[k] }
+                for c in 0..<d {
+                    let column = aT + c * count, xc = x[c]
+                    for k in 0..<count { sides[k] += column[k] * xc }
                 }
-                let matrix = Matrix(rows: outputs, columns: dimension, storage: completion)
-                for (n, norm) in norms.enumerated() {
-                    guard let value = try? operatorNorm(matrix, p: norm), value.isFinite else { degenerate = true; return false }
-                    if value > outcome.best[n] {
-                        outcome.best[n] = value
-                        outcome.bestPattern[n] = pattern(sides: sides, free: free, mask: mask)
-                        outcome.bestPoint[n] = interiorPoint(vertex: v, subset: subset, free: free, mask: mask, sides: sides)
+                // Planes through v are decided by the completions below, not here.
+                for r in 0..<d { sides[subset[r]] = .infinity }
+                // Rounding in a side is about 1e-16·(|v| + |β|); within 1e-10 of that is degenerate.
+                let closest = Self.smallestMargin(sides, absB, relativeTolerance, magnitude, count)
+                if closest <= 0 { outcome.generalPosition = false; break subsets }
+                var outside = false
+                for k in faceStart..<count where sides[k] < 0 { outside = true }
+                if outside { break process }
+                // The Jacobian: every plane starts negative; those on their positive side flip.
+                for e in 0..<m { j[e] = base[e] + Self.sumWherePositive(flipT + e * arrangementCount, sides, arrangementCount) }
+                for r in 0..<d where subset[r] < faceStart {
+                    for e in 0..<m { j[e] -= flipT[e * arrangementCount + subset[r]] }
+                }
+                // c = Σ λ_j a_j: the cell whose signs agree with λ has its c-lowest vertex here.
+                for r in 0..<d {
+                    for c in 0..<d { system[c * d + r] = a[subset[r] * d + c] }
+                    rhs[r] = functional[r]
+                }
+                guard Self.solveInPlace(&system, &rhs, d) else { outcome.generalPosition = false; break subsets }
+                var counted = true
+                free.removeAll(keepingCapacity: true)
+                for r in 0..<d {
+                    if abs(rhs[r]) <= 1e-12 * functionalSize { outcome.generalPosition = false; break subsets }
+                    if subset[r] >= faceStart {
+                        if rhs[r] < 0 { counted = false }
+                    } else {
+                        free.append(subset[r])
+                    }
+                }
+                outcome.vertices += 1
+                if counted { outcome.regions += 1 }
+                // Every sign completion of the planes through v is a cell: start all negative,
+                // then walk the completions in Gray-code order, one plane flipping per step.
+                var mask = 0
+                for step in 0..<(1 << free.count) {
+                    if step > 0 {
+                        let bit = step.trailingZeroBitCount
+                        let k = free[bit]
+                        mask ^= 1 << bit
+                        let sign: Double = (mask >> bit) & 1 == 1 ? 1 : -1
+                        for e in 0..<m { j[e] += sign * flip[k * m + e] }
+                    }
+                    let jacobian = UnsafeBufferPointer(start: j, count: m)
+                    for n in 0..<dualNorms.count {
+                        let value: Double
+                        if scalar {
+                            value = Self.norm(jacobian, dualNorms[n])  // ‖∇Φ‖ in the dual norm
+                        } else {
+                            guard let v = try? operatorNorm(Matrix(rows: outputs, columns: d, storage: Array(jacobian)), p: norms[n]) else {
+                                outcome.generalPosition = false; break subsets
+                            }
+                            value = v
+                        }
+                        guard value.isFinite else { outcome.generalPosition = false; break subsets }
+                        if value > outcome.best[n] {
+                            outcome.best[n] = value
+                            bestVertex[n] = Array(UnsafeBufferPointer(start: x, count: d))
+                            bestFree[n] = free
+                            bestMask[n] = mask
+                        }
                     }
                 }
             }
-            return true
+            // Next subset with the same first element.
+            var i = d - 1
+            while i >= 1 && subset[i] == count - d + i { i -= 1 }
+            if i < 1 { break }
+            subset[i] += 1
+            for j in (i + 1)..<d { subset[j] = subset[j - 1] + 1 }
         }
-        outcome.generalPosition = !degenerate
-        outcome.complete = !stopped
+        if outcome.generalPosition {
+            for n in norms.indices {
+                if let v = bestVertex[n] { outcome.bestPattern[n] = pattern(at: v, free: bestFree[n], mask: bestMask[n]) }
+            }
+        }
         return outcome
     }
 
-    /// The activation pattern of the cell with the given signs.
-    private func pattern(sides: [Double], free: [Int], mask: Int) -> [Bool] {
+    /// The activation pattern of the cell at vertex `v` whose planes through v have the signs in `mask`.
+    private func pattern(at v: [Double], free: [Int], mask: Int) -> [Bool] {
         var bits = constantPattern
-        var side = sides
-        for (bit, k) in free.enumerated() { side[k] = (mask >> bit) & 1 == 1 ? 1 : -1 }
         for (k, plane) in planes.enumerated() where !plane.isBoxFace {
-            for (i, orientation) in plane.members { bits[i] = side[k] * orientation > 0 }
+            let side: Double
+            if let bit = free.firstIndex(of: k) {
+                side = (mask >> bit) & 1 == 1 ? 1 : -1
+            } else {
+                side = plane.offset + zip(plane.normal, v).reduce(0) { $0 + $1.0 * $1.1 }
+            }
+            for (i, orientation) in plane.members { bits[i] = side * orientation > 0 }
         }
         return bits
     }
 
-    /// A point inside the cell: from the vertex along a direction into the cone, half-way to the
-    /// nearest other hyperplane.
-    private func interiorPoint(vertex: [Double], subset: [Int], free: [Int], mask: Int, sides: [Double]) -> [Double] {
-        let signs = subset.map { k -> Double in
-            guard let bit = free.firstIndex(of: k) else { return 1 }
-            return (mask >> bit) & 1 == 1 ? 1 : -1
-        }
-        guard let u = Self.solve(subset.map { planes[$0].normal }, signs) else { return vertex }
-        var step = Double.infinity
-        for (k, plane) in planes.enumerated() where !subset.contains(k) {
-            var s = plane.offset, rate = 0.0
-            for c in 0..<dimension { s += plane.normal[c] * vertex[c]; rate += plane.normal[c] * u[c] }
-            if s * rate < 0 { step = min(step, -s / rate) }
-        }
-        if !step.isFinite { step = 1 }
-        return zip(vertex, u).map { $0 + step / 2 * $1 }
-    }
-
-    // MARK: - Small dense linear algebra
-
-    static func transpose(_ rows: [[Double]]) -> [[Double]] {
-        guard let n = rows.first?.count else { return [] }
-        return (0..<n).map { c in rows.map { $0[c] } }
-    }
-
-    /// Solves the square system by Gaussian elimination with partial pivoting; nil when a pivot
-    /// is below 1e-10 (rows are unit normals, so that means parallel or nearly so).
-    static func solve(_ rows: [[Double]], _ rhs: [Double]) -> [Double]? {
-        let n = rhs.count
-        var a = rows
-        var b = rhs
+    /// Solves the n×n system (row-major) in place by Gaussian elimination with partial
+    /// pivoting; the solution replaces `b`. False when a pivot is below 1e-10 (rows are unit
+    /// normals, so that means parallel or nearly so).
+    static func solveInPlace(_ a: inout [Double], _ b: inout [Double], _ n: Int) -> Bool {
         for col in 0..<n {
             var pivot = col
-            for r in (col + 1)..<max(col + 1, n) where abs(a[r][col]) > abs(a[pivot][col]) { pivot = r }
-            if abs(a[pivot][col]) < 1e-10 { return nil }
-            if pivot != col { a.swapAt(pivot, col); b.swapAt(pivot, col) }
-            let p = a[col][col]
+            for r in (col + 1)..<max(col + 1, n) where abs(a[r * n + col]) > abs(a[pivot * n + col]) { pivot = r }
+            if abs(a[pivot * n + col]) < 1e-10 { return false }
+            if pivot != col {
+                for c in 0..<n { a.swapAt(pivot * n + c, col * n + c) }
+                b.swapAt(pivot, col)
+            }
+            let p = a[col * n + col]
             for r in (col + 1)..<max(col + 1, n) {
-                let f = a[r][col] / p
+                let f = a[r * n + col] / p
                 if f == 0 { continue }
-                for c in col..<n { a[r][c] -= f * a[col][c] }
+                for c in col..<n { a[r * n + c] -= f * a[col * n + c] }
                 b[r] -= f * b[col]
             }
         }
-        var x = Array(repeating: 0.0, count: n)
         for r in stride(from: n - 1, through: 0, by: -1) {
             var s = b[r]
-            for c in (r + 1)..<max(r + 1, n) { s -= a[r][c] * x[c] }
-            x[r] = s / a[r][r]
+            for c in (r + 1)..<max(r + 1, n) { s -= a[r * n + c] * b[c] }
+            b[r] = s / a[r * n + r]
         }
-        return x
+        return true
     }
+
+    // MARK: - Small dense linear algebra
 
     static func normalsSpan(_ normals: [[Double]], dimension: Int) -> Bool {
         // Rank by elimination with a tolerance on unit vectors.

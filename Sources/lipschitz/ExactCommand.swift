@@ -15,13 +15,13 @@ struct ExactCommand: ParsableCommand {
         search still reports a certified interval [lower, upper].
         """)
 
-    @Argument(help: "The network file (JSON, docs/format.md).")
-    var network: String
+    @OptionGroup
+    var input: NetworkInputOptions
 
     @Option(help: ArgumentHelp("The ℓp norm on inputs and outputs: 1, 2, inf, or a real p ≥ 1 (scalar outputs only).", valueName: "P"))
     var norm: String = "2"
 
-    @OptionGroup(title: "Domain (default: all of R^d)")
+    @OptionGroup(title: "Domain (default: all of R^d, or the input box a .nnet file clips to)")
     var domain: BoxOptions
 
     @Option(name: .customLong("time-limit"), help: ArgumentHelp("Stop after this many seconds and report certified bounds.", valueName: "SECONDS"))
@@ -49,10 +49,11 @@ struct ExactCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let net = try loadNetwork(network)
+        let loaded = try input.load()
+        let net = loaded.network
         let parsedNorm = try LipschitzNorm(parsing: norm)
         try parsedNorm.check(outputs: net.outputDimension)
-        var options = ExactOptions(norms: [parsedNorm], box: try domain.resolve(inputs: net.inputDimension))
+        var options = ExactOptions(norms: [parsedNorm], box: try input.domain(domain, for: loaded))
         if let timeLimit {
             guard timeLimit.isFinite, timeLimit > 0 else { throw CLIError("--time-limit must be a positive number of seconds") }
             options.timeLimit = timeLimit

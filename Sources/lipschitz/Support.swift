@@ -1,11 +1,25 @@
 import ArgumentParser
 import Foundation
 import LipschitzModel
+import NetworkFormats
 
-/// Reads a network file. Every command that takes a network goes through here, so a new
-/// format needs one change.
+/// Reads a network file in any format (JSON, ONNX, .nnet; by extension). Every command
+/// that takes a network goes through here. Notes about how the file was read (e.g. that a
+/// .nnet file's normalisation was applied) go to stderr.
 func loadNetwork(_ path: String) throws -> ReLUNetwork {
-    try NetworkJSON.read(contentsOf: path)
+    let loaded = try loadNetwork(path, format: nil, raw: false)
+    if let box = loaded.suggestedBox {
+        standardError("note: give --box/--bound to restrict to the file's input box \(box); without it the constant is over all of R^\(loaded.network.inputDimension)")
+    }
+    return loaded.network
+}
+
+/// Reads a network file; `format` is a name ("json", "onnx", "nnet") or nil for the
+/// extension, `raw` skips a .nnet file's normalisation. Prints the reader's notes on stderr.
+func loadNetwork(_ path: String, format: String?, raw: Bool) throws -> LoadedNetwork {
+    let loaded = try readNetwork(path: path, format: try format.map { try NetworkFormat(name: $0) }, raw: raw)
+    for note in loaded.notes { standardError("note: \(note)") }
+    return loaded
 }
 
 /// `--box LO,HI` (every dimension), repeated `--bound LO,HI` (one per dimension, in order)

@@ -1,1 +1,0 @@
-// NetworkFormats: filled in by its issue.
