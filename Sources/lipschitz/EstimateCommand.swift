@@ -15,7 +15,8 @@ struct EstimateCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The network file.") var network: String
+    @OptionGroup
+    var input: NetworkInputOptions
 
     @Option(name: .long, help: ArgumentHelp("The ℓp norm: 1, 2, inf, or a real p > 1 (scalar outputs only).", valueName: "P"))
     var norm: String = "2"
@@ -29,7 +30,8 @@ struct EstimateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seed of every random choice.", valueName: "S"))
     var seed: UInt64 = 0
 
-    @OptionGroup var boxOptions: BoxOptions
+    @OptionGroup(title: "Domain (default: all of R^d, or the input box a .nnet file clips to)")
+    var domain: BoxOptions
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
@@ -37,8 +39,9 @@ struct EstimateCommand: ParsableCommand {
     func run() throws {
         let methods = try Self.parseMethods(method)
         let norm = try LipschitzNorm(parsing: self.norm)
-        let net = try loadNetwork(network)
-        let box = try boxOptions.resolve(inputs: net.inputDimension)
+        let loaded = try input.load()
+        let net = loaded.network
+        let box = try input.domain(domain, for: loaded)
         let options = EstimateOptions(norm: norm, samples: samples, seed: seed, box: box)
         let estimates = try LipschitzEstimator.estimate(net, methods: methods, options: options)
         standardOutput(json ? Self.json(net, options, estimates) : Self.table(net, options, estimates))
