@@ -42,7 +42,8 @@ struct FlatNetwork {
     /// Activation masks of a batch of `count` points (input `x` is d × count, row-major:
     /// `x[j * count + b]` is coordinate j of point b). `masks[k][i * count + b]` is 1 when
     /// neuron i of hidden layer k is active at point b. `valid[b]` is false when some
-    /// non-constant neuron has a pre-activation within the tie tolerance of zero at point b.
+    /// non-constant neuron has a pre-activation within the tie tolerance of zero at point b,
+    /// or a pre-activation is not finite.
     func forward(_ x: [Double], count: Int) -> (masks: [[UInt8]], valid: [Bool]) {
         var valid = [Bool](repeating: true, count: count)
         var masks: [[UInt8]] = []
@@ -61,11 +62,20 @@ struct FlatNetwork {
                             let zRow = zb.baseAddress! + i * count
                             let bias = biases[k][i]
                             for b in 0..<count { zRow[b] = bias }
-                            for j in 0..<cols {
-                                let wij = w[i * cols + j]
-                                if wij == 0 { continue }
-                                let hRow = hb.baseAddress! + j * count
+                            let wRow = w.baseAddress! + i * cols
+                            let hBase = hb.baseAddress!
+                            // Four inputs at a time: a quarter of the loads and stores of z.
+                            var j = 0
+                            while j + 4 <= cols {
+                                let w0 = wRow[j], w1 = wRow[j + 1], w2 = wRow[j + 2], w3 = wRow[j + 3]
+                                let h0 = hBase + j * count, h1 = h0 + count, h2 = h1 + count, h3 = h2 + count
+                                for b in 0..<count { zRow[b] += w0 * h0[b] + w1 * h1[b] + w2 * h2[b] + w3 * h3[b] }
+                                j += 4
+                            }
+                            while j < cols {
+                                let wij = wRow[j], hRow = hBase + j * count
                                 for b in 0..<count { zRow[b] += wij * hRow[b] }
+                                j += 1
                             }
                         }
                     }
@@ -77,6 +87,8 @@ struct FlatNetwork {
                 for b in 0..<count {
                     let v = z[i * count + b]
                     if v > 0 { mask[i * count + b] = 1 }
+                    // A non-finite pre-activation (overflow, or a non-finite input) proves nothing.
+                    if !v.isFinite { valid[b] = false }
                     if valid[b], abs(v) <= Self.tieTolerance * (1 + bias + scale * hmax[b]),
                        !isLocallyConstant(layer: k, neuron: i, point: b, count: count, previousMask: masks.last) {
                         valid[b] = false
@@ -124,20 +136,35 @@ struct FlatNetwork {
         while true {
             let rows = widths[k + 1], cols = widths[k]
             var previous = [Double](repeating: 0, count: cols * c)
+            // Rows of g that are not all zero (a neuron inactive at every point of the batch
+            // passes nothing back).
+            let live = (0..<rows).filter { i in (0..<c).contains { g[i * c + $0] != 0 } }
             weights[k].withUnsafeBufferPointer { w in
                 g.withUnsafeBufferPointer { gb in
                     previous.withUnsafeMutableBufferPointer { pb in
-                        for i in 0..<rows {
-                            let gRow = gb.baseAddress! + i * c
-                            var any = false
-                            for t in 0..<c where gRow[t] != 0 { any = true; break }
-                            if !any { continue }
+                        let wBase = w.baseAddress!, gBase = gb.baseAddress!, pBase = pb.baseAddress!
+                        // Four rows of W at a time: a quarter of the loads and stores of `previous`.
+                        var n = 0
+                        while n + 4 <= live.count {
+                            let i0 = live[n], i1 = live[n + 1], i2 = live[n + 2], i3 = live[n + 3]
+                            let g0 = gBase + i0 * c, g1 = gBase + i1 * c, g2 = gBase + i2 * c, g3 = gBase + i3 * c
                             for j in 0..<cols {
-                                let wij = w[i * cols + j]
+                                let w0 = wBase[i0 * cols + j], w1 = wBase[i1 * cols + j]
+                                let w2 = wBase[i2 * cols + j], w3 = wBase[i3 * cols + j]
+                                let pRow = pBase + j * c
+                                for t in 0..<c { pRow[t] += w0 * g0[t] + w1 * g1[t] + w2 * g2[t] + w3 * g3[t] }
+                            }
+                            n += 4
+                        }
+                        while n < live.count {
+                            let i = live[n], gRow = gBase + i * c
+                            for j in 0..<cols {
+                                let wij = wBase[i * cols + j]
                                 if wij == 0 { continue }
-                                let pRow = pb.baseAddress! + j * c
+                                let pRow = pBase + j * c
                                 for t in 0..<c { pRow[t] += wij * gRow[t] }
                             }
+                            n += 1
                         }
                     }
                 }
@@ -158,7 +185,7 @@ struct FlatNetwork {
     func jacobians(at points: [[Double]]) -> [Matrix?] {
         var result: [Matrix?] = []
         result.reserveCapacity(points.count)
-        let batch = 32
+        let batch = 64
         var start = 0
         while start < points.count {
             let count = min(batch, points.count - start)

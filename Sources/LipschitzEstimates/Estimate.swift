@@ -49,6 +49,9 @@ public struct EstimateOptions: Sendable {
     public var seed: UInt64
     /// Restrict to this box (a local constant); nil for the global constant on all of R^d.
     public var box: InputBox?
+    /// The local search's budget in multiply-adds over all its starts (≈ 1 s in a release
+    /// build for the default on a 100 × 1000 × 1 network); it stops earlier at local maxima.
+    public var searchWork: Double = 5e8
 
     public init(norm: LipschitzNorm = .two, samples: Int = 1000, seed: UInt64 = 0, box: InputBox? = nil) {
         self.norm = norm
@@ -67,6 +70,7 @@ public struct EstimateOptions: Sendable {
         if case .p(let p) = norm, !(p.isFinite && p > 1) { throw InputError.badNorm("\(p)") }
         try norm.check(outputs: network.outputDimension)
         if let box { try box.check(inputs: network.inputDimension) }
+        guard searchWork.isFinite, searchWork >= 0 else { throw EstimateError.badSearchWork(searchWork) }
     }
 }
 
@@ -99,7 +103,9 @@ public enum EstimateError: InputProblem, Equatable {
     case badSamples(Int)
     case tooManySamples(Int)
     case badMethod(String)
-    /// Every sampled point lay on a hyperplane of a non-constant neuron (needs a degenerate input).
+    case badSearchWork(Double)
+    /// Every sampled point lay on a hyperplane of a non-constant neuron, or its Jacobian
+    /// overflowed (weights near the largest double).
     case noValidSample(Int)
 
     public var description: String {
@@ -110,8 +116,9 @@ public enum EstimateError: InputProblem, Equatable {
         case .badMethod(let text):
             let names = EstimationMethod.allCases.map(\.rawValue).joined(separator: ", ")
             return "unknown method \"\(text)\": use \(names) or all"
+        case .badSearchWork(let w): return "bad local-search work budget \(w): it must be a finite number ≥ 0"
         case .noValidSample(let n):
-            return "none of the \(n) sampled points lies strictly inside an activation region; no gradient could be certified"
+            return "none of the \(n) sampled points gave a certified gradient (each lay on a hyperplane or its Jacobian overflowed)"
         }
     }
 }

@@ -8,7 +8,8 @@ public enum LipschitzEstimator {
     /// One method's value. Throws an `InputProblem` for options that do not fit the network.
     public static func estimate(_ network: ReLUNetwork, method: EstimationMethod, options: EstimateOptions) throws -> Estimate {
         try options.validate(for: network)
-        return try run(method, network, FlatNetwork(network), options)
+        var cache = SampleCache()
+        return try run(method, network, FlatNetwork(network), options, &cache)
     }
 
     /// Every method, in `EstimationMethod.allCases` order.
@@ -16,45 +17,84 @@ public enum LipschitzEstimator {
         try estimate(network, methods: EstimationMethod.allCases, options: options)
     }
 
-    /// The given methods, in the given order (the flattened weights are shared).
+    /// The given methods, in the given order. The K sampled norms, which `sampled`,
+    /// `local-search` and `clever` all start from, are computed once; each of those methods
+    /// still reports the seconds it would take alone (the sampling time plus its own).
     public static func estimate(_ network: ReLUNetwork, methods: [EstimationMethod], options: EstimateOptions) throws -> [Estimate] {
         try options.validate(for: network)
         let flat = FlatNetwork(network)
-        return try methods.map { try run($0, network, flat, options) }
+        var cache = SampleCache()
+        return try methods.map { try run($0, network, flat, options, &cache) }
+    }
+
+    /// The samples and the time they took, once computed.
+    private struct SampleCache {
+        var samples: SampledNorms?
+        var seconds = 0.0
+
+        mutating func get(_ network: ReLUNetwork, _ flat: FlatNetwork, _ options: EstimateOptions) throws -> (SampledNorms, Double) {
+            if let samples { return (samples, seconds) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let fresh = try SampledNorms(network: network, flat: flat, options: options)
+            seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            samples = fresh
+            return (fresh, seconds)
+        }
     }
 
     private static func run(_ method: EstimationMethod, _ network: ReLUNetwork, _ flat: FlatNetwork,
-                            _ options: EstimateOptions) throws -> Estimate {
-        let start = DispatchTime.now().uptimeNanoseconds
+                            _ options: EstimateOptions, _ cache: inout SampleCache) throws -> Estimate {
+        var start = DispatchTime.now().uptimeNanoseconds
+        var sampling = 0.0
         func finish(_ value: Double, point: [Double]?, notes: String) -> Estimate {
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let seconds = sampling + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             return Estimate(method: method, kind: method.kind, value: value, seconds: seconds, point: point, notes: notes)
+        }
+        /// The shared samples; the clock restarts after them and their own time is added.
+        func samples() throws -> SampledNorms {
+            let (result, seconds) = try cache.get(network, flat, options)
+            sampling = seconds
+            start = DispatchTime.now().uptimeNanoseconds
+            return result
         }
         switch method {
         case .sampled:
-            let samples = try SampledNorms(network: network, flat: flat, options: options)
+            let samples = try samples()
             guard let best = samples.best else { throw EstimateError.noValidSample(options.samples) }
             return finish(best.value, point: best.point,
-                          notes: "\(options.samples) points, \(samples.tieCount) on a hyperplane skipped; \(samples.samplerDescription)")
+                          notes: "\(options.samples) points, \(samples.tieCount) skipped (on a hyperplane, or overflowed); \(samples.samplerDescription)")
 
         case .localSearch:
-            let samples = try SampledNorms(network: network, flat: flat, options: options)
+            let samples = try samples()
             guard let first = samples.best else { throw EstimateError.noValidSample(options.samples) }
             let walk = RegionWalk(flat: flat, norm: options.norm, box: options.box)
-            var budget = RegionWalk.workBudget
+            var remaining = options.searchWork
             var best = RegionWalk.Outcome(value: first.value, point: first.point)
             var steps = 0
-            let starts = samples.topDistinct(RegionWalk.starts)
-            for index in starts {
+            // Half the starts from the best points overall, half from the best far-field points:
+            // the unbounded regions of deep networks are thin cones far out, reached by
+            // crossing hyperplanes there rather than near the origin.
+            var starts = samples.topDistinct(RegionWalk.starts / 2)
+            for i in samples.topDistinct(RegionWalk.starts, among: samples.farIndices)
+            where starts.count < RegionWalk.starts && !starts.contains(i) { starts.append(i) }
+            for i in samples.topDistinct(RegionWalk.starts) where starts.count < RegionWalk.starts && !starts.contains(i) {
+                starts.append(i)
+            }
+            for (n, index) in starts.enumerated() {
+                // An equal share of what is left, so that one long climb cannot starve the rest.
+                var budget = max(remaining / Double(starts.count - n), 1)
+                let share = budget
                 let outcome = try walk.climb(from: samples.points[index], value: samples.norms[index]!, budget: &budget)
+                remaining -= share - budget
                 steps += outcome.steps
                 if outcome.value > best.value { best = outcome }
             }
             return finish(best.value, point: best.point,
-                          notes: "\(starts.count) starts from \(options.samples) samples, \(steps) improving region steps (sampled best \(shortNumber(first.value)))")
+                          notes: "\(starts.count) starts from \(options.samples) samples, \(steps) region moves up to the last improvement (sampled best \(shortNumber(first.value)))")
 
         case .layerProduct:
-            let value = try UpperBounds.layerProduct(network, p: options.norm)
+            // Overflow gives +∞, a true if useless bound; NaN (∞ − ∞, ∞ · 0) must read as +∞ too.
+            let value = try UpperBounds.layerProduct(network, p: options.norm).nanAsInfinity
             let how: String
             switch options.norm {
             case .one, .two, .infinity: how = "product of \(network.layers.count) layer norms"
@@ -64,12 +104,12 @@ public enum LipschitzEstimator {
 
         case .intervalJacobian:
             let (value, fixed) = try UpperBounds.intervalJacobian(network, p: options.norm, box: options.box)
-            return finish(value, point: nil,
+            return finish(value.nanAsInfinity, point: nil,
                           notes: "\(fixed) of \(network.hiddenNeuronCount) neurons fixed by interval propagation" +
                               (options.box == nil ? " over R^d" : " over the box"))
 
         case .clever:
-            let samples = try SampledNorms(network: network, flat: flat, options: options)
+            let samples = try samples()
             let result = try CleverEstimate(samples: samples)
             return finish(result.value, point: nil, notes: result.notes)
         }
@@ -105,4 +145,9 @@ struct CleverEstimate {
             notes = "no fit possible (\(maxima.count) batch maxima, \(Set(maxima).count) distinct): the largest sampled norm"
         }
     }
+}
+
+extension Double {
+    /// +∞ for NaN: an upper bound that arithmetic could not produce is no bound at all.
+    var nanAsInfinity: Double { isNaN ? .infinity : self }
 }

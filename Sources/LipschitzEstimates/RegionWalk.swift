@@ -2,8 +2,10 @@ import LipschitzModel
 
 /// Hill climbing over activation regions. Inside a region J is constant, so gradient ascent
 /// on ‖J‖ does not move; instead each step looks at every hidden neuron's hyperplane,
-/// predicts the Jacobian of the region across it, and steps just across the most promising
-/// hyperplanes, keeping the best point whose true norm is larger.
+/// predicts the Jacobian of the region across it, evaluates points across the most promising
+/// hyperplanes exactly (the best one first, alone), and moves to an improving new region, or
+/// failing that to the best new one even when it is worse (up to `maximumSidewaysMoves` times
+/// in a row), never revisiting a region; it keeps the best point.
 ///
 /// Prediction: flipping neuron i of layer k alone changes J by a rank-one term,
 /// J' = J ± s_{k,i} a_{k,i}ᵀ, where a_{k,i} = ∇z_{k,i} (the neuron's pre-activation gradient)
@@ -24,8 +26,6 @@ struct RegionWalk {
     /// Starting points: the best distinct sampled points.
     static let starts = 8
     static let maximumStepsPerStart = 1000
-    /// Multiply-adds spent over all starts, so that wide deep networks stay near a second.
-    static let workBudget = 2.0e9
 
     struct Outcome {
         var value: Double
@@ -43,38 +43,90 @@ struct RegionWalk {
         var j: [Double] = []            // J: m × d
     }
 
-    /// Multiply-adds of one step (linearisation, scoring, exact evaluation of the candidates).
-    var workPerStep: Double {
+    /// Multiply-adds of linearising at a point and ranking every flip.
+    var linearizationWork: Double {
         let d = Double(flat.inputs), m = Double(flat.outputs)
         var forwardJacobian = 0.0
         for k in 1..<max(1, flat.hiddenCount) { forwardJacobian += Double(flat.weights[k].count) * d }
-        let neurons = Double(flat.widths.dropFirst().dropLast().reduce(0, +))
-        let weights = Double(flat.weightCount)
-        return forwardJacobian + m * weights + neurons * m * d + Double(Self.candidatesPerStep) * (1 + m) * weights
+        // Ranking at a general p takes a `pow` per entry: count it as 20 multiply-adds.
+        let scoring = neuronCount * m * d * (norm.isGeneralP ? 20 : 1)
+        return forwardJacobian + m * Double(flat.weightCount) + scoring
     }
+    /// Multiply-adds of placing one crossing point (the scan for the next hyperplane).
+    var placementWork: Double { neuronCount * Double(flat.inputs) }
+    /// Multiply-adds of evaluating Φ's Jacobian at one point (a forward and a backward pass).
+    var evaluationWork: Double { Double(1 + flat.outputs) * Double(flat.weightCount) }
+    private var neuronCount: Double { Double(flat.widths.dropFirst().dropLast().reduce(0, +)) }
 
+    /// Non-improving moves allowed in a row before a climb stops: a tabu search, since the
+    /// best region is often two flips away through a worse one.
+    static let maximumSidewaysMoves = 4
+
+    /// Walks from `start` (whose norm is `value`) and returns the best point seen. Each step
+    /// first evaluates the top-ranked flip alone and takes it if it leads to a new region with
+    /// a larger norm (the prediction is usually exact, and this is the cheap common case);
+    /// otherwise it evaluates up to `candidatesPerStep` flips and moves to the best new region
+    /// even if worse. Regions are remembered by their Jacobian, so none is entered twice. Work
+    /// is charged to `budget` as it is done; a step starts while any budget is left, so every
+    /// start gets at least one.
     func climb(from start: [Double], value: Double, budget: inout Double) throws -> Outcome {
-        var current = Outcome(value: value, point: start)
-        guard flat.hiddenCount > 0 else { return current }
-        let cost = workPerStep
-        while current.steps < Self.maximumStepsPerStart && budget >= cost {
-            budget -= cost
-            let lin = linearize(current.point)
-            let candidates = proposals(lin)
-            if candidates.isEmpty { break }
-            let values = try flat.jacobians(at: candidates).map { try $0.map { try jacobianNorm($0, p: norm) } }
-            var bestIndex: Int?
-            for (i, v) in values.enumerated() {
-                guard let v, v > current.value else { continue }
-                if let b = bestIndex, let bv = values[b], bv >= v { continue }
-                bestIndex = i
+        var best = Outcome(value: value, point: start)
+        guard flat.hiddenCount > 0 else { return best }
+        var current = start, currentValue = value
+        var visited = Set<[Double]>()
+        if let j = flat.jacobians(at: [start])[0] { visited.insert(j.storage) }
+        var sideways = 0
+        var moves = 0
+        /// The norms at new regions' points (nil for ties, overflow and regions seen before).
+        func evaluate(_ points: [[Double]]) throws -> [Double?] {
+            budget -= Double(points.count) * evaluationWork
+            return try flat.jacobians(at: points).map { j in
+                guard let j, !visited.contains(j.storage) else { return nil }
+                visited.insert(j.storage)
+                let v = try jacobianNorm(j, p: norm)
+                return v.isFinite ? v : nil
             }
-            guard let b = bestIndex, let v = values[b] else { break }
-            current.value = v
-            current.point = candidates[b]
-            current.steps += 1
         }
-        return current
+        while moves < Self.maximumStepsPerStart && budget > 0 {
+            let lin = linearize(current)
+            budget -= linearizationWork
+            var placed: [[Double]] = []
+            var chosen: (value: Double, point: [Double])?
+            // In a box many crossings lie outside it; trying a bounded number keeps a step's cost.
+            for flip in rankedFlips(lin).prefix(8 * Self.candidatesPerStep) {
+                if placed.count == Self.candidatesPerStep { break }
+                budget -= placementWork
+                guard let x = crossing(lin, layer: flip.layer, neuron: flip.neuron) else { continue }
+                if placed.isEmpty {
+                    placed.append(x)
+                    if let v = try evaluate([x])[0] {
+                        chosen = (v, x)
+                        if v > currentValue { break }
+                    }
+                } else {
+                    placed.append(x)
+                }
+            }
+            if placed.count > 1, chosen.map({ $0.value <= currentValue }) ?? true {
+                for (v, x) in zip(try evaluate(Array(placed.dropFirst())), placed.dropFirst()) {
+                    if let v, v > (chosen?.value ?? -.infinity) { chosen = (v, x) }
+                }
+            }
+            guard let next = chosen else { break }
+            current = next.point
+            currentValue = next.value
+            moves += 1
+            if next.value > best.value {
+                best.value = next.value
+                best.point = current
+                best.steps = moves
+                sideways = 0
+            } else {
+                sideways += 1
+                if sideways > Self.maximumSidewaysMoves { break }
+            }
+        }
+        return best
     }
 
     private func linearize(_ x: [Double]) -> Linearization {
@@ -152,10 +204,9 @@ struct RegionWalk {
         return lin
     }
 
-    /// Points just across the hyperplanes whose flips are predicted to raise the norm most.
-    private func proposals(_ lin: Linearization) -> [[Double]] {
+    /// Every flip with an effect, ranked by the predicted norm of the region across it.
+    private func rankedFlips(_ lin: Linearization) -> [(value: Double, layer: Int, neuron: Int)] {
         let d = flat.inputs, m = flat.outputs
-        let here = score(lin.j)
         var scored: [(value: Double, layer: Int, neuron: Int)] = []
         var trial = lin.j
         for k in 0..<flat.hiddenCount {
@@ -169,34 +220,60 @@ struct RegionWalk {
                     let coefficient = sign * lin.s[k][r * width + i]
                     for t in 0..<d { trial[r * d + t] = lin.j[r * d + t] + coefficient * lin.a[k][i * d + t] }
                 }
-                let predicted = score(trial)
-                if predicted > here * (1 + 1e-12) { scored.append((predicted, k, i)) }
+                scored.append((score(trial), k, i))
             }
         }
         scored.sort { $0.value > $1.value }
-        var points: [[Double]] = []
-        for candidate in scored {
-            if points.count == Self.candidatesPerStep { break }
-            if let x = crossing(lin, layer: candidate.layer, neuron: candidate.neuron) { points.append(x) }
-        }
-        return points
+        return scored
     }
 
-    /// The point just across neuron (k, i)'s hyperplane along its gradient, overshooting by
-    /// 0.1% of the distance (and at least well above the tie tolerance); nil outside the box.
+    /// A point across neuron (k, i)'s hyperplane, on the ray x + t·u with u = ∓∇z_{k,i}
+    /// (toward the other side), halfway between that hyperplane and the next one the ray meets
+    /// in the local affine model (or as far again beyond it when it meets none), and short of
+    /// the box boundary. Landing mid-region rather than just across matters: a point left next
+    /// to the hyperplane it crossed falls back across it on the following step. Nil when the
+    /// ray leaves the box before the crossing.
     private func crossing(_ lin: Linearization, layer k: Int, neuron i: Int) -> [Double]? {
         let d = flat.inputs
         let z = lin.z[k][i]
+        let a = lin.a[k][(i * d)..<((i + 1) * d)]
+        let sign: Double = z > 0 ? -1 : 1
         var normSquared = 0.0
-        for t in 0..<d { normSquared += lin.a[k][i * d + t] * lin.a[k][i * d + t] }
+        for v in a { normSquared += v * v }
         guard normSquared > 0 else { return nil }
-        let reference = 1 + abs(flat.biases[k][i]) + flat.rowAbsSums[k][i] * lin.inputMax[k]
-        let overshoot = max(1e-3 * abs(z), 1e-6 * reference)
-        let target = z > 0 ? -overshoot : overshoot
-        let step = (target - z) / normSquared
+        let tCross = abs(z) / normSquared
+        // The box first: it is O(d), the next hyperplane O(neurons · d).
+        var tBox = Double.infinity
+        if let box {
+            for t in 0..<d {
+                let u = sign * a[a.startIndex + t]
+                if u > 0 { tBox = min(tBox, (box.upper[t] - lin.x[t]) / u) }
+                if u < 0 { tBox = min(tBox, (box.lower[t] - lin.x[t]) / u) }
+            }
+            if tBox <= tCross { return nil }
+        }
+        // The first other hyperplane met beyond the crossing.
+        var tNext = Double.infinity
+        for layer in 0..<flat.hiddenCount {
+            let width = flat.widths[layer + 1]
+            lin.a[layer].withUnsafeBufferPointer { ab in
+                for j in 0..<width where !(layer == k && j == i) {
+                    var slope = 0.0
+                    for t in 0..<d { slope += ab[j * d + t] * a[a.startIndex + t] }
+                    slope *= sign
+                    if slope == 0 { continue }
+                    let tj = -lin.z[layer][j] / slope
+                    if tj > tCross && tj < tNext { tNext = tj }
+                }
+            }
+        }
+        let far = min(tNext, tBox)
+        let step = far.isFinite ? (tCross + far) / 2 : 2 * tCross
         var x = [Double](repeating: 0, count: d)
-        for t in 0..<d { x[t] = lin.x[t] + step * lin.a[k][i * d + t] }
-        if let box, !box.contains(x) { return nil }
+        for t in 0..<d { x[t] = lin.x[t] + step * sign * a[a.startIndex + t] }
+        if let box, !box.contains(x) {
+            for t in 0..<d { x[t] = min(max(x[t], box.lower[t]), box.upper[t]) }
+        }
         return x
     }
 
@@ -226,4 +303,8 @@ struct RegionWalk {
             return vectorNorm(j, p: .two)
         }
     }
+}
+
+private extension LipschitzNorm {
+    var isGeneralP: Bool { if case .p = self { return true } else { return false } }
 }

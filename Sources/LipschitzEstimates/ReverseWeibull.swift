@@ -20,10 +20,12 @@ struct ReverseWeibullFit: Equatable {
     /// Maximum likelihood over the grid of shapes × locations, with the scale profiled out
     /// (for fixed μ and k, σ^k = mean((μ − y_i)^k) maximises the likelihood), then a
     /// golden-section refinement of the location at the best shape. Nil when the data have
-    /// fewer than 3 values or no spread (every maximum equal): no fit is possible.
+    /// fewer than 3 values, no spread (every maximum equal) or non-finite values.
     static func fit(_ data: [Double]) -> ReverseWeibullFit? {
-        guard data.count >= 3, let top = data.max(), let bottom = data.min(), top > bottom else { return nil }
+        guard data.count >= 3, data.allSatisfy(\.isFinite), let top = data.max(), let bottom = data.min(),
+              top > bottom else { return nil }
         let range = top - bottom
+        guard range.isFinite else { return nil }
         var best: ReverseWeibullFit?
         for k in shapes {
             for t in offsets {

@@ -7,9 +7,12 @@ import RandomNetworks
 /// Global scale: R = max_i |b_i| / ‖w_i‖₂ over first-layer neurons with w_i ≠ 0, the distance
 /// of the farthest first-layer hyperplane from the origin (R = 1 when every such distance is
 /// 0, where the first layer is positively homogeneous and the scale does not matter for it).
-/// Point n is drawn from N(0, σ²I) with σ = R/4, R, 4R for n ≡ 0, 1, 2 (mod 3): the
-/// projection of the point on any unit normal is N(0, σ²), so the small scale explores the
-/// bounded regions near the origin and the large one the unbounded regions outside.
+/// Point n is drawn from N(0, σ²I) with σ cycling through R/4, R, 4R, 32R, 1000R: the
+/// projection of the point on any unit normal is N(0, σ²), so the small scales explore the
+/// bounded regions near the origin; the large ones reach the unbounded regions outside,
+/// including those cut out by deeper layers, whose bent hyperplanes R does not measure (at
+/// 1000R the biases hardly matter and the points sample the cones of the asymptotic,
+/// positively homogeneous network).
 struct PointSampler {
     let dimension: Int
     let box: InputBox?
@@ -22,7 +25,8 @@ struct PointSampler {
         self.box = box
         generator = SeededGenerator(seed: seed)
         let r = Self.hyperplaneRadius(network)
-        scales = [r / 4, r, 4 * r]
+        // Every scale finite and positive (R near the largest double would overflow at 1000R).
+        scales = [r / 4, r, 4 * r, 32 * r, 1000 * r].map { $0.isFinite && $0 > 0 ? $0 : (r.isFinite && r > 0 ? r : 1) }
     }
 
     /// R above: the farthest first-layer hyperplane from the origin (1 if all pass through it).
@@ -54,11 +58,15 @@ struct PointSampler {
     }
 }
 
-/// Gradient norms at random points, in the order drawn; nil where the point was a tie.
+/// Gradient norms at random points, in the order drawn; nil where the point was a tie or the
+/// norm overflowed.
 struct SampledNorms {
     let points: [[Double]]
     let norms: [Double?]
     let samplerDescription: String
+    /// Indices of the points drawn at the largest scales (σ ≥ 32R; none in a box): the far
+    /// field, where the unbounded regions are.
+    let farIndices: [Int]
 
     init(network: ReLUNetwork, flat: FlatNetwork, options: EstimateOptions) throws {
         var sampler = PointSampler(network: network, box: options.box, seed: options.seed)
@@ -70,12 +78,15 @@ struct SampledNorms {
             let n = min(chunk, options.samples - points.count)
             let batch = (0..<n).map { _ in sampler.next() }
             for j in flat.jacobians(at: batch) {
-                norms.append(try j.map { try jacobianNorm($0, p: options.norm) })
+                // An overflowed Jacobian (entries ±∞ or NaN) certifies nothing: skipped too.
+                let norm = try j.map { try jacobianNorm($0, p: options.norm) }
+                norms.append(norm.flatMap { $0.isFinite ? $0 : nil })
             }
             points += batch
         }
         self.points = points
         self.norms = norms
+        farIndices = options.box == nil ? points.indices.filter { $0 % sampler.scales.count >= 3 } : []
         samplerDescription = sampler.description
     }
 
@@ -95,8 +106,8 @@ struct SampledNorms {
 
     /// Indices of the `count` largest norms, largest first, skipping repeated values
     /// (points of equal norm usually share a region, and one start per region is enough).
-    func topDistinct(_ count: Int) -> [Int] {
-        let order = norms.indices.filter { norms[$0] != nil }.sorted { norms[$0]! > norms[$1]! }
+    func topDistinct(_ count: Int, among indices: [Int]? = nil) -> [Int] {
+        let order = (indices ?? Array(norms.indices)).filter { norms[$0] != nil }.sorted { norms[$0]! > norms[$1]! }
         var chosen: [Int] = []
         for i in order {
             if chosen.count == count { break }

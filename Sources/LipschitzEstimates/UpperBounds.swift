@@ -14,7 +14,8 @@ enum UpperBounds {
             let w = layer.weights
             let factor: Double
             switch p {
-            case .one, .two, .infinity: factor = try operatorNorm(w, p: p)
+            case .two: factor = try SpectralNorm.upperBound(w)
+            case .one, .infinity: factor = try operatorNorm(w, p: p)
             case .p(let e):
                 if k == network.layers.count - 1 && w.rows == 1 {
                     factor = vectorNorm(w.storage, p: p.dual)
@@ -37,7 +38,7 @@ enum UpperBounds {
     static func interpolatedNorm(_ w: Matrix, exponent p: Double) throws -> Double {
         let n1 = try operatorNorm(w, p: .one)
         let nInf = try operatorNorm(w, p: .infinity)
-        let n2 = try operatorNorm(w, p: .two)
+        let n2 = try SpectralNorm.upperBound(w)
         var best = pow(n1, 1 / p) * pow(nInf, 1 - 1 / p)
         if p <= 2 {
             best = min(best, pow(n1, 2 / p - 1) * pow(n2, 2 - 2 / p))
@@ -97,12 +98,68 @@ enum UpperBounds {
     }
 
     /// max ‖J‖ over every Jacobian whose diagonals agree with `intervalStates`, bounded
-    /// through the entrywise magnitude of `IntervalJacobian` (sound: each admissible J has
-    /// |J| ≤ M entrywise, and these norms are monotone in absolute entries).
+    /// through the entrywise magnitude M of interval bounds on J (sound: each admissible J has
+    /// |J| ≤ M entrywise, and these operator norms are monotone in absolute entries).
+    ///
+    /// Interval products depend on the order of multiplication, so two enclosures are formed
+    /// and intersected entrywise (J lies in both): `IntervalJacobian` (from the input side,
+    /// cost Σ N_k N_{k−1} d, used when that is at most `forwardWorkLimit`) and
+    /// `backwardIntervalJacobian` (from the output side, cost m · weights, always).
     static func intervalJacobian(_ network: ReLUNetwork, p: LipschitzNorm, box: InputBox?) throws -> (value: Double, fixed: Int) {
         let states = intervalStates(network, box: box)
         let fixed = states.reduce(0) { $0 + $1.filter { $0 != .unknown }.count }
-        let bound = try IntervalJacobian(network: network, states: states).operatorNormBound(p: p)
-        return (bound, fixed)
+        var (lo, hi) = backwardIntervalJacobian(network, states: states)
+        let d = Double(network.inputDimension)
+        let forwardWork = network.layers.dropFirst().reduce(0.0) { $0 + Double($1.weights.rows * $1.weights.columns) * d }
+        if forwardWork <= forwardWorkLimit {
+            let forward = IntervalJacobian(network: network, states: states)
+            for t in lo.indices {
+                lo[t] = max(lo[t], forward.lower.storage[t])
+                hi[t] = min(hi[t], forward.upper.storage[t])
+            }
+        }
+        let magnitude = Matrix(rows: network.outputDimension, columns: network.inputDimension,
+                               storage: zip(lo, hi).map { max(abs($0), abs($1)) })
+        return (try operatorNorm(magnitude, p: p), fixed)
+    }
+
+    /// Multiply-adds above which the input-side interval product is skipped (≈ 0.5 s).
+    static let forwardWorkLimit = 5e7
+
+    /// Entrywise bounds on J = W_L D_{L−1} ⋯ D_0 W_0 multiplied from the output side: an
+    /// m × N_k interval matrix [lo, hi] times D_k (unknown neurons widen each entry to include
+    /// 0) times the point matrix W_k, whose exact range is taken entry by entry. Row-major m × d.
+    static func backwardIntervalJacobian(_ network: ReLUNetwork, states: [[NeuronState]]) -> (lower: [Double], upper: [Double]) {
+        let m = network.outputDimension
+        var lo = network.layers[network.layers.count - 1].weights.storage
+        var hi = lo
+        var k = network.layers.count - 2
+        while k >= 0 {
+            let w = network.layers[k].weights
+            let rows = w.rows, cols = w.columns
+            var newLo = [Double](repeating: 0, count: m * cols), newHi = newLo
+            for r in 0..<m {
+                for i in 0..<rows {
+                    var a = lo[r * rows + i], b = hi[r * rows + i]
+                    switch states[k][i] {
+                    case .active: break
+                    case .inactive: continue
+                    case .unknown: a = min(0, a); b = max(0, b)
+                    }
+                    if a == 0 && b == 0 { continue }
+                    w.storage.withUnsafeBufferPointer { wb in
+                        for c in 0..<cols {
+                            let x = wb[i * cols + c]
+                            if x > 0 { newLo[r * cols + c] += a * x; newHi[r * cols + c] += b * x }
+                            else if x < 0 { newLo[r * cols + c] += b * x; newHi[r * cols + c] += a * x }
+                        }
+                    }
+                }
+            }
+            lo = newLo
+            hi = newHi
+            k -= 1
+        }
+        return (lo, hi)
     }
 }

@@ -15,7 +15,8 @@ struct EstimateCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The network file.") var network: String
+    @OptionGroup
+    var input: NetworkInputOptions
 
     @Option(name: .long, help: ArgumentHelp("The ℓp norm: 1, 2, inf, or a real p > 1 (scalar outputs only).", valueName: "P"))
     var norm: String = "2"
@@ -29,7 +30,8 @@ struct EstimateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seed of every random choice.", valueName: "S"))
     var seed: UInt64 = 0
 
-    @OptionGroup var boxOptions: BoxOptions
+    @OptionGroup(title: "Domain (default: all of R^d, or the input box a .nnet file clips to)")
+    var domain: BoxOptions
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
@@ -37,8 +39,9 @@ struct EstimateCommand: ParsableCommand {
     func run() throws {
         let methods = try Self.parseMethods(method)
         let norm = try LipschitzNorm(parsing: self.norm)
-        let net = try loadNetwork(network)
-        let box = try boxOptions.resolve(inputs: net.inputDimension)
+        let loaded = try input.load()
+        let net = loaded.network
+        let box = try input.domain(domain, for: loaded)
         let options = EstimateOptions(norm: norm, samples: samples, seed: seed, box: box)
         let estimates = try LipschitzEstimator.estimate(net, methods: methods, options: options)
         standardOutput(json ? Self.json(net, options, estimates) : Self.table(net, options, estimates))
@@ -63,7 +66,7 @@ struct EstimateCommand: ParsableCommand {
     }
 
     static func table(_ net: ReLUNetwork, _ options: EstimateOptions, _ estimates: [Estimate]) -> String {
-        let where_ = options.box.map { "over the box \($0)" } ?? "global"
+        let where_ = options.box.map(Self.describe) ?? "global"
         var out = "network \(net.name) \(net.architecture.map(String.init).joined(separator: "x")), ℓ\(options.norm) norm, \(where_), \(options.samples) samples, seed \(options.seed)\n"
         let rows = [["method", "kind", "value", "seconds"]] + estimates.map {
             [$0.method.rawValue, $0.kind.rawValue, human($0.value), String(format: "%.4f", $0.seconds)]
@@ -78,12 +81,24 @@ struct EstimateCommand: ParsableCommand {
         return out
     }
 
+    /// A box in one short phrase: "[lo, hi]^d" when every side is the same interval.
+    static func describe(_ box: InputBox) -> String {
+        if Set(box.lower).count == 1, Set(box.upper).count == 1 {
+            return "over the box [\(human(box.lower[0])), \(human(box.upper[0]))]^\(box.dimension)"
+        }
+        return box.dimension <= 4 ? "over the box \(box)" : "over a box in \(box.dimension) dimensions"
+    }
+
+    /// A JSON number, or null for a value that overflowed (JSON has no infinity).
+    static func number(_ x: Double) -> String { x.isFinite ? NetworkJSON.encode(x) : "null" }
+
     static func json(_ net: ReLUNetwork, _ options: EstimateOptions, _ estimates: [Estimate]) -> String {
         let box = options.box.map { "{\"lower\": \(NetworkJSON.encode($0.lower)), \"upper\": \(NetworkJSON.encode($0.upper))}" } ?? "null"
         let items = estimates.map { e in
             "    {\"method\": \(NetworkJSON.quote(e.method.rawValue)), \"kind\": \(NetworkJSON.quote(e.kind.rawValue)), " +
-                "\"value\": \(NetworkJSON.encode(e.value)), \"seconds\": \(NetworkJSON.encode(e.seconds)), " +
-                "\"point\": \(e.point.map(NetworkJSON.encode) ?? "null"), \"notes\": \(NetworkJSON.quote(e.notes))}"
+                "\"value\": \(number(e.value)), \"seconds\": \(number(e.seconds)), " +
+                "\"point\": \(e.point.map { "[" + $0.map(number).joined(separator: ", ") + "]" } ?? "null"), " +
+                "\"notes\": \(NetworkJSON.quote(e.notes))}"
         }
         return """
         {"network": \(NetworkJSON.quote(net.name)), "architecture": [\(net.architecture.map(String.init).joined(separator: ", "))], \
