@@ -91,27 +91,31 @@ public enum FixtureExporter {
     /// Reads `DIR/truth.json` (or any file in that layout).
     public static func readIndex(_ path: String) throws -> [FixtureEntry] {
         guard let data = FileManager.default.contents(atPath: path) else { throw FixtureError.badInput("cannot read \(path)") }
-        guard let rows = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
+        // JSONValue parses numbers exactly (Foundation's JSONSerialization may not on Linux).
+        guard let list = (try? JSONValue.parse(data))?.array else {
             throw FixtureError.badInput("\(path) is not a JSON array of objects")
         }
-        return try rows.enumerated().map { i, row in try entry(row, file: row["file"] as? String, at: "\(path) entry \(i + 1)") }
+        return try list.enumerated().map { i, value in
+            guard let row = value.object else { throw FixtureError.badInput("\(path) entry \(i + 1) is not an object") }
+            return try entry(row, file: row["file"]?.string, at: "\(path) entry \(i + 1)")
+        }
     }
 
     /// Reads one exported network file: the network and its "exact" record.
     public static func readNetworkFile(_ path: String) throws -> (network: ReLUNetwork, exact: FixtureEntry) {
         let network = try NetworkJSON.read(contentsOf: path)
         guard let data = FileManager.default.contents(atPath: path),
-              let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let exact = root["exact"] as? [String: Any] else {
+              let root = (try? JSONValue.parse(data))?.object,
+              let exact = root["exact"]?.object else {
             throw FixtureError.badInput("\(path) has no \"exact\" record")
         }
         return (network, try entry(exact, file: (path as NSString).lastPathComponent, at: path))
     }
 
-    private static func entry(_ row: [String: Any], file: String?, at place: String) throws -> FixtureEntry {
+    private static func entry(_ row: [String: JSONValue], file: String?, at place: String) throws -> FixtureEntry {
         func number(_ key: String) throws -> Double {
-            guard let n = row[key] as? NSNumber, n.doubleValue.isFinite else { throw FixtureError.badInput("\(place): missing number \"\(key)\"") }
-            return n.doubleValue
+            guard let x = row[key]?.number, x.isFinite else { throw FixtureError.badInput("\(place): missing number \"\(key)\"") }
+            return x
         }
         guard let file else { throw FixtureError.badInput("\(place): missing \"file\"") }
         return FixtureEntry(file: file, one: try number("1"), two: try number("2"), infinity: try number("inf"),

@@ -131,13 +131,22 @@ public enum Suite {
         return cases
     }
 
+    /// The digits after `"seed": ` inside the "source" record (the generator writes them plainly).
+    static func seedText(in data: Data) -> UInt64? {
+        guard let text = String(data: data, encoding: .utf8),
+              let source = text.range(of: "\"source\": {"),
+              let end = text[source.upperBound...].firstIndex(of: "}"),
+              let key = text[source.upperBound..<end].range(of: "\"seed\": ") else { return nil }
+        return UInt64(text[key.upperBound..<end].prefix { $0.isNumber })
+    }
+
     /// The "source" record `lipschitz generate` writes, if present and complete.
     static func recipe(in data: Data) -> ComparisonCase.Recipe? {
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let source = root["source"] as? [String: Any],
-              let bias = source["bias"] as? String,
-              let scale = (source["bias_scale"] as? NSNumber)?.doubleValue,
-              let seed = source["seed"] as? NSNumber else { return nil }
-        return .init(bias: bias, biasScale: scale, seed: seed.uint64Value)
+        guard let source = (try? JSONValue.parse(data))?.object?["source"]?.object,
+              let bias = source["bias"]?.string,
+              let scale = source["bias_scale"]?.number else { return nil }
+        // Seeds are 64-bit integers; a Double holds them exactly only below 2^53, so read the text.
+        guard let seed = seedText(in: data) else { return nil }
+        return .init(bias: bias, biasScale: scale, seed: seed)
     }
 }
