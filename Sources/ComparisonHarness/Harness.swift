@@ -149,7 +149,7 @@ public struct Harness: Sendable {
                     predictions[key] = prediction
                 }
                 guard let truth = outcome.values[norm] else {
-                    throw HarnessError.exactMissing("\(c.label): the exact method returned no value for ℓ\(norm)")
+                    throw HarnessFailure("\(c.label): the exact method returned no value for ℓ\(norm)")
                 }
                 let outcomes = methods.map { compare($0, on: c, norm: norm, truth: truth, isExact: outcome.isExact) }
                 comparisons.append(NormComparison(norm: norm, exact: truth, prediction: prediction,
@@ -185,15 +185,17 @@ public struct Harness: Sendable {
 public enum HarnessError: InputProblem, Equatable {
     case badOption(String)
     case badSuite(String)
-    case exactMissing(String)
-    case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .badOption(let why): return why
         case .badSuite(let why): return why
-        case .exactMissing(let why): return why
-        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
         }
     }
+}
+
+/// A failure of the harness's machinery, not of the input (exit status 1).
+public struct HarnessFailure: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LipschitzModel
+import LipschitzTheory
 
 /// Text, CSV and JSON renderings of a comparison run.
 public struct ComparisonReport: Sendable {
@@ -29,6 +30,10 @@ public struct ComparisonReport: Sendable {
         let incomplete = results.filter { !$0.exact.isExact }.count
         if incomplete > 0 {
             out += "\(incomplete) network(s) hit the time limit: their certified [lower, upper] is shown and they are left out of the summaries\n"
+        }
+        let uncovered = results.filter { !RandomNetworkTheory.covers($0.input.network) }.count
+        if uncovered > 0 {
+            out += "note: the theory's scale E‖g‖_q is stated for one hidden layer and a scalar output; for the \(uncovered) other network(s) Lip/E‖g‖ is only a reference\n"
         }
         if perNetwork {
             out += "\nPer network (ratio = value / exact; prediction = E‖g‖_q of THEORY.md §2)\n"
