@@ -1,5 +1,6 @@
 import Foundation
 import LipschitzModel
+import NetworkFormats
 import RandomNetworks
 
 /// A grid of random networks: every (d, N, L, bias) cell gets `trials` independent draws.
@@ -102,9 +103,10 @@ public struct SweepPlan: Sendable, Equatable {
 
 /// Reads a folder of network files for `--suite`.
 public enum Suite {
-    /// Every `*.json` file in `directory` holding a JSON object, sorted by name. Files whose
-    /// top level is an array (indexes such as truth.json) are skipped; any other unreadable
-    /// file is an error naming it.
+    /// Every network file in `directory`, sorted by name: `*.json` files holding a JSON object
+    /// (files whose top level is an array, indexes such as truth.json, are skipped), `*.onnx`
+    /// and `*.nnet` (read by NetworkFormats; a .nnet file's input box is not applied: the
+    /// harness compares global constants). Any other unreadable file is an error naming it.
     public static func load(directory: String) throws -> [ComparisonCase] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -115,8 +117,17 @@ public enum Suite {
             throw HarnessError.badSuite("cannot list \(directory): \(error.localizedDescription)")
         }
         var cases: [ComparisonCase] = []
-        for name in names.filter({ $0.hasSuffix(".json") }).sorted() {
+        for name in names.filter({ NetworkFormat.detect(path: $0) != nil }).sorted() {
             let path = (directory as NSString).appendingPathComponent(name)
+            if NetworkFormat.detect(path: name) != .json {
+                do {
+                    cases.append(ComparisonCase(label: name, network: try readNetwork(path: path).network))
+                } catch {
+                    // The format readers' messages already name the file.
+                    throw HarnessError.badSuite("\(error)")
+                }
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw HarnessError.badSuite("cannot read \(path)")
             }
@@ -127,7 +138,7 @@ public enum Suite {
             }
             cases.append(ComparisonCase(label: name, network: network, recipe: recipe(in: data)))
         }
-        guard !cases.isEmpty else { throw HarnessError.badSuite("\(directory) holds no network files (*.json)") }
+        guard !cases.isEmpty else { throw HarnessError.badSuite("\(directory) holds no network files (*.json, *.onnx, *.nnet)") }
         return cases
     }
 

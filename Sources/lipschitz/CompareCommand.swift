@@ -12,7 +12,7 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare exact constants with every estimate, bound and the random-network theory.",
         discussion: """
-        Networks come from --suite DIR (every *.json network file in it) or from a random sweep \
+        Networks come from --suite DIR (every .json, .onnx and .nnet network in it) or from a random sweep \
         (--dims, --widths, --biases, --trials, --seed; drawn like `lipschitz generate`). Per network: \
         the exact value (or the certified [lower, upper] if --time-limit stops the search), each method's \
         value and ratio to exact, the theory's scale E‖g‖_q (THEORY.md §2) and Lip/E‖g‖_q. Per cell: median \

@@ -181,6 +181,21 @@ final class ComparisonHarnessTests: XCTestCase {
         XCTAssertThrowsError(try Suite.load(directory: dir + "/missing"))
     }
 
+    func testSuiteReadsOnnxAndNNetFiles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let networks = root.appendingPathComponent("instances/networks").path
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: networks + "/spiky_nnet.onnx"), "instances/networks not present")
+        let dir = try temporaryDirectory()
+        for name in ["spiky_nnet.onnx", "spiky_nnet.nnet"] {
+            try FileManager.default.copyItem(atPath: networks + "/" + name, toPath: dir + "/" + name)
+        }
+        let cases = try Suite.load(directory: dir)
+        XCTAssertEqual(cases.map(\.label), ["spiky_nnet.nnet", "spiky_nnet.onnx"])
+        XCTAssertTrue(cases.allSatisfy { $0.recipe == nil })
+        try "not onnx".write(toFile: dir + "/broken.onnx", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Suite.load(directory: dir)) { XCTAssertTrue("\($0)".contains("broken.onnx"), "\($0)") }
+    }
+
     func testNormsThatNeedScalarOutputsAreRefusedUpFront() throws {
         let spec = try RandomNetworkSpec(inputDimension: 2, width: 3, outputs: 2)
         let c = ComparisonCase(label: "vector", network: RandomNetworkGenerator.generate(spec))
