@@ -22,7 +22,7 @@ struct CompareCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: ArgumentHelp("A folder of network JSON files to compare.", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("A folder of network files (.json, .onnx, .nnet) to compare.", valueName: "DIR"))
     var suite: String?
 
     @Option(name: .long, help: ArgumentHelp("Sweep: input dimensions, comma separated.", valueName: "LIST"))
