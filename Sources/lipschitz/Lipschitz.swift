@@ -14,7 +14,7 @@ struct Lipschitz: ParsableCommand {
         full-dimensional activation region with GLPK linear programs. Bad input ends with a one-line \
         error on stderr and exit status 2.
         """,
-        subcommands: [ExactCommand.self, ConvertCommand.self]
+        subcommands: [ExactCommand.self, ConvertCommand.self, EstimateCommand.self, GenerateCommand.self, CompareCommand.self, FixtureCommand.self]
     )
 
     static func main() {

@@ -1,1 +1,0 @@
-// LipschitzEstimates: filled in by its issue.
