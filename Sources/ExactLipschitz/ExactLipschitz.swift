@@ -19,6 +19,7 @@ public enum ExactLipschitz {
             method = .linearPrograms
         }
         let threads = method == .plain ? 1 : options.threads
+        if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
         if threads <= 1 {
             let enumerator = try RegionEnumerator(network: network, options: options, shared: shared, plain: method == .plain)
             try enumerator.run()
@@ -178,6 +179,42 @@ public enum ExactLipschitz {
             }
         }
         if let failure { throw failure }
+    }
+
+    /// Branch and bound prunes against the best value so far; starting from the best of a few
+    /// hundred sampled regions (each confirmed full-dimensional by its inscribed ball, so it is
+    /// a genuine witness) lets it prune from the first split.
+    private static func seedBestFromSamples(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState) throws {
+        let domain = ScaledDomain(network: network, box: options.box)
+        var state: UInt64 = 0x5EED
+        func uniform() -> Double {  // SplitMix64, fixed seed: the search stays deterministic
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) * 0x1.0p-53
+        }
+        var best = Array(repeating: -1.0, count: options.norms.count)
+        var bestPattern: [ActivationPattern?] = Array(repeating: nil, count: options.norms.count)
+        for sample in 0..<256 {
+            // Box: uniform. Globally: a cube of half-width ℓ·4^k around the origin, k = −1, 0, 1, 2.
+            let reach = options.box == nil ? pow(4, Double(sample % 4 - 1)) : 1
+            let y = (0..<network.inputDimension).map { _ in reach * (2 * uniform() - 1) }
+            let pattern = network.activationPattern(at: domain.point(y))
+            let jacobian = network.jacobian(for: pattern)
+            for (n, norm) in options.norms.enumerated() {
+                let value = try operatorNorm(jacobian, p: norm)
+                if value.isFinite, value > best[n] { best[n] = value; bestPattern[n] = pattern }
+            }
+        }
+        let enumerator = try RegionEnumerator(network: network, options: options, shared: SharedSearchState(norms: options.norms.count))
+        for n in options.norms.indices {
+            guard let pattern = bestPattern[n], let ball = try enumerator.inscribedBall(of: pattern.layers) else { continue }
+            let jacobian = network.jacobian(for: pattern)
+            shared.offer(best[n], norm: n) {
+                RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
+            }
+        }
     }
 
     /// The length unit of the global search: the largest distance from the origin of a
