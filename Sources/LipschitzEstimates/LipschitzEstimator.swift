@@ -84,7 +84,9 @@ public enum LipschitzEstimator {
                 // An equal share of what is left, so that one long climb cannot starve the rest.
                 var budget = max(remaining / Double(starts.count - n), 1)
                 let share = budget
-                let outcome = try walk.climb(from: samples.points[index], value: samples.norms[index]!, budget: &budget)
+                let aligned = try walk.align(from: samples.points[index], value: samples.norms[index]!, budget: &budget)
+                var outcome = try walk.climb(from: aligned.point, value: aligned.value, budget: &budget)
+                outcome.steps += aligned.steps
                 remaining -= share - budget
                 steps += outcome.steps
                 if outcome.value > best.value { best = outcome }
