@@ -33,7 +33,7 @@ test: deps
 	swift test --skip-build
 
 bench: release
-	$(BIN) bench --output docs/benchmarks.md
+	.build/release/lipschitz-bench --output docs/benchmarks.md
 
 clean:
 	rm -rf .build

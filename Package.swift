@@ -7,6 +7,7 @@ let package = Package(
     name: "lipschitz",
     products: [
         .executable(name: "lipschitz", targets: ["lipschitz"]),
+        .executable(name: "lipschitz-bench", targets: ["lipschitz-bench"]),
         .library(name: "LipschitzModel", targets: ["LipschitzModel"]),
         .library(name: "ExactLipschitz", targets: ["ExactLipschitz"]),
         .library(name: "LipschitzEstimates", targets: ["LipschitzEstimates"]),
@@ -52,6 +53,8 @@ let package = Package(
             "RandomNetworks", "ComparisonHarness", "NetworkFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The benchmark suite (`make bench`): runs the `lipschitz` binary on seeded networks.
+        .executableTarget(name: "lipschitz-bench", dependencies: ["LipschitzModel", "RandomNetworks"]),
 
         .testTarget(name: "LipschitzModelTests", dependencies: ["LipschitzModel"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming"]),

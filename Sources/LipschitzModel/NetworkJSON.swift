@@ -18,24 +18,16 @@ public enum NetworkJSON {
     }
 
     public static func decode(_ data: Data, defaultName: String = "") throws -> ReLUNetwork {
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data, options: []) } catch {
-            throw NetworkError.malformedJSON(detail: describe(error))
-        }
-        guard let root = object as? [String: Any] else {
+        guard let root = try JSONValue.parse(data).object else {
             throw NetworkError.malformedJSON(detail: "the top level must be an object")
         }
         guard let format = root["format"] else { throw NetworkError.missingKey("format", at: "the top level") }
-        guard let tag = format as? String, tag == formatTag else {
-            throw NetworkError.wrongFormat(found: (format as? String).map { "\"\($0)\"" } ?? "\(format)")
-        }
+        guard format.string == formatTag else { throw NetworkError.wrongFormat(found: format.description) }
         guard let version = root["version"] else { throw NetworkError.missingKey("version", at: "the top level") }
-        guard let number = version as? NSNumber, !isBool(number), number.doubleValue == Double(NetworkJSON.version) else {
-            throw NetworkError.unsupportedVersion(found: "\(version)")
-        }
-        let name = (root["name"] as? String) ?? defaultName
+        guard version.number == Double(NetworkJSON.version) else { throw NetworkError.unsupportedVersion(found: version.description) }
+        let name = root["name"]?.string ?? defaultName
         guard let rawLayers = root["layers"] else { throw NetworkError.missingKey("layers", at: "the top level") }
-        guard let layerList = rawLayers as? [Any] else {
+        guard let layerList = rawLayers.array else {
             throw NetworkError.wrongType("layers", at: "the top level", expected: "an array of layers")
         }
         guard !layerList.isEmpty else { throw NetworkError.emptyLayerList }
@@ -43,17 +35,17 @@ public enum NetworkJSON {
         var layers: [AffineLayer] = []
         for (k, rawLayer) in layerList.enumerated() {
             let at = "layer \(k + 1) (layers[\(k)])"
-            guard let layer = rawLayer as? [String: Any] else {
+            guard let layer = rawLayer.object else {
                 throw NetworkError.wrongType("layers[\(k)]", at: "the top level", expected: "an object")
             }
             guard let rawWeights = layer["weights"] else { throw NetworkError.missingKey("weights", at: at) }
-            guard let rows = rawWeights as? [Any] else {
+            guard let rows = rawWeights.array else {
                 throw NetworkError.wrongType("weights", at: at, expected: "an array of rows")
             }
             guard !rows.isEmpty else { throw NetworkError.emptyLayer(.init(layer: k)) }
             var weightRows: [[Double]] = []
             for (i, rawRow) in rows.enumerated() {
-                guard let row = rawRow as? [Any] else {
+                guard let row = rawRow.array else {
                     throw NetworkError.invalidValue(.init(layer: k, row: i, field: "weights"), "a weights row must be an array of numbers")
                 }
                 let values = try row.enumerated().map { j, value in
@@ -65,7 +57,7 @@ public enum NetworkJSON {
                 weightRows.append(values)
             }
             guard let rawBiases = layer["biases"] else { throw NetworkError.missingKey("biases", at: at) }
-            guard let biasList = rawBiases as? [Any] else {
+            guard let biasList = rawBiases.array else {
                 throw NetworkError.wrongType("biases", at: at, expected: "an array of numbers")
             }
             let biases = try biasList.enumerated().map { i, value in
@@ -131,31 +123,9 @@ public enum NetworkJSON {
         return out + "\""
     }
 
-    private static func readNumber(_ value: Any, _ place: NetworkError.Place) throws -> Double {
-        guard let n = value as? NSNumber, !isBool(n) else {
-            throw NetworkError.invalidValue(place, "expected a number, found \(describe(value))")
-        }
-        let x = n.doubleValue
+    private static func readNumber(_ value: JSONValue, _ place: NetworkError.Place) throws -> Double {
+        guard let x = value.number else { throw NetworkError.invalidValue(place, "expected a number, found \(value)") }
         guard x.isFinite else { throw NetworkError.nonFinite(place) }
         return x
-    }
-
-    /// JSON `true`/`false` arrive as NSNumber too; they are not numbers here.
-    private static func isBool(_ n: NSNumber) -> Bool {
-        String(cString: n.objCType) == "c" && String(describing: type(of: n)).contains("Boolean")
-    }
-
-    private static func describe(_ value: Any) -> String {
-        if value is NSNull { return "null" }
-        if let s = value as? String { return quote(s) }
-        if value is [Any] { return "an array" }
-        if value is [String: Any] { return "an object" }
-        return "\(value)"
-    }
-
-    private static func describe(_ error: Error) -> String {
-        let ns = error as NSError
-        if let detail = ns.userInfo["NSDebugDescription"] as? String { return detail }
-        return ns.localizedDescription
     }
 }

@@ -65,7 +65,8 @@ public enum LipschitzNorm: Hashable, Sendable, CustomStringConvertible {
 /// ‖v‖_p, computed with scaling so that tiny or huge entries neither underflow nor overflow.
 public func vectorNorm(_ v: [Double], p: LipschitzNorm) -> Double {
     let largest = v.reduce(0) { max($0, abs($1)) }
-    guard largest > 0 else { return 0 }
+    guard largest > 0 else { return v.contains { $0.isNaN } ? .nan : 0 }
+    guard largest.isFinite else { return largest }  // an infinite entry: the norm is infinite
     switch p {
     case .infinity: return largest
     case .one: return v.reduce(0) { $0 + abs($1) }

@@ -14,7 +14,7 @@ struct Lipschitz: ParsableCommand {
         full-dimensional activation region with GLPK linear programs. Bad input ends with a one-line \
         error on stderr and exit status 2.
         """,
-        subcommands: [ExactCommand.self, ConvertCommand.self, EstimateCommand.self]
+        subcommands: [ExactCommand.self, ConvertCommand.self, EstimateCommand.self, GenerateCommand.self, CompareCommand.self, FixtureCommand.self]
     )
 
     static func main() {
@@ -30,8 +30,9 @@ struct Lipschitz: ParsableCommand {
             }
             if exitCode(for: error) == .success { exit(withError: error) }
             if exitCode(for: error) == .validationFailure {
-                // Unknown option, missing argument, unparsable value: bad input too.
-                standardError(fullMessage(for: error))
+                // Unknown option, missing argument, unparsable value: bad input too, one line.
+                let message = self.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid arguments"
+                standardError("lipschitz: error: \(message) (see lipschitz --help)")
                 Foundation.exit(2)
             }
             // Not the user's input: a solver or system failure.

@@ -32,8 +32,7 @@ struct NetworkInputOptions: ParsableArguments {
             let lower = zip(user.lower, file.lower).map { max($0, $1) }
             let upper = zip(user.upper, file.upper).map { min($0, $1) }
             guard let both = try? InputBox(lower: lower, upper: upper) else {
-                standardError("note: the box does not overlap the file's input box \(file) with positive width in every input; using it as given (the constant is then an upper bound for the clipped network)")
-                return user
+                throw InputError.badBox("the box does not overlap the file's input box \(file) with positive width in every input (give --raw to ignore the file's normalisation and box)")
             }
             if both != user {
                 standardError("note: the file clips inputs to \(file); using the box's part inside it, \(both) (the same constant for the clipped network)")

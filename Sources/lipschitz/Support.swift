@@ -58,13 +58,17 @@ struct BoxOptions: ParsableArguments {
 
     static func readBoxFile(_ path: String) throws -> InputBox {
         guard let data = FileManager.default.contents(atPath: path) else { throw InputError.badBox("cannot read box file \(path)") }
-        if let object = try? JSONSerialization.jsonObject(with: data) {
-            guard let dict = object as? [String: Any],
-                  let lower = (dict["lower"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.doubleValue }),
-                  let upper = (dict["upper"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.doubleValue }),
-                  lower.count == (dict["lower"] as? [Any])?.count, upper.count == (dict["upper"] as? [Any])?.count
-            else { throw InputError.badBox("box file \(path) must hold {\"lower\": [numbers], \"upper\": [numbers]}") }
-            return try InputBox(lower: lower, upper: upper)
+        if let value = try? JSONValue.parse(data) {
+            guard let object = value.object, let lower = object["lower"]?.array, let upper = object["upper"]?.array else {
+                throw InputError.badBox("box file \(path) must hold {\"lower\": [numbers], \"upper\": [numbers]}")
+            }
+            let numbers = { (list: [JSONValue], key: String) throws -> [Double] in
+                try list.enumerated().map { i, v in
+                    guard let x = v.number else { throw InputError.badBox("box file \(path): \(key)[\(i)] is \(v), not a number") }
+                    return x
+                }
+            }
+            return try InputBox(lower: numbers(lower, "lower"), upper: numbers(upper, "upper"))
         }
         guard let text = String(data: data, encoding: .utf8) else { throw InputError.badBox("box file \(path) is not text") }
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -247,7 +247,8 @@ final class NetworkJSONTests: XCTestCase {
         assertError(#"{"format": "relu-network", "layers": []}"#, .missingKey("version", at: "the top level"))
         let message = assertError(json(version: "2"), .unsupportedVersion(found: "2"))
         XCTAssertTrue(message.contains("version"), message)
-        assertError(json(version: #""1""#), .unsupportedVersion(found: "1"))
+        // A string "1" is not the number 1, and the message shows it as a string.
+        assertError(json(version: #""1""#), .unsupportedVersion(found: #""1""#))
         guard let error = expectError(NetworkError.self, { try decode(json(version: "1.5")) }) else { return }
         guard case .unsupportedVersion = error else { return XCTFail("got \(error)") }
     }

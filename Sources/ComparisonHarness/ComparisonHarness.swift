@@ -1,1 +1,0 @@
-// ComparisonHarness: filled in by its issue.

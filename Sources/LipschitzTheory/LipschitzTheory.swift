@@ -1,1 +1,0 @@
-// LipschitzTheory: filled in by its issue.

@@ -1,0 +1,153 @@
+import ArgumentParser
+import ComparisonHarness
+import Foundation
+import LipschitzEstimates
+import LipschitzModel
+import RandomNetworks
+
+/// `lipschitz compare`: exact against every estimate, bound and the theory, on a folder of
+/// networks or a sweep of random ones. Exit status 1 when a bound contradicts the exact value.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare exact constants with every estimate, bound and the random-network theory.",
+        discussion: """
+        Networks come from --suite DIR (every *.json network file in it) or from a random sweep \
+        (--dims, --widths, --biases, --trials, --seed; drawn like `lipschitz generate`). Per network: \
+        the exact value (or the certified [lower, upper] if --time-limit stops the search), each method's \
+        value and ratio to exact, the theory's scale E‖g‖_q (THEORY.md §2) and Lip/E‖g‖_q. Per cell: median \
+        and range of Lip/E‖g‖_q and Lip/√d, and the slope of each ratio against N. \
+        An upper bound below the exact value or a lower bound above it (beyond 1e-9 relative) is a \
+        soundness violation: it is listed and the command exits with status 1. Bad input: status 2.
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A folder of network JSON files to compare.", valueName: "DIR"))
+    var suite: String?
+
+    @Option(name: .long, help: ArgumentHelp("Sweep: input dimensions, comma separated.", valueName: "LIST"))
+    var dims: String?
+
+    @Option(name: .long, help: ArgumentHelp("Sweep: hidden widths N, comma separated.", valueName: "LIST"))
+    var widths: String?
+
+    @Option(name: .long, help: ArgumentHelp("Sweep: numbers of hidden layers, comma separated.", valueName: "LIST"))
+    var depths: String = "1"
+
+    @Option(name: .long, help: ArgumentHelp("Sweep: bias distributions (normal, uniform, laplace, rademacher, zero), comma separated.", valueName: "LIST"))
+    var biases: String = "normal"
+
+    @Option(name: .customLong("bias-scale"), help: ArgumentHelp("Sweep: scale s of the bias distributions.", valueName: "S"))
+    var biasScale: Double = 1
+
+    @Option(name: .long, help: ArgumentHelp("Sweep: networks per (d, N, L, bias) cell.", valueName: "T"))
+    var trials: Int = 5
+
+    @Option(name: .long, help: ArgumentHelp("Seed of the sweep's networks and of the estimates' random choices.", valueName: "S"))
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("region-budget"), help: ArgumentHelp("Sweep: leave out (d, N, L) cells whose region bound Σ_{i≤d} C(L·N, i) exceeds R.", valueName: "R"))
+    var regionBudget: Int?
+
+    @Option(name: .long, help: ArgumentHelp("ℓp norms, comma separated: 1, 2, inf or a real p > 1.", valueName: "P"))
+    var norm: String = "2"
+
+    @Option(name: .long, help: ArgumentHelp("Random points for the sampling estimates.", valueName: "K"))
+    var samples: Int = 1000
+
+    @Option(name: .long, help: ArgumentHelp("Methods to run (default all): sampled, local-search, layer-product, interval-jacobian, clever.", valueName: "LIST"))
+    var methods: [String] = []
+
+    @Option(name: .customLong("time-limit"), help: ArgumentHelp("Seconds for the exact search per network; past it the certified [lower, upper] is reported.", valueName: "SECONDS"))
+    var timeLimit: Double = 10
+
+    @Option(name: .long, help: ArgumentHelp("Write one CSV row per network and norm.", valueName: "FILE"))
+    var csv: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write everything (networks, cells, growth, violations) as JSON.", valueName: "FILE"))
+    var json: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write an SVG plot of the ratios against N.", valueName: "FILE.svg"))
+    var plot: String?
+
+    @Flag(name: .customLong("per-network"), help: "Print one table row per network (default: only when there are at most 40).")
+    var perNetwork = false
+
+    @Flag(name: .long, help: "No progress lines on standard error.")
+    var quiet = false
+
+    func run() throws {
+        var norms: [LipschitzNorm] = []
+        for part in norm.split(separator: ",", omittingEmptySubsequences: false) {
+            let parsed = try LipschitzNorm(parsing: String(part))
+            if !norms.contains(parsed) { norms.append(parsed) }
+        }
+        guard timeLimit.isFinite, timeLimit > 0 else { throw CLIError("--time-limit must be a positive number of seconds, got \(timeLimit)") }
+        guard samples >= 1 else { throw CLIError("--samples must be at least 1, got \(samples)") }
+        guard samples <= EstimateOptions.maximumSamples else { throw CLIError("--samples must be at most \(EstimateOptions.maximumSamples)") }
+        let chosen = try EstimateCommand.parseMethods(methods)
+        let (cases, origin) = try inputs()
+        let settings = HarnessSettings(norms: norms, timeLimit: timeLimit)
+        let harness = Harness(settings: settings, methods: ComparedMethod.estimators(chosen, samples: samples, seed: seed))
+        try harness.validate(cases)
+        // Refuse unwritable outputs before the (possibly long) run, not after it.
+        for path in [csv, json, plot].compactMap({ $0 }) { try checkWritable(path) }
+
+        let start = Date()
+        let step = max(1, cases.count / 20)
+        let results = try harness.run(cases) { index, result in
+            guard !quiet, (index + 1) % step == 0 || index + 1 == cases.count else { return }
+            standardError(String(format: "[%d/%d] %.0f s  %@", index + 1, cases.count, Date().timeIntervalSince(start), result.input.label))
+        }
+        let report = ComparisonReport(results: results, settings: settings, origin: origin)
+        standardOutput(report.text(perNetwork: perNetwork || cases.count <= 40))
+        if let csv { try write(report.csv(), to: csv) }
+        if let json { try write(report.json(), to: json) }
+        if let plot { try write(ComparisonPlot.svg(report), to: plot) }
+        if !report.violations.isEmpty {
+            standardError("lipschitz: \(report.violations.count) soundness violation(s); see the report")
+            throw ExitCode(1)
+        }
+    }
+
+    private func inputs() throws -> ([ComparisonCase], String) {
+        let sweepGiven = dims != nil || widths != nil
+        if let suite {
+            guard !sweepGiven else { throw CLIError("give either --suite or a sweep (--dims, --widths), not both") }
+            let cases = try Suite.load(directory: suite)
+            return (cases, "suite \(suite) (\(cases.count) networks)")
+        }
+        guard let dims, let widths else {
+            throw CLIError("give --suite DIR, or --dims and --widths for a random sweep")
+        }
+        guard biasScale.isFinite, biasScale >= 0 else { throw CLIError("--bias-scale must be a finite number ≥ 0, got \(biasScale)") }
+        let plan = try SweepPlan(
+            dimensions: SweepPlan.parseIntegers(dims, option: "--dims"),
+            widths: SweepPlan.parseIntegers(widths, option: "--widths"),
+            depths: SweepPlan.parseIntegers(depths, option: "--depths"),
+            biases: biases.split(separator: ",", omittingEmptySubsequences: false).map { try BiasDistribution(parsing: String($0)) },
+            biasScale: biasScale, trials: trials, seed: seed, regionBudget: regionBudget)
+        let skipped = plan.skippedCells.map { "(d=\($0.d), N=\($0.width), L=\($0.depth))" }
+        guard (try plan.specs()).count > 0 else { throw CLIError("the region budget leaves out every cell") }
+        var origin = "random sweep d ∈ {\(dims)}, N ∈ {\(widths)}, L ∈ {\(depths)}, bias ∈ {\(biases)} (scale \(biasScale)), "
+            + "\(trials) trials, seed \(seed); \(samples) samples"
+        if let regionBudget { origin += "; region budget \(regionBudget)" + (skipped.isEmpty ? "" : ", leaving out \(skipped.joined(separator: " "))") }
+        return (try plan.cases(), origin)
+    }
+
+    private func checkWritable(_ path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        let folder = directory.isEmpty ? "." : directory
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue,
+              FileManager.default.isWritableFile(atPath: folder) else {
+            throw CLIError("cannot write \(path): no writable directory \(folder)")
+        }
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            throw CLIError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
