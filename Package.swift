@@ -30,7 +30,7 @@ let package = Package(
         // A thin, validating wrapper over GLPK's simplex solver.
         .target(name: "LinearProgramming", dependencies: ["CGLPK"]),
         // Exact constants by enumerating full-dimensional activation regions.
-        .target(name: "ExactLipschitz", dependencies: ["LipschitzModel", "LinearProgramming"]),
+        .target(name: "ExactLipschitz", dependencies: ["LipschitzModel", "LinearProgramming", "RandomNetworks"]),
         // Random networks drawn as in the papers (THEORY.md §2), seeded.
         .target(name: "RandomNetworks", dependencies: ["LipschitzModel"]),
         // Sound lower/upper bounds and estimates for networks too big to enumerate.

@@ -1,5 +1,6 @@
 import Foundation
 import LipschitzModel
+import RandomNetworks
 
 /// Exact Lipschitz constants by enumerating every full-dimensional activation region
 /// (THEORY.md §1): Lip_p(Φ) = max over those regions of ‖J‖_{p→p}.
@@ -186,14 +187,8 @@ public enum ExactLipschitz {
     /// a genuine witness) lets it prune from the first split.
     private static func seedBestFromSamples(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState) throws {
         let domain = ScaledDomain(network: network, box: options.box)
-        var state: UInt64 = 0x5EED
-        func uniform() -> Double {  // SplitMix64, fixed seed: the search stays deterministic
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) * 0x1.0p-53
-        }
+        var rng = SeededGenerator(seed: 0x5EED)  // a fixed seed: the search stays deterministic
+        func uniform() -> Double { rng.nextUniform() }
         var best = Array(repeating: -1.0, count: options.norms.count)
         var bestPattern: [ActivationPattern?] = Array(repeating: nil, count: options.norms.count)
         for sample in 0..<256 {
@@ -215,20 +210,6 @@ public enum ExactLipschitz {
                 RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
             }
         }
-    }
-
-    /// The length unit of the global search: the largest distance from the origin of a
-    /// first-layer hyperplane (1 when all pass through it). Region radii are compared with
-    /// `relativeRadiusTolerance` times this, so scaling all weights and biases together,
-    /// or scaling the input space, leaves the regions found unchanged.
-    public static func lengthScale(of network: ReLUNetwork) -> Double {
-        let first = network.layers[0]
-        var scale = 0.0
-        for i in 0..<first.weights.rows {
-            let norm = vectorNorm(first.weights.row(i), p: .two)
-            if norm > 0 { scale = max(scale, abs(first.biases[i]) / norm) }
-        }
-        return scale > 0 && scale.isFinite ? scale : 1
     }
 }
 

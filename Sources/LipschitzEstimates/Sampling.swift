@@ -30,15 +30,7 @@ struct PointSampler {
     }
 
     /// R above: the farthest first-layer hyperplane from the origin (1 if all pass through it).
-    static func hyperplaneRadius(_ network: ReLUNetwork) -> Double {
-        let first = network.layers[0]
-        var radius = 0.0
-        for i in 0..<first.weights.rows {
-            let norm = vectorNorm(first.weights.row(i), p: .two)
-            if norm > 0 { radius = max(radius, abs(first.biases[i]) / norm) }
-        }
-        return radius > 0 && radius.isFinite ? radius : 1
-    }
+    static func hyperplaneRadius(_ network: ReLUNetwork) -> Double { network.lengthScale }
 
     mutating func next() -> [Double] {
         defer { drawn += 1 }
