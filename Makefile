@@ -30,7 +30,7 @@ run: release
 
 test: deps
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --disable-swift-testing
 
 bench: release
 	.build/release/lipschitz-bench --output docs/benchmarks.md

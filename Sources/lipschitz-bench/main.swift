@@ -95,7 +95,7 @@ guard FileManager.default.isExecutableFile(atPath: binary) else {
     exit(2)
 }
 let baselineLimit = quick ? 5.0 : 20.0
-let deepBaselineLimit = quick ? 10.0 : 60.0
+let deepBaselineLimit = quick ? 10.0 : 400.0
 let shallow: [Configuration] = [
     Configuration(label: "plain (baseline)", arguments: ["--method", "plain", "--threads", "1"], norms: ["2"], timeLimit: baselineLimit, isBaseline: true),
     Configuration(label: "lp, 2 threads", arguments: ["--method", "lp", "--threads", "2"], norms: ["2"], timeLimit: baselineLimit, isBaseline: false),
