@@ -30,10 +30,10 @@ run: release
 
 test: deps
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --disable-swift-testing
 
 bench: release
-	$(BIN) bench --output docs/benchmarks.md
+	.build/release/lipschitz-bench --output docs/benchmarks.md
 
 clean:
 	rm -rf .build

@@ -7,6 +7,7 @@ let package = Package(
     name: "lipschitz",
     products: [
         .executable(name: "lipschitz", targets: ["lipschitz"]),
+        .executable(name: "lipschitz-bench", targets: ["lipschitz-bench"]),
         .library(name: "LipschitzModel", targets: ["LipschitzModel"]),
         .library(name: "ExactLipschitz", targets: ["ExactLipschitz"]),
         .library(name: "LipschitzEstimates", targets: ["LipschitzEstimates"]),
@@ -29,7 +30,7 @@ let package = Package(
         // A thin, validating wrapper over GLPK's simplex solver.
         .target(name: "LinearProgramming", dependencies: ["CGLPK"]),
         // Exact constants by enumerating full-dimensional activation regions.
-        .target(name: "ExactLipschitz", dependencies: ["LipschitzModel", "LinearProgramming"]),
+        .target(name: "ExactLipschitz", dependencies: ["LipschitzModel", "LinearProgramming", "RandomNetworks"]),
         // Random networks drawn as in the papers (THEORY.md §2), seeded.
         .target(name: "RandomNetworks", dependencies: ["LipschitzModel"]),
         // Sound lower/upper bounds and estimates for networks too big to enumerate.
@@ -52,6 +53,8 @@ let package = Package(
             "RandomNetworks", "ComparisonHarness", "NetworkFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The benchmark suite (`make bench`): runs the `lipschitz` binary on seeded networks.
+        .executableTarget(name: "lipschitz-bench", dependencies: ["LipschitzModel", "RandomNetworks"]),
 
         .testTarget(name: "LipschitzModelTests", dependencies: ["LipschitzModel"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming"]),

@@ -153,7 +153,7 @@ struct ArrangementEnumerator {
             e[i] = -1
             planes.append(Hyperplane(normal: e, offset: bounds.upper[i], positive: zero, negative: zero, members: [], isBoxFace: true))
         }
-        lengthUnit = box.map { $0.widths.reduce(0) { max($0, $1) } / 2 } ?? ExactLipschitz.lengthScale(of: network)
+        lengthUnit = box.map { $0.widths.reduce(0) { max($0, $1) } / 2 } ?? network.lengthScale
         normals = planes.flatMap(\.normal)
         offsets = planes.map(\.offset)
         positive = planes.flatMap(\.positive)

@@ -1,5 +1,6 @@
 import Foundation
 import LipschitzModel
+import RandomNetworks
 
 /// Exact Lipschitz constants by enumerating every full-dimensional activation region
 /// (THEORY.md §1): Lip_p(Φ) = max over those regions of ‖J‖_{p→p}.
@@ -19,6 +20,7 @@ public enum ExactLipschitz {
             method = .linearPrograms
         }
         let threads = method == .plain ? 1 : options.threads
+        if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
         if threads <= 1 {
             let enumerator = try RegionEnumerator(network: network, options: options, shared: shared, plain: method == .plain)
             try enumerator.run()
@@ -180,18 +182,34 @@ public enum ExactLipschitz {
         if let failure { throw failure }
     }
 
-    /// The length unit of the global search: the largest distance from the origin of a
-    /// first-layer hyperplane (1 when all pass through it). Region radii are compared with
-    /// `relativeRadiusTolerance` times this, so scaling all weights and biases together,
-    /// or scaling the input space, leaves the regions found unchanged.
-    public static func lengthScale(of network: ReLUNetwork) -> Double {
-        let first = network.layers[0]
-        var scale = 0.0
-        for i in 0..<first.weights.rows {
-            let norm = vectorNorm(first.weights.row(i), p: .two)
-            if norm > 0 { scale = max(scale, abs(first.biases[i]) / norm) }
+    /// Branch and bound prunes against the best value so far; starting from the best of a few
+    /// hundred sampled regions (each confirmed full-dimensional by its inscribed ball, so it is
+    /// a genuine witness) lets it prune from the first split.
+    private static func seedBestFromSamples(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState) throws {
+        let domain = ScaledDomain(network: network, box: options.box)
+        var rng = SeededGenerator(seed: 0x5EED)  // a fixed seed: the search stays deterministic
+        func uniform() -> Double { rng.nextUniform() }
+        var best = Array(repeating: -1.0, count: options.norms.count)
+        var bestPattern: [ActivationPattern?] = Array(repeating: nil, count: options.norms.count)
+        for sample in 0..<256 {
+            // Box: uniform. Globally: a cube of half-width ℓ·4^k around the origin, k = −1, 0, 1, 2.
+            let reach = options.box == nil ? pow(4, Double(sample % 4 - 1)) : 1
+            let y = (0..<network.inputDimension).map { _ in reach * (2 * uniform() - 1) }
+            let pattern = network.activationPattern(at: domain.point(y))
+            let jacobian = network.jacobian(for: pattern)
+            for (n, norm) in options.norms.enumerated() {
+                let value = try operatorNorm(jacobian, p: norm)
+                if value.isFinite, value > best[n] { best[n] = value; bestPattern[n] = pattern }
+            }
         }
-        return scale > 0 && scale.isFinite ? scale : 1
+        let enumerator = try RegionEnumerator(network: network, options: options, shared: SharedSearchState(norms: options.norms.count))
+        for n in options.norms.indices {
+            guard let pattern = bestPattern[n], let ball = try enumerator.inscribedBall(of: pattern.layers) else { continue }
+            let jacobian = network.jacobian(for: pattern)
+            shared.offer(best[n], norm: n) {
+                RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
+            }
+        }
     }
 }
 

@@ -12,7 +12,7 @@ public struct ExactOptions: Sendable {
     /// Stop after this many full-dimensional regions.
     public var maxRegions: Int?
     /// A region counts when its Chebyshev (inscribed-ball) radius exceeds this fraction of
-    /// the problem's length scale (see `ExactLipschitz.lengthScale`).
+    /// the problem's length scale: half the box's largest width, or `ReLUNetwork.lengthScale` globally.
     public var relativeRadiusTolerance: Double = 1e-7
     /// How to search; `.automatic` uses the arrangement geometry for one hidden layer
     /// (falling back to LPs when it is not in general position) and LPs otherwise.

@@ -17,7 +17,7 @@ struct ScaledDomain {
             scale = box.widths.reduce(0) { max($0, $1 / 2) }
         } else {
             origin = Array(repeating: 0, count: network.inputDimension)
-            scale = ExactLipschitz.lengthScale(of: network)
+            scale = network.lengthScale
         }
     }
 

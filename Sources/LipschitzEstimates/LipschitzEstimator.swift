@@ -62,7 +62,7 @@ public enum LipschitzEstimator {
             let samples = try samples()
             guard let best = samples.best else { throw EstimateError.noValidSample(options.samples) }
             return finish(best.value, point: best.point,
-                          notes: "\(options.samples) points, \(samples.tieCount) skipped (on a hyperplane, or overflowed); \(samples.samplerDescription)")
+                          notes: "\(samples.count) points, \(samples.tieCount) skipped (on a hyperplane, or overflowed); \(samples.samplerDescription)")
 
         case .localSearch:
             let samples = try samples()
@@ -74,17 +74,18 @@ public enum LipschitzEstimator {
             // Half the starts from the best points overall, half from the best far-field points:
             // the unbounded regions of deep networks are thin cones far out, reached by
             // crossing hyperplanes there rather than near the origin.
-            var starts = samples.topDistinct(RegionWalk.starts / 2)
-            for i in samples.topDistinct(RegionWalk.starts, among: samples.farIndices)
-            where starts.count < RegionWalk.starts && !starts.contains(i) { starts.append(i) }
-            for i in samples.topDistinct(RegionWalk.starts) where starts.count < RegionWalk.starts && !starts.contains(i) {
-                starts.append(i)
+            var starts = Array(samples.top.entries.prefix(RegionWalk.starts / 2))
+            for entry in samples.farTop.entries + samples.top.entries
+            where starts.count < RegionWalk.starts && !starts.contains(where: { $0.index == entry.index }) {
+                starts.append(entry)
             }
-            for (n, index) in starts.enumerated() {
+            for (n, start) in starts.enumerated() {
                 // An equal share of what is left, so that one long climb cannot starve the rest.
                 var budget = max(remaining / Double(starts.count - n), 1)
                 let share = budget
-                let outcome = try walk.climb(from: samples.points[index], value: samples.norms[index]!, budget: &budget)
+                let aligned = try walk.align(from: start.point, value: start.value, budget: &budget)
+                var outcome = try walk.climb(from: aligned.point, value: aligned.value, budget: &budget)
+                outcome.steps += aligned.steps
                 remaining -= share - budget
                 steps += outcome.steps
                 if outcome.value > best.value { best = outcome }
@@ -128,15 +129,8 @@ struct CleverEstimate {
     let notes: String
 
     init(samples: SampledNorms) throws {
-        let k = samples.norms.count
-        let batches = min(100, max(1, Int((Double(k).squareRoot()).rounded())))
-        var maxima: [Double] = []
-        for b in 0..<batches {
-            let lo = b * k / batches, hi = (b + 1) * k / batches
-            let valid = samples.norms[lo..<hi].compactMap { $0 }
-            if let top = valid.max() { maxima.append(top) }
-        }
-        guard let observed = maxima.max() else { throw EstimateError.noValidSample(k) }
+        let maxima = samples.batchMaxima
+        guard let observed = maxima.max() else { throw EstimateError.noValidSample(samples.count) }
         if let fit = ReverseWeibullFit.fit(maxima) {
             value = fit.location
             notes = "reverse Weibull fit to \(maxima.count) batch maxima: shape \(shortNumber(fit.shape)), scale \(shortNumber(fit.scale)); largest sampled norm \(shortNumber(observed))"

@@ -1,3 +1,4 @@
+import Foundation
 import LipschitzModel
 
 /// Hill climbing over activation regions. Inside a region J is constant, so gradient ascent
@@ -127,6 +128,54 @@ struct RegionWalk {
             }
         }
         return best
+    }
+
+    /// Steps of `align`.
+    static let alignmentSteps = 10
+
+    /// Gradient alignment, for scalar outputs over all of R^d: x ← ‖x‖₂ · δ/‖δ‖₂, where δ is
+    /// the direction that ∇Φ(x) stretches most (δ_j = sign(g_j)|g_j|^{q−1}, the dual map: ∇Φ
+    /// itself for p = 2, sign(∇Φ) for p = ∞). For a network whose far field is positively
+    /// homogeneous this moves to the cone the gradient points into, a cheap way (one gradient
+    /// per step) to reach regions with larger gradients than random points have. Returns the
+    /// best point seen (the start if nothing beats it); every value is certified as usual.
+    func align(from start: [Double], value: Double, budget: inout Double) throws -> Outcome {
+        var best = Outcome(value: value, point: start)
+        guard box == nil, flat.outputs == 1, flat.hiddenCount > 0 else { return best }
+        var x = start
+        let radius = vectorNorm(start, p: .two)
+        guard radius > 0 else { return best }
+        for step in 1...Self.alignmentSteps where budget > 0 {
+            budget -= evaluationWork
+            guard let j = flat.jacobians(at: [x])[0] else { break }
+            let g = j.storage
+            let direction = dualDirection(g)
+            let length = vectorNorm(direction, p: .two)
+            guard length > 0, length.isFinite else { break }
+            x = direction.map { radius * $0 / length }
+            guard let next = flat.jacobians(at: [x])[0] else { break }
+            budget -= evaluationWork
+            let v = try jacobianNorm(next, p: norm)
+            if v.isFinite, v > best.value { best = Outcome(value: v, point: x, steps: step) }
+        }
+        return best
+    }
+
+    /// The δ with ‖δ‖_p = 1 maximising g·δ, up to scale: sign(g_j)|g_j|^{q−1} (q the dual
+    /// exponent); for p = 1 the coordinate of the largest |g_j|.
+    private func dualDirection(_ g: [Double]) -> [Double] {
+        switch norm {
+        case .two: return g
+        case .infinity: return g.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+        case .one:
+            guard let k = g.indices.max(by: { abs(g[$0]) < abs(g[$1]) }) else { return g }
+            return g.indices.map { $0 == k ? (g[k] > 0 ? 1 : -1) : 0 }
+        case .p:
+            let q = norm.dual.exponent
+            let largest = g.reduce(0) { max($0, abs($1)) }
+            guard largest > 0 else { return g }
+            return g.map { ($0 > 0 ? 1 : -1) * pow(abs($0) / largest, q - 1) }
+        }
     }
 
     private func linearize(_ x: [Double]) -> Linearization {

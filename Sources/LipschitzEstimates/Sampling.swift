@@ -30,15 +30,7 @@ struct PointSampler {
     }
 
     /// R above: the farthest first-layer hyperplane from the origin (1 if all pass through it).
-    static func hyperplaneRadius(_ network: ReLUNetwork) -> Double {
-        let first = network.layers[0]
-        var radius = 0.0
-        for i in 0..<first.weights.rows {
-            let norm = vectorNorm(first.weights.row(i), p: .two)
-            if norm > 0 { radius = max(radius, abs(first.biases[i]) / norm) }
-        }
-        return radius > 0 && radius.isFinite ? radius : 1
-    }
+    static func hyperplaneRadius(_ network: ReLUNetwork) -> Double { network.lengthScale }
 
     mutating func next() -> [Double] {
         defer { drawn += 1 }
@@ -58,63 +50,81 @@ struct PointSampler {
     }
 }
 
-/// Gradient norms at random points, in the order drawn; nil where the point was a tie or the
-/// norm overflowed.
+/// The K sampled gradient norms, summarised in O(B + d) memory rather than O(K d): the best
+/// points (for `sampled` and the local search's starts) and the maxima of B consecutive
+/// batches (for CLEVER). Points that were ties or whose norm overflowed are skipped.
 struct SampledNorms {
-    let points: [[Double]]
-    let norms: [Double?]
+    /// A point with its certified norm, and its position in the order drawn.
+    struct Entry {
+        let value: Double
+        let index: Int
+        let point: [Double]
+    }
+
+    let count: Int
+    /// Points skipped (a tie with a hyperplane, or an overflowed Jacobian).
+    private(set) var tieCount = 0
+    /// The best points, one per distinct value (the first drawn), largest first.
+    private(set) var top = Leaderboard(capacity: SampledNorms.leaderboardSize)
+    /// The same among the points drawn at the largest scales (σ ≥ 32R; none in a box): the
+    /// far field, where the unbounded regions are.
+    private(set) var farTop = Leaderboard(capacity: SampledNorms.leaderboardSize)
+    /// The largest norm in each of `batchCount` consecutive batches (empty batches left out).
+    private(set) var batchMaxima: [Double] = []
     let samplerDescription: String
-    /// Indices of the points drawn at the largest scales (σ ≥ 32R; none in a box): the far
-    /// field, where the unbounded regions are.
-    let farIndices: [Int]
+
+    static let leaderboardSize = 8
+
+    /// CLEVER's number of batches for K samples: clamp(round(√K), 1, 100).
+    static func batchCount(_ k: Int) -> Int { min(100, max(1, Int(Double(k).squareRoot().rounded()))) }
 
     init(network: ReLUNetwork, flat: FlatNetwork, options: EstimateOptions) throws {
         var sampler = PointSampler(network: network, box: options.box, seed: options.seed)
-        var points: [[Double]] = []
-        var norms: [Double?] = []
+        count = options.samples
+        let batches = Self.batchCount(count)
+        var batchMaximum: [Double?] = Array(repeating: nil, count: batches)
         let chunk = 4096
-        points.reserveCapacity(options.samples)
-        while points.count < options.samples {
-            let n = min(chunk, options.samples - points.count)
-            let batch = (0..<n).map { _ in sampler.next() }
-            for j in flat.jacobians(at: batch) {
+        var drawn = 0
+        while drawn < count {
+            let n = min(chunk, count - drawn)
+            let points = (0..<n).map { _ in sampler.next() }
+            for (offset, j) in flat.jacobians(at: points).enumerated() {
+                let index = drawn + offset
                 // An overflowed Jacobian (entries ±∞ or NaN) certifies nothing: skipped too.
-                let norm = try j.map { try jacobianNorm($0, p: options.norm) }
-                norms.append(norm.flatMap { $0.isFinite ? $0 : nil })
+                guard let value = try j.map({ try jacobianNorm($0, p: options.norm) }), value.isFinite else {
+                    tieCount += 1
+                    continue
+                }
+                let entry = Entry(value: value, index: index, point: points[offset])
+                top.insert(entry)
+                if options.box == nil && index % sampler.scales.count >= 3 { farTop.insert(entry) }
+                // Batch b holds the indices [b·K/B, (b+1)·K/B).
+                let batch = min(batches - 1, (index * batches) / count)
+                batchMaximum[batch] = max(batchMaximum[batch] ?? value, value)
             }
-            points += batch
+            drawn += n
         }
-        self.points = points
-        self.norms = norms
-        farIndices = options.box == nil ? points.indices.filter { $0 % sampler.scales.count >= 3 } : []
+        batchMaxima = batchMaximum.compactMap { $0 }
         samplerDescription = sampler.description
     }
 
-    var tieCount: Int { norms.filter { $0 == nil }.count }
+    /// The largest norm and where, or nil when every point was skipped.
+    var best: Entry? { top.entries.first }
+}
 
-    /// The largest norm and where, or nil when every point was a tie.
-    var best: (value: Double, point: [Double])? {
-        var bestIndex: Int?
-        for (i, v) in norms.enumerated() {
-            guard let v else { continue }
-            if let b = bestIndex, let bv = norms[b], bv >= v { continue }
-            bestIndex = i
-        }
-        guard let b = bestIndex, let v = norms[b] else { return nil }
-        return (v, points[b])
-    }
+/// The best entries with distinct values, largest first; on equal values the first inserted stays.
+struct Leaderboard {
+    let capacity: Int
+    private(set) var entries: [SampledNorms.Entry] = []
 
-    /// Indices of the `count` largest norms, largest first, skipping repeated values
-    /// (points of equal norm usually share a region, and one start per region is enough).
-    func topDistinct(_ count: Int, among indices: [Int]? = nil) -> [Int] {
-        let order = (indices ?? Array(norms.indices)).filter { norms[$0] != nil }.sorted { norms[$0]! > norms[$1]! }
-        var chosen: [Int] = []
-        for i in order {
-            if chosen.count == count { break }
-            if let last = chosen.last, norms[last]! == norms[i]! { continue }
-            chosen.append(i)
-        }
-        return chosen
+    init(capacity: Int) { self.capacity = capacity }
+
+    mutating func insert(_ entry: SampledNorms.Entry) {
+        if entries.count == capacity, let last = entries.last, entry.value <= last.value { return }
+        if entries.contains(where: { $0.value == entry.value }) { return }
+        let position = entries.firstIndex { $0.value < entry.value } ?? entries.count
+        entries.insert(entry, at: position)
+        if entries.count > capacity { entries.removeLast() }
     }
 }
 

@@ -106,6 +106,21 @@ public struct ReLUNetwork: Equatable, Hashable, Sendable {
     public func jacobian(at x: [Double]) -> Matrix { jacobian(for: activationPattern(at: x)) }
 }
 
+extension ReLUNetwork {
+    /// The network's natural length unit: the largest distance from the origin of a first-layer
+    /// hyperplane (1 when all pass through it). The exact search compares region radii with a
+    /// tolerance relative to it; the sampler spreads points on its scale.
+    public var lengthScale: Double {
+        let first = layers[0]
+        var scale = 0.0
+        for i in 0..<first.weights.rows {
+            let norm = vectorNorm(first.weights.row(i), p: .two)
+            if norm > 0 { scale = max(scale, abs(first.biases[i]) / norm) }
+        }
+        return scale > 0 && scale.isFinite ? scale : 1
+    }
+}
+
 /// Which hidden neurons are active (pre-activation > 0), layer by layer.
 public struct ActivationPattern: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var layers: [[Bool]]

@@ -10,9 +10,11 @@ struct Lipschitz: ParsableCommand {
         commandName: "lipschitz",
         abstract: "Exact Lipschitz constants of small ReLU networks, with fast estimates and theory to check against them.",
         discussion: """
-        Networks are JSON files (docs/format.md). `exact` certifies the constant by enumerating every \
-        full-dimensional activation region with GLPK linear programs. Bad input ends with a one-line \
-        error on stderr and exit status 2.
+        Networks are JSON, ONNX or .nnet files (docs/format.md). `exact` certifies the constant by \
+        enumerating every full-dimensional activation region (hyperplane-arrangement geometry or GLPK \
+        linear programs); `estimate` gives fast sound bounds; `compare` checks both against each other \
+        and against the theory of random networks. Bad input ends with a one-line error on stderr \
+        and exit status 2.
         """,
         subcommands: [ExactCommand.self, ConvertCommand.self, EstimateCommand.self, GenerateCommand.self, CompareCommand.self, FixtureCommand.self]
     )

@@ -252,4 +252,31 @@ final class MethodTests: XCTestCase {
         XCTAssertEqual(Double.nan.nanAsInfinity, .infinity)
         XCTAssertEqual(2.5.nanAsInfinity, 2.5)
     }
+
+    func testLeaderboardKeepsTheBestDistinctValuesFirstDrawnWins() {
+        var board = Leaderboard(capacity: 3)
+        for (index, value) in [2.0, 5, 5, 1, 4, 7, 4, 3].enumerated() {
+            board.insert(SampledNorms.Entry(value: value, index: index, point: [Double(index)]))
+        }
+        XCTAssertEqual(board.entries.map(\.value), [7, 5, 4])
+        XCTAssertEqual(board.entries.map(\.index), [5, 1, 4])
+    }
+
+    /// The samples are summarised without keeping them: B = round(√K) batch maxima, the best
+    /// point, and leaderboards; the best equals the largest batch maximum.
+    func testSampleSummary() throws {
+        let network = randomNetwork([3, 9, 1], seed: 8)
+        let options = EstimateOptions(samples: 401, seed: 2)
+        let summary = try SampledNorms(network: network, flat: FlatNetwork(network), options: options)
+        XCTAssertEqual(SampledNorms.batchCount(401), 20)
+        XCTAssertEqual(SampledNorms.batchCount(1), 1)
+        XCTAssertEqual(SampledNorms.batchCount(1_000_000), 100)
+        XCTAssertEqual(summary.batchMaxima.count, 20)
+        XCTAssertEqual(summary.tieCount, 0)
+        let best = try XCTUnwrap(summary.best)
+        XCTAssertEqual(best.value, summary.batchMaxima.max())
+        XCTAssertEqual(try operatorNorm(network.jacobian(at: best.point), p: .two), best.value, accuracy: 1e-12)
+        XCTAssertFalse(summary.farTop.entries.isEmpty)
+        XCTAssertTrue(summary.farTop.entries.allSatisfy { $0.index % 5 >= 3 })
+    }
 }
