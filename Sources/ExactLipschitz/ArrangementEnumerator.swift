@@ -138,7 +138,7 @@ struct ArrangementEnumerator {
                     for c in 0..<d { system[r * d + c] = flatNormals[k * d + c] }
                     rhs[r] = -flatOffsets[k]
                 }
-                if Self.solveInPlace(&system, &rhs, d) { radius = max(radius, rhs.reduce(0) { max($0, abs($1)) }) }
+                if Self.solveInPlace(&system, &rhs, d) != nil { radius = max(radius, rhs.reduce(0) { max($0, abs($1)) }) }
                 return true
             }
             let r = 2 * radius + 1
@@ -286,9 +286,12 @@ struct ArrangementEnumerator {
                     for c in 0..<d { system[r * d + c] = a[k * d + c] }
                     rhs[r] = -b[k]
                 }
-                guard Self.solveInPlace(&system, &rhs, d) else { break process }
+                guard let smallestPivot = Self.solveInPlace(&system, &rhs, d) else { break process }
                 var magnitude = lengthUnit
                 for c in 0..<d { x[c] = rhs[c]; magnitude = max(magnitude, abs(rhs[c])) }
+                // The vertex is accurate to about ε·|v|/(smallest pivot); a side is accurate to
+                // that plus ε·|β|.
+                magnitude /= smallestPivot
                 // Every plane's side at v, in loops the compiler vectorises: sides = β + Aᵀ-columns · v.
                 for k in 0..<count { sides[k] = b[k] }
                 for c in 0..<d {
@@ -297,9 +300,14 @@ struct ArrangementEnumerator {
                 }
                 // Planes through v are decided by the completions below, not here.
                 for r in 0..<d { sides[subset[r]] = .infinity }
-                // Rounding in a side is about 1e-16·(|v| + |β|); within 1e-10 of that is degenerate.
+                // Within 1e-10·(|v|/pivot + |β|) of zero: checked again in extended precision.
                 let closest = Self.smallestMargin(sides, absB, relativeTolerance, magnitude, count)
-                if closest <= 0 { outcome.generalPosition = false; break subsets }
+                if closest <= 0 {
+                    // Too close to call in double precision: decide in extended precision, which
+                    // also tells a vertex on more than d planes from a random near miss.
+                    guard let refined = refinedSides(subset: subset) else { outcome.generalPosition = false; break subsets }
+                    for k in 0..<count { sides[k] = refined[k] }
+                }
                 var outside = false
                 for k in faceStart..<count where sides[k] < 0 { outside = true }
                 if outside { break process }
@@ -313,7 +321,7 @@ struct ArrangementEnumerator {
                     for c in 0..<d { system[c * d + r] = a[subset[r] * d + c] }
                     rhs[r] = functional[r]
                 }
-                guard Self.solveInPlace(&system, &rhs, d) else { outcome.generalPosition = false; break subsets }
+                guard Self.solveInPlace(&system, &rhs, d) != nil else { outcome.generalPosition = false; break subsets }
                 var counted = true
                 free.removeAll(keepingCapacity: true)
                 for r in 0..<d {
@@ -373,6 +381,52 @@ struct ArrangementEnumerator {
         return outcome
     }
 
+    /// Every plane's side at the vertex of `subset`, computed in 80-bit extended precision
+    /// from the same (double) planes, with the subset's planes set to +∞; nil when another plane
+    /// passes through the vertex to within 1e-13·(|v| + |β|), i.e. up to the rounding of the
+    /// planes themselves: the vertex is degenerate.
+    private func refinedSides(subset: [Int]) -> [Double]? {
+        #if arch(x86_64) && !os(Windows)
+        typealias Wide = Float80
+        #else
+        typealias Wide = Double
+        #endif
+        let d = dimension, count = planes.count
+        var a = [Wide](repeating: 0, count: d * d), b = [Wide](repeating: 0, count: d)
+        for (r, k) in subset.enumerated() {
+            for c in 0..<d { a[r * d + c] = Wide(normals[k * d + c]) }
+            b[r] = -Wide(offsets[k])
+        }
+        for col in 0..<d {
+            var pivot = col
+            for r in (col + 1)..<max(col + 1, d) where abs(a[r * d + col]) > abs(a[pivot * d + col]) { pivot = r }
+            if a[pivot * d + col] == 0 { return nil }
+            if pivot != col {
+                for c in 0..<d { a.swapAt(pivot * d + c, col * d + c) }
+                b.swapAt(pivot, col)
+            }
+            for r in (col + 1)..<max(col + 1, d) {
+                let f = a[r * d + col] / a[col * d + col]
+                for c in col..<d { a[r * d + c] -= f * a[col * d + c] }
+                b[r] -= f * b[col]
+            }
+        }
+        for r in stride(from: d - 1, through: 0, by: -1) {
+            var s = b[r]
+            for c in (r + 1)..<max(r + 1, d) { s -= a[r * d + c] * b[c] }
+            b[r] = s / a[r * d + r]
+        }
+        let magnitude = b.reduce(Wide(lengthUnit)) { max($0, abs($1)) }
+        var sides = [Double](repeating: .infinity, count: count)
+        for k in 0..<count where !subset.contains(k) {
+            var side = Wide(offsets[k])
+            for c in 0..<d { side += Wide(normals[k * d + c]) * b[c] }
+            if abs(side) <= 1e-13 * (magnitude + abs(Wide(offsets[k]))) { return nil }
+            sides[k] = Double(side)
+        }
+        return sides
+    }
+
     /// The activation pattern of the cell at vertex `v` whose planes through v have the signs in `mask`.
     private func pattern(at v: [Double], free: [Int], mask: Int) -> [Bool] {
         var bits = constantPattern
@@ -389,13 +443,16 @@ struct ArrangementEnumerator {
     }
 
     /// Solves the n×n system (row-major) in place by Gaussian elimination with partial
-    /// pivoting; the solution replaces `b`. False when a pivot is below 1e-10 (rows are unit
-    /// normals, so that means parallel or nearly so).
-    static func solveInPlace(_ a: inout [Double], _ b: inout [Double], _ n: Int) -> Bool {
+    /// pivoting; the solution replaces `b`. Returns the smallest pivot's magnitude (a measure of
+    /// conditioning), or nil when a pivot is below 1e-10 (rows are unit normals, so that means
+    /// parallel or nearly so).
+    static func solveInPlace(_ a: inout [Double], _ b: inout [Double], _ n: Int) -> Double? {
+        var smallest = Double.infinity
         for col in 0..<n {
             var pivot = col
             for r in (col + 1)..<max(col + 1, n) where abs(a[r * n + col]) > abs(a[pivot * n + col]) { pivot = r }
-            if abs(a[pivot * n + col]) < 1e-10 { return false }
+            if abs(a[pivot * n + col]) < 1e-10 { return nil }
+            smallest = min(smallest, abs(a[pivot * n + col]))
             if pivot != col {
                 for c in 0..<n { a.swapAt(pivot * n + c, col * n + c) }
                 b.swapAt(pivot, col)
@@ -413,7 +470,7 @@ struct ArrangementEnumerator {
             for c in (r + 1)..<max(r + 1, n) { s -= a[r * n + c] * b[c] }
             b[r] = s / a[r * n + r]
         }
-        return true
+        return smallest
     }
 
     // MARK: - Small dense linear algebra

@@ -81,10 +81,27 @@ public enum ExactLipschitz {
         guard let arrangement = ArrangementEnumerator(network: network, norms: options.norms, box: options.box, threads: threads) else {
             return nil
         }
-        let shouldStop = stopCheck(options, shared)
+        let stop = stopCheck(options, shared)
         let lock = NSLock()
         var next = 0
         var outcomes: [ArrangementEnumerator.Outcome] = []
+        var regionsSoFar = 0, verticesSoFar = 0, bestSoFar = -1.0
+        var lastProgress = DispatchTime.now().uptimeNanoseconds
+        // Polled every 1024 vertices: the stop test, and a progress report four times a second.
+        let shouldStop = { () -> Bool in
+            if let progress = options.progress {
+                lock.lock()
+                let now = DispatchTime.now().uptimeNanoseconds
+                let due = now - lastProgress > 250_000_000
+                if due { lastProgress = now }
+                var counters = EnumerationStatistics()
+                counters.vertices = verticesSoFar
+                let report = ExactProgress(regions: regionsSoFar, statistics: counters, best: max(0, bestSoFar), elapsed: shared.elapsed)
+                lock.unlock()
+                if due { progress(report) }
+            }
+            return stop()
+        }
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             while true {
                 lock.lock()
@@ -95,6 +112,9 @@ public enum ExactLipschitz {
                 let outcome = arrangement.run(first: first, shouldStop: shouldStop)
                 lock.lock()
                 outcomes.append(outcome)
+                regionsSoFar += outcome.regions
+                verticesSoFar += outcome.vertices
+                bestSoFar = max(bestSoFar, outcome.best[0])
                 lock.unlock()
                 if !outcome.generalPosition || !outcome.complete { return }
             }

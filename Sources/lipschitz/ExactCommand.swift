@@ -9,9 +9,10 @@ struct ExactCommand: ParsableCommand {
         commandName: "exact",
         abstract: "Certify the exact Lipschitz constant by enumerating every activation region.",
         discussion: """
-        Enumerates every full-dimensional activation region with GLPK linear programs and reports \
-        the largest operator norm of the Jacobian over them, with a witness region (pattern, \
-        interior point, Jacobian). With --time-limit or --max-regions (or Ctrl-C) an unfinished \
+        Enumerates every full-dimensional activation region — by the geometry of the hyperplane \
+        arrangement for one hidden layer in general position, otherwise with GLPK linear programs \
+        on every core — and reports the largest operator norm of the Jacobian over them, with a \
+        witness region (pattern, interior point, Jacobian). With --time-limit or --max-regions (or Ctrl-C) an unfinished \
         search still reports a certified interval [lower, upper].
         """)
 
@@ -79,7 +80,8 @@ struct ExactCommand: ParsableCommand {
         let progress = ProgressLine()
         if progress.enabled {
             options.progress = { p in
-                progress.show("regions \(p.regions)  LPs \(p.statistics.linearPrograms)  best \(human(p.best))  \(String(format: "%.1f", p.elapsed)) s")
+                let work = p.statistics.vertices > 0 ? "vertices \(p.statistics.vertices)" : "LPs \(p.statistics.linearPrograms)  pruned \(p.statistics.prunedSubtrees)"
+                progress.show("regions \(p.regions)  \(work)  best \(human(p.best))  \(String(format: "%.1f", p.elapsed)) s")
             }
         }
         let report = try ExactLipschitz.compute(net, options: options)
