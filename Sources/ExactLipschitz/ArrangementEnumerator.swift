@@ -49,7 +49,6 @@ struct ArrangementEnumerator {
     /// Jacobian of neurons that are constant (zero weights) and active.
     private var constantJacobian: [Double]
     private var constantPattern: [Bool]
-    private let threads: Int
     /// The problem's length scale (as in the LP search), the floor of the rounding estimate.
     private var lengthUnit: Double = 1
     // The planes again, flat, for the hot loop: normals (count × d), contributions (count × m·d).
@@ -63,11 +62,10 @@ struct ArrangementEnumerator {
     /// Planes before this index are the network's; box faces follow.
     private var arrangementCount = 0
 
-    init?(network: ReLUNetwork, norms: [LipschitzNorm], box: InputBox?, threads: Int) {
+    init?(network: ReLUNetwork, norms: [LipschitzNorm], box: InputBox?) {
         guard network.layers.count == 2 else { return nil }
         self.network = network
         self.norms = norms
-        self.threads = max(1, threads)
         dimension = network.inputDimension
         outputs = network.outputDimension
         let hidden = network.layers[0], output = network.layers[1]

@@ -78,7 +78,7 @@ public enum ExactLipschitz {
                                           shared: SharedSearchState) throws -> ExactReport? {
         guard network.layers.count == 2, options.maxRegions == nil, !options.prune else { return nil }
         let threads = max(1, options.threads)
-        guard let arrangement = ArrangementEnumerator(network: network, norms: options.norms, box: options.box, threads: threads) else {
+        guard let arrangement = ArrangementEnumerator(network: network, norms: options.norms, box: options.box) else {
             return nil
         }
         let stop = stopCheck(options, shared)
@@ -160,17 +160,16 @@ public enum ExactLipschitz {
     /// each with its own enumerator and GLPK problem.
     private static func searchInParallel(_ network: ReLUNetwork, options: ExactOptions,
                                          shared: SharedSearchState, threads: Int) throws {
-        let planner = try RegionEnumerator(network: network, options: options, shared: shared)
         var tasks: [SearchTask] = []
         var depth = 1
         var planningOptions = options
         planningOptions.prune = false
-        while depth <= planner.hiddenCount {
+        while depth <= network.hiddenNeuronCount {
             let scratch = SharedSearchState(norms: options.norms.count)
             let probe = try RegionEnumerator(network: network, options: planningOptions, shared: scratch)
             tasks = try probe.collectFrontier(depth: depth)
             shared.add(probe.statistics)
-            if tasks.count >= 16 * threads || depth == planner.hiddenCount { break }
+            if tasks.count >= 16 * threads || depth == network.hiddenNeuronCount { break }
             depth += 1
         }
         let lock = NSLock()

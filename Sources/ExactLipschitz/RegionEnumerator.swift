@@ -333,7 +333,12 @@ final class RegionEnumerator {
     }
 
     private func recordRegion(_ ball: Ball) throws {
-        _ = shared.countRegion()
+        guard shared.claimRegion(limit: options.maxRegions) else {
+            // Another worker reached the limit first: this region is left for the upper bound.
+            shared.stop(.maxRegions)
+            try recordUnexplored(decided: hiddenCount, extra: nil)
+            return
+        }
         let activation = ActivationPattern(layers: pattern)
         let jacobian = network.jacobian(for: activation)
         for (n, norm) in norms.enumerated() {

@@ -29,11 +29,13 @@ final class SharedSearchState: @unchecked Sendable {
 
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
-    /// Counts a region; returns its number (1-based).
-    func countRegion() -> Int {
+    /// Counts a region unless `limit` regions are counted already (then returns false), so
+    /// that concurrent workers never exceed a region limit.
+    func claimRegion(limit: Int?) -> Bool {
         lock.lock(); defer { lock.unlock() }
+        if let limit, regionCount >= limit { return false }
         regionCount += 1
-        return regionCount
+        return true
     }
 
     /// Offers a value for norm `n`; ties keep the first witness.

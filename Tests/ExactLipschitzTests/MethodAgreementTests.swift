@@ -1,3 +1,4 @@
+import Foundation
 import ExactLipschitz
 import LipschitzModel
 import XCTest
@@ -42,6 +43,15 @@ final class MethodAgreementTests: XCTestCase {
                     XCTAssertEqual(net.activationPattern(at: witness.interiorPoint), witness.pattern, name, file: file, line: line)
                 }
             }
+        }
+    }
+
+    func testFixtures() throws {
+        let folder = repositoryRoot.appendingPathComponent("instances/fixtures")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") && $0 != "truth.json" }
+        XCTAssertGreaterThanOrEqual(files.count, 15)
+        for file in files.sorted() {
+            try assertAgree(try NetworkJSON.read(contentsOf: folder.appendingPathComponent(file).path))
         }
     }
 
