@@ -51,12 +51,9 @@ struct ArrangementEnumerator {
     private var constantPattern: [Bool]
     /// The problem's length scale (as in the LP search), the floor of the rounding estimate.
     private var lengthUnit: Double = 1
-    // The planes again, flat, for the hot loop: normals (count × d), contributions (count × m·d).
+    // The planes again, flat, for the hot loop: normals (count × d), offsets, flips (count × m·d).
     private var normals: [Double] = []
     private var offsets: [Double] = []
-    private var positive: [Double] = []
-    private var negative: [Double] = []
-    private var isBoxFace: [Bool] = []
     /// Per plane, the Jacobian change from its negative to its positive side.
     private var positiveMinusNegative: [Double] = []
     /// Planes before this index are the network's; box faces follow.
@@ -154,10 +151,7 @@ struct ArrangementEnumerator {
         lengthUnit = box.map { $0.widths.reduce(0) { max($0, $1) } / 2 } ?? network.lengthScale
         normals = planes.flatMap(\.normal)
         offsets = planes.map(\.offset)
-        positive = planes.flatMap(\.positive)
-        negative = planes.flatMap(\.negative)
-        isBoxFace = planes.map(\.isBoxFace)
-        positiveMinusNegative = zip(positive, negative).map { $0 - $1 }
+        positiveMinusNegative = zip(planes.flatMap(\.positive), planes.flatMap(\.negative)).map { $0 - $1 }
         self.arrangementCount = arrangementCount
         // Every plane starts on its negative side; `run` adds the flips.
         for plane in planes where !plane.isBoxFace {
