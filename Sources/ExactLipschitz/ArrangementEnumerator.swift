@@ -389,25 +389,7 @@ struct ArrangementEnumerator {
             for c in 0..<d { a[r * d + c] = Wide(normals[k * d + c]) }
             b[r] = -Wide(offsets[k])
         }
-        for col in 0..<d {
-            var pivot = col
-            for r in (col + 1)..<max(col + 1, d) where abs(a[r * d + col]) > abs(a[pivot * d + col]) { pivot = r }
-            if a[pivot * d + col] == 0 { return nil }
-            if pivot != col {
-                for c in 0..<d { a.swapAt(pivot * d + c, col * d + c) }
-                b.swapAt(pivot, col)
-            }
-            for r in (col + 1)..<max(col + 1, d) {
-                let f = a[r * d + col] / a[col * d + col]
-                for c in col..<d { a[r * d + c] -= f * a[col * d + c] }
-                b[r] -= f * b[col]
-            }
-        }
-        for r in stride(from: d - 1, through: 0, by: -1) {
-            var s = b[r]
-            for c in (r + 1)..<max(r + 1, d) { s -= a[r * d + c] * b[c] }
-            b[r] = s / a[r * d + r]
-        }
+        guard Self.solveInPlace(&a, &b, d, singular: Wide.leastNonzeroMagnitude) != nil else { return nil }  // only an exact zero pivot
         let magnitude = b.reduce(Wide(lengthUnit)) { max($0, abs($1)) }
         var sides = [Double](repeating: .infinity, count: count)
         for k in 0..<count where !subset.contains(k) {
@@ -436,14 +418,16 @@ struct ArrangementEnumerator {
 
     /// Solves the n×n system (row-major) in place by Gaussian elimination with partial
     /// pivoting; the solution replaces `b`. Returns the smallest pivot's magnitude (a measure of
-    /// conditioning), or nil when a pivot is below 1e-10 (rows are unit normals, so that means
-    /// parallel or nearly so).
-    static func solveInPlace(_ a: inout [Double], _ b: inout [Double], _ n: Int) -> Double? {
-        var smallest = Double.infinity
+    /// conditioning), or nil when a pivot is below `singular` (rows are unit normals, so the
+    /// default 1e-10 means parallel or nearly so). Generic so that the extended-precision recheck
+    /// runs the same elimination.
+    static func solveInPlace<T: FloatingPoint>(_ a: inout [T], _ b: inout [T], _ n: Int,
+                                               singular: T = T(1) / T(10_000_000_000)) -> T? {
+        var smallest = T.infinity
         for col in 0..<n {
             var pivot = col
             for r in (col + 1)..<max(col + 1, n) where abs(a[r * n + col]) > abs(a[pivot * n + col]) { pivot = r }
-            if abs(a[pivot * n + col]) < 1e-10 { return nil }
+            if abs(a[pivot * n + col]) < singular { return nil }
             smallest = min(smallest, abs(a[pivot * n + col]))
             if pivot != col {
                 for c in 0..<n { a.swapAt(pivot * n + c, col * n + c) }
