@@ -59,7 +59,7 @@ struct ArrangementEnumerator {
     /// Planes before this index are the network's; box faces follow.
     private var arrangementCount = 0
 
-    init?(network: ReLUNetwork, norms: [LipschitzNorm], box: InputBox?) {
+    init?(network: ReLUNetwork, norms: [LipschitzNorm], box: InputBox?, shouldStop: () -> Bool = { false }) {
         guard network.layers.count == 2 else { return nil }
         self.network = network
         self.norms = norms
@@ -128,7 +128,10 @@ struct ArrangementEnumerator {
             let flatNormals = planes.flatMap(\.normal), flatOffsets = planes.map(\.offset)
             let d = dimension
             var system = Array(repeating: 0.0, count: d * d), rhs = Array(repeating: 0.0, count: d)
-            Self.forEachSubset(count: arrangementCount, size: d) { subset in
+            var visited = 0
+            let finished = Self.forEachSubset(count: arrangementCount, size: d) { subset in
+                visited += 1
+                if visited & 1023 == 0 && shouldStop() { return false }
                 for (r, k) in subset.enumerated() {
                     for c in 0..<d { system[r * d + c] = flatNormals[k * d + c] }
                     rhs[r] = -flatOffsets[k]
@@ -136,6 +139,7 @@ struct ArrangementEnumerator {
                 if Self.solveInPlace(&system, &rhs, d) != nil { radius = max(radius, rhs.reduce(0) { max($0, abs($1)) }) }
                 return true
             }
+            guard finished else { return nil }
             let r = 2 * radius + 1
             guard let b = try? InputBox(uniform: -r, r, dimension: dimension) else { return nil }
             bounds = b
@@ -148,7 +152,7 @@ struct ArrangementEnumerator {
             e[i] = -1
             planes.append(Hyperplane(normal: e, offset: bounds.upper[i], positive: zero, negative: zero, members: [], isBoxFace: true))
         }
-        lengthUnit = box.map { $0.widths.reduce(0) { max($0, $1) } / 2 } ?? network.lengthScale
+        lengthUnit = box.map { $0.halfWidths.reduce(0) { max($0, $1) } } ?? network.lengthScale
         normals = planes.flatMap(\.normal)
         offsets = planes.map(\.offset)
         positiveMinusNegative = zip(planes.flatMap(\.positive), planes.flatMap(\.negative)).map { $0 - $1 }

@@ -9,7 +9,7 @@ public enum ExactLipschitz {
     /// search, a certified interval [lower, upper] for each.
     public static func compute(_ network: ReLUNetwork, options: ExactOptions = ExactOptions()) throws -> ExactReport {
         try validate(network, options)
-        let shared = SharedSearchState(norms: options.norms.count)
+        let shared = SharedSearchState(norms: options.norms.count, start: options.startTime)
         var method = options.method
         if method == .automatic || method == .arrangement {
             if let answered = try searchArrangement(network, options: options, shared: shared) {
@@ -19,7 +19,7 @@ public enum ExactLipschitz {
             if method == .arrangement { throw ExactError.arrangementNotApplicable }
             method = .linearPrograms
         }
-        let threads = method == .plain ? 1 : options.threads
+        let threads = method == .plain || network.hiddenNeuronCount == 0 ? 1 : options.threads
         if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
         if threads <= 1 {
             let enumerator = try RegionEnumerator(network: network, options: options, shared: shared, plain: method == .plain)
@@ -51,6 +51,7 @@ public enum ExactLipschitz {
     }
 
     private static func report(options: ExactOptions, shared: SharedSearchState, method: SearchMethod) -> ExactReport {
+        if shared.undecided > 0 { shared.stop(.undecided) }
         let complete = shared.stopReason == nil
         let best = shared.best, witnesses = shared.witnesses, unexplored = shared.unexploredUpper
         let bounds = options.norms.indices.map { n in
@@ -78,10 +79,12 @@ public enum ExactLipschitz {
                                           shared: SharedSearchState) throws -> ExactReport? {
         guard network.layers.count == 2, options.maxRegions == nil, !options.prune else { return nil }
         let threads = max(1, options.threads)
-        guard let arrangement = ArrangementEnumerator(network: network, norms: options.norms, box: options.box) else {
+        let stop = stopCheck(options, shared)
+        // Set-up visits every d-subset once (for the bounding box): it polls the stop test too;
+        // a stop there leaves the whole search to the LP enumerator, which reports it at once.
+        guard let arrangement = ArrangementEnumerator(network: network, norms: options.norms, box: options.box, shouldStop: stop) else {
             return nil
         }
-        let stop = stopCheck(options, shared)
         let lock = NSLock()
         var next = 0
         var outcomes: [ArrangementEnumerator.Outcome] = []
@@ -133,8 +136,9 @@ public enum ExactLipschitz {
             }
         }
         let complete = outcomes.allSatisfy(\.complete) && next >= arrangement.itemCount
-        // Witnesses: the LP finds each maximising region's inscribed ball, which also confirms
-        // that the region is full-dimensional by the same test as the LP search.
+        // Witnesses: each maximising region is certified full-dimensional by the same test as
+        // the LP search (a certified interior point, or exact arithmetic); if that fails or cannot
+        // decide, the LP search answers instead.
         let enumerator = try RegionEnumerator(network: network, options: options, shared: shared)
         var bounds: [NormBound] = []
         let everything = IntervalJacobian(network: network, states: network.hiddenWidths.map { Array(repeating: .unknown, count: $0) })
@@ -142,7 +146,7 @@ public enum ExactLipschitz {
             var witness: RegionWitness?
             var value = 0.0
             if let bits = patterns[n] {
-                guard let ball = try enumerator.inscribedBall(of: [bits]) else { return nil }
+                guard let ball = try? enumerator.certifiedRegion(of: [bits]) else { return nil }
                 let pattern = ActivationPattern(layers: [bits])
                 let jacobian = network.jacobian(for: pattern)
                 value = try operatorNorm(jacobian, p: norm)
@@ -158,47 +162,60 @@ public enum ExactLipschitz {
 
     /// Splits the LP search into subtrees at a shallow depth and hands them to worker threads,
     /// each with its own enumerator and GLPK problem.
+    ///
+    /// Planning is part of the search: it polls the same stop flag and records what it leaves
+    /// unexplored in the same shared state, and a task that no worker finishes (a stop, or a
+    /// worker's error) is bounded as unexplored, so no part of the tree can go missing. The
+    /// planning depth doubles until there are enough tasks, so deep narrow networks cost
+    /// O(depth) planning work, not O(depth²).
     private static func searchInParallel(_ network: ReLUNetwork, options: ExactOptions,
                                          shared: SharedSearchState, threads: Int) throws {
-        var tasks: [SearchTask] = []
-        var depth = 1
-        var planningOptions = options
-        planningOptions.prune = false
-        while depth <= network.hiddenNeuronCount {
-            let scratch = SharedSearchState(norms: options.norms.count)
-            let probe = try RegionEnumerator(network: network, options: planningOptions, shared: scratch)
-            tasks = try probe.collectFrontier(depth: depth)
-            shared.add(probe.statistics)
-            if tasks.count >= 16 * threads || depth == network.hiddenNeuronCount { break }
-            depth += 1
-        }
+        let tasks = try planTasks(network, options: options, shared: shared, threads: threads)
         let lock = NSLock()
         var next = 0
-        var failure: Error?
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            do {
-                let worker = try RegionEnumerator(network: network, options: options, shared: shared)
-                defer { shared.add(worker.statistics) }
-                while true {
-                    lock.lock()
-                    let index = next
-                    next += 1
-                    let failed = failure != nil
-                    lock.unlock()
-                    if index >= tasks.count || failed { return }
-                    if shared.stopReason != nil {
-                        try worker.recordUnexplored(tasks[index])
-                    } else {
-                        try worker.run(tasks[index])
-                    }
-                }
-            } catch {
+            let worker: RegionEnumerator
+            do { worker = try RegionEnumerator(network: network, options: options, shared: shared) } catch {
+                return  // the other workers take the tasks; if none can, they stay unbounded below
+            }
+            defer { shared.add(worker.statistics) }
+            while true {
                 lock.lock()
-                if failure == nil { failure = error }
+                let index = next
+                next += 1
                 lock.unlock()
+                if index >= tasks.count { return }
+                do {
+                    if shared.stopReason != nil { try worker.recordUnexplored(tasks[index]) } else { try worker.run(tasks[index]) }
+                } catch {
+                    // A failure inside one subtree: bound it and say the result is not exact.
+                    shared.markUndecided()
+                    try? worker.recordUnexplored(tasks[index])
+                }
             }
         }
-        if let failure { throw failure }
+        if next < tasks.count {
+            // No worker could even start: every task is bounded and the result is not exact.
+            let fallback = try RegionEnumerator(network: network, options: options, shared: shared)
+            for task in tasks { try fallback.recordUnexplored(task) }
+            shared.markUndecided()
+        }
+    }
+
+    /// The frontier at the first depth (1, 2, 4, …) with at least 16 tasks per thread.
+    private static func planTasks(_ network: ReLUNetwork, options: ExactOptions,
+                                  shared: SharedSearchState, threads: Int) throws -> [SearchTask] {
+        var planning = options
+        planning.prune = false
+        planning.progress = nil
+        let probe = try RegionEnumerator(network: network, options: planning, shared: shared)
+        defer { shared.add(probe.statistics) }
+        var depth = 1
+        while true {
+            let tasks = try probe.collectFrontier(depth: depth)
+            if tasks.count >= 16 * threads || depth >= network.hiddenNeuronCount || shared.stopReason != nil { return tasks }
+            depth = min(2 * depth, network.hiddenNeuronCount)
+        }
     }
 
     /// Branch and bound prunes against the best value so far; starting from the best of a few
@@ -223,7 +240,8 @@ public enum ExactLipschitz {
         }
         let enumerator = try RegionEnumerator(network: network, options: options, shared: SharedSearchState(norms: options.norms.count))
         for n in options.norms.indices {
-            guard let pattern = bestPattern[n], let ball = try enumerator.inscribedBall(of: pattern.layers) else { continue }
+            // A seed counts only when its region is certified full-dimensional; an undecided one is dropped.
+            guard let pattern = bestPattern[n], let ball = try? enumerator.certifiedRegion(of: pattern.layers) else { continue }
             let jacobian = network.jacobian(for: pattern)
             shared.offer(best[n], norm: n) {
                 RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)

@@ -11,9 +11,13 @@ public struct ExactOptions: Sendable {
     public var timeLimit: Double?
     /// Stop after this many full-dimensional regions.
     public var maxRegions: Int?
-    /// A region counts when its Chebyshev (inscribed-ball) radius exceeds this fraction of
-    /// the problem's length scale: half the box's largest width, or `ReLUNetwork.lengthScale` globally.
-    public var relativeRadiusTolerance: Double = 1e-7
+    /// The band, relative to the local scale of each LP, within which a floating-point
+    /// inscribed-ball radius is not trusted and the region is decided in exact rational
+    /// arithmetic instead. It changes speed, never the answer (`docs/architecture.md`).
+    public var relativeRadiusTolerance: Double = Tolerances.defaultDecisionBand
+    /// When the clock of `timeLimit` started (`DispatchTime` uptime nanoseconds); nil: when
+    /// `compute` is called. The command line passes its own start, so reading the file counts.
+    public var startTime: UInt64?
     /// How to search; `.automatic` uses the arrangement geometry for one hidden layer
     /// (falling back to LPs when it is not in general position) and LPs otherwise.
     public var method: SearchMethod = .automatic
@@ -73,6 +77,9 @@ public enum StopReason: String, Sendable {
     case timeLimit = "time limit"
     case maxRegions = "region limit"
     case interrupted = "interrupted"
+    /// The search finished, but some subtree could not be decided by any solver (or a worker
+    /// failed): it is bounded, not enumerated.
+    case undecided = "undecided subtrees"
 }
 
 /// Counters of the search, for benchmarks and progress.
@@ -91,6 +98,13 @@ public struct EnumerationStatistics: Sendable, Equatable {
     public var prunedSubtrees = 0
     /// Arrangement vertices visited (one hidden layer, geometric search).
     public var vertices = 0
+    /// Questions decided in exact rational arithmetic (borderline radii, constant neurons,
+    /// leaves whose interior point could not be certified in floating point).
+    public var exactDecisions = 0
+    /// Floating-point LPs that failed or ended undecided (then decided exactly).
+    public var failedLinearPrograms = 0
+    /// Subtrees that no solver could decide: bounded as unexplored, the result is not exact.
+    public var undecidedSubtrees = 0
 
     /// Adds another worker's counters.
     public mutating func add(_ other: EnumerationStatistics) {
@@ -101,6 +115,9 @@ public struct EnumerationStatistics: Sendable, Equatable {
         constantNeurons += other.constantNeurons
         prunedSubtrees += other.prunedSubtrees
         vertices += other.vertices
+        exactDecisions += other.exactDecisions
+        failedLinearPrograms += other.failedLinearPrograms
+        undecidedSubtrees += other.undecidedSubtrees
     }
     public init() {}
 }

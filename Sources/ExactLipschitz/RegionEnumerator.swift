@@ -2,37 +2,23 @@ import Foundation
 import LinearProgramming
 import LipschitzModel
 
-/// The geometry every LP sees: inputs written as `x = origin + scale · y`, so that the
-/// problem is "around 1" whatever the weights' magnitude, and every constraint row is a
-/// unit normal in y-space. Radii are then comparable with one relative tolerance.
-struct ScaledDomain {
-    let origin: [Double]
-    let scale: Double
-    let box: InputBox?
-
-    init(network: ReLUNetwork, box: InputBox?) {
-        self.box = box
-        if let box {
-            origin = box.center
-            scale = box.widths.reduce(0) { max($0, $1 / 2) }
-        } else {
-            origin = Array(repeating: 0, count: network.inputDimension)
-            scale = network.lengthScale
-        }
-    }
-
-    func point(_ y: [Double]) -> [Double] { zip(origin, y).map { $0 + scale * $1 } }
-}
-
 /// Depth-first enumeration of the full-dimensional activation regions of one network,
 /// one hidden neuron per level (layer by layer), with one GLPK problem for the whole path.
+/// The depth-first search keeps its own stack (no recursion), so its depth is limited by
+/// memory only.
 ///
 /// Invariants:
-/// - `lp` holds exactly the rows of the current path's non-constant neurons (plus the box),
-///   each `±(h·y + b) − r ≥ 0` with ‖h‖ = 1; columns are y (free) and the radius r ∈ [0, 1].
-/// - Every node carries a certified ball (centre, radius > tolerance) inside its region;
-///   it is the Chebyshev ball when `optimal`.
-/// - A side of a split is visited only if it contains a ball of radius > tolerance.
+/// - `lp` holds exactly the rows of the current path's split neurons (plus the box), each
+///   `±(h·y + b) − r ≥ 0` with ‖h‖ = 1; columns are y (free) and the signed radius
+///   r ∈ [−1, 1] (negative when the closed region is empty), maximised.
+/// - Every node carries a ball (centre, radius ≥ 0) inside its region as computed; it is the
+///   Chebyshev ball when it comes from an LP.
+/// - Soundness: a side is discarded only when the floating-point LP puts its radius below
+///   −band (band ≫ the LP's and the rows' rounding errors, relative to the point's own scale)
+///   or proves it infeasible, or when `ExactRegionTest` says so. A region is counted only when
+///   a point of it is certified by `CertifiedForwardPass`, or `ExactRegionTest` says it is
+///   full-dimensional. Anything the solvers cannot decide is bounded as unexplored and makes
+///   the result inexact.
 ///
 /// One enumerator belongs to one thread (it owns a GLPK problem); workers share a
 /// `SharedSearchState`.
@@ -40,11 +26,13 @@ final class RegionEnumerator {
     private let network: ReLUNetwork
     private let domain: ScaledDomain
     private let norms: [LipschitzNorm]
-    private let tolerance: Double
+    private let band: Double
     private let lp: LinearProgram
+    private let exact: ExactRegionTest
     private let dimension: Int
     private let neuronLayer: [Int]
     private let neuronIndex: [Int]
+    private let flatStart: [Int]
     let hiddenCount: Int
     private let options: ExactOptions
     private let shared: SharedSearchState
@@ -52,17 +40,20 @@ final class RegionEnumerator {
     private let boxRowCount: Int
     /// Only with `plain`: the path's rows, to rebuild a fresh problem for every side.
     private var pathRows: [([Double], Bound)] = []
+    /// The largest relative rounding error of the rows on the path, as a prefix maximum.
+    private var rowErrors: [Double] = []
     /// When set, nodes at this depth become tasks instead of being explored.
     private var frontierDepth: Int?
     private(set) var frontier: [SearchTask] = []
 
     /// Pre-activation maps in y-space for the current path: layer k's pre-activations are
-    /// `preMatrix[k] · y + preOffset[k]`; valid for layers up to the one being decided.
+    /// `preMatrix[k] · y + preOffset[k]`, with bounds on their rounding errors.
     private var preMatrix: [Matrix]
     private var preOffset: [[Double]]
-    /// Entry-wise magnitude bound of each row of `preMatrix[k]` (to recognise cancellation).
-    private var preMagnitude: [[Double]]
+    private var preError: [[Double]]
     private var pattern: [[Bool]]
+    /// Per neuron (flat index) on the current path: constant on its region in exact arithmetic.
+    private var exactlyConstant: [Bool]
     /// A local copy of the shared best values, refreshed at every pruning test and region.
     private var best: [Double]
 
@@ -76,143 +67,457 @@ final class RegionEnumerator {
         self.plain = plain
         self.norms = options.norms
         self.domain = ScaledDomain(network: network, box: options.box)
-        self.tolerance = options.relativeRadiusTolerance
+        self.exact = ExactRegionTest(network: network, box: options.box)
+        self.band = options.relativeRadiusTolerance
         self.dimension = network.inputDimension
-        var layerOf: [Int] = [], indexOf: [Int] = []
+        var layerOf: [Int] = [], indexOf: [Int] = [], starts: [Int] = []
         for (k, width) in network.hiddenWidths.enumerated() {
+            starts.append(layerOf.count)
             for i in 0..<width { layerOf.append(k); indexOf.append(i) }
         }
         neuronLayer = layerOf
         neuronIndex = indexOf
+        flatStart = starts
         hiddenCount = layerOf.count
         pattern = network.hiddenWidths.map { Array(repeating: false, count: $0) }
+        exactlyConstant = Array(repeating: false, count: layerOf.count)
         best = Array(repeating: -1, count: options.norms.count)
-
-        // First layer in y-space: W0 (origin + scale·y) + b0.
-        let first = network.layers[0]
-        var a0 = first.weights
-        for i in 0..<a0.storage.count { a0.storage[i] *= domain.scale }
-        let c0 = first.apply(domain.origin)
-        preMatrix = [a0]
-        preOffset = [c0]
-        preMagnitude = [(0..<a0.rows).map { vectorNorm(a0.row($0), p: .two) }]
-        for k in 1..<max(1, network.layers.count - 1) {
-            let rows = network.layers[k].outputDimension
-            preMatrix.append(Matrix(rows: rows, columns: dimension))
-            preOffset.append(Array(repeating: 0, count: rows))
-            preMagnitude.append(Array(repeating: 0, count: rows))
-        }
+        (preMatrix, preOffset, preError) = Self.firstLayer(network, domain)
 
         lp = try Self.makeProblem(dimension: dimension)
         if let box = domain.box {
             for i in 0..<dimension {
                 var row = Array(repeating: 0.0, count: dimension + 1)
                 row[i] = 1; row[dimension] = -1
-                pathRows.append((row, .atLeast((box.lower[i] - domain.origin[i]) / domain.scale)))
-                row[dimension] = 1
-                pathRows.append((row, .atMost((box.upper[i] - domain.origin[i]) / domain.scale)))
+                pathRows.append((row, .atLeast((box.lower[i] - domain.origin[i]) / domain.scale[i])))
+                row[i] = -1
+                pathRows.append((row, .atLeast(-(box.upper[i] - domain.origin[i]) / domain.scale[i])))
             }
         }
         for (row, bound) in pathRows { try lp.addRow(row, bound) }
         boxRowCount = lp.rowCount
     }
 
-    /// Columns y (free) and r ∈ [0, 1]; maximise r.
+    /// Layer 0's pre-activations in y-space, `W0 (origin + scale ⊙ y) + b0`, divided by
+    /// `domain.unit`, with bounds on their rounding errors; and slots for the deeper layers.
+    private static func firstLayer(_ network: ReLUNetwork, _ domain: ScaledDomain) -> ([Matrix], [[Double]], [[Double]]) {
+        let first = network.layers[0]
+        var a0 = first.weights
+        var c0 = first.biases.map { $0 / domain.unit }
+        var e0 = Array(repeating: 0.0, count: a0.rows)
+        let gamma = 2 * Double(first.inputDimension + 3) * Tolerances.unitRoundoff
+        for r in 0..<a0.rows {
+            var magnitude = abs(c0[r])
+            for c in 0..<a0.columns {
+                a0[r, c] *= domain.ratio[c]
+                let shift = first.weights[r, c] * (domain.origin[c] / domain.unit)
+                c0[r] += shift
+                magnitude += abs(a0[r, c]) + abs(shift)
+            }
+            e0[r] = 2 * gamma * magnitude + 8 * Double.leastNormalMagnitude
+        }
+        var matrices = [a0], offsets = [c0], errors = [e0]
+        for k in 1..<max(1, network.layers.count - 1) {
+            let rows = network.layers[k].outputDimension
+            matrices.append(Matrix(rows: rows, columns: network.inputDimension))
+            offsets.append(Array(repeating: 0, count: rows))
+            errors.append(Array(repeating: 0, count: rows))
+        }
+        return (matrices, offsets, errors)
+    }
+
+    /// Columns y (free) and the signed radius r ∈ [−1, 1]; maximise r.
     private static func makeProblem(dimension: Int) throws -> LinearProgram {
-        let lp = try LinearProgram(columns: dimension + 1, optimisation: .maximise)
+        let lp = try LinearProgram(columns: dimension + 1, optimisation: .maximise, feasibilityTolerance: Tolerances.glpkFeasibility)
         var objective = Array(repeating: 0.0, count: dimension + 1)
         objective[dimension] = 1
         try lp.setObjective(objective)
-        try lp.setColumnBound(dimension, .between(0, 1))
+        try lp.setColumnBound(dimension, .between(-1, 1))
         return lp
     }
 
-    private struct Ball {
+    struct Ball {
         var center: [Double]
         var radius: Double
-        var optimal: Bool
     }
 
-    /// Runs the whole search from the root.
+    /// Runs the whole search from the root. The root region (the box, or R^d) is
+    /// full-dimensional; its ball is the box's inscribed ball or one of radius 1.
     func run() throws {
-        guard let root = try solveBall() else { return }  // the box itself is always full-dimensional
-        try visit(depth: 0, ball: root)
+        try search(from: 0, ball: Ball(center: Array(repeating: 0, count: dimension), radius: 1))
     }
 
     /// Collects the nodes at `depth` (fewer if the tree is shallower) as tasks for workers.
     func collectFrontier(depth: Int) throws -> [SearchTask] {
         frontierDepth = depth
         frontier = []
+        defer { frontierDepth = nil }
         try run()
-        frontierDepth = nil
         return frontier
     }
 
     /// Explores one task's subtree: replays its prefix as rows, then searches below it.
     func run(_ task: SearchTask) throws {
-        try replay(task.pattern, depth: task.depth)
-        try visit(depth: task.depth, ball: Ball(center: task.center, radius: task.radius, optimal: false))
+        guard try replay(task.pattern, depth: task.depth) != .undecidable else {
+            try recordUndecided(decided: task.depth, extra: nil)
+            return
+        }
+        try search(from: task.depth, ball: Ball(center: task.center, radius: task.radius))
     }
 
-    /// The Chebyshev ball (input coordinates) of a complete pattern's region, or nil when the
-    /// region is not full-dimensional.
-    func inscribedBall(of complete: [[Bool]]) throws -> (center: [Double], radius: Double)? {
-        try replay(complete, depth: hiddenCount)
-        guard let ball = try solveBall() else { return nil }
-        return (domain.point(ball.center), ball.radius * domain.scale)
-    }
-
-    /// Makes the problem's rows those of the first `depth` neurons of `prefix`.
-    private func replay(_ prefix: [[Bool]], depth: Int) throws {
-        try lp.truncateRows(to: boxRowCount)
-        pathRows.removeSubrange(boxRowCount...)
-        pattern = prefix
-        for depth in 0..<depth {
-            let layer = neuronLayer[depth], index = neuronIndex[depth]
-            if index == 0 && layer > 0 { advanceLayer(to: layer) }
-            if let (normal, b) = hyperplane(layer: layer, index: index) {
-                let sign = pattern[layer][index] ? 1.0 : -1.0
-                try addSplitRow(normal: normal, b: b, sign: sign)
+    /// A certified interior point (input coordinates) of a complete pattern's region and the
+    /// radius of a ball around it inside the region, or nil when the region is not
+    /// full-dimensional. Throws when the solvers cannot decide.
+    func certifiedRegion(of complete: [[Bool]]) throws -> (center: [Double], radius: Double)? {
+        switch try replay(complete, depth: hiddenCount) {
+        case .empty: return nil
+        case .undecidable: throw LinearProgramError.undecidedStatus(status: -1)
+        case .exactNeeded:
+            // A neuron constant on the region with a sign not yet decided: only the exact test knows.
+            return try decideLeafExactly()
+        case .ready:
+            switch try solveBall(depth: hiddenCount) {
+            case .ball(let ball): return try certify(ball)
+            case .empty: return nil
+            case .undecided: throw LinearProgramError.undecidedStatus(status: -1)
             }
         }
     }
 
-    /// The Chebyshev ball of the current rows, or nil when it is not above tolerance.
-    private func solveBall() throws -> Ball? {
-        statistics.linearPrograms += 1
-        let solution: Solution
-        if plain {
-            let fresh = try Self.makeProblem(dimension: dimension)
-            for (row, bound) in pathRows { try fresh.addRow(row, bound) }
-            solution = try fresh.solve()
-        } else {
-            solution = try lp.solve()
-        }
-        guard solution.status == .optimal, solution.objective > tolerance else { return nil }
-        return Ball(center: Array(solution.values[0..<dimension]), radius: solution.objective, optimal: true)
+    // MARK: - The depth-first search
+
+    private struct Split {
+        let layer: Int
+        let index: Int
+        /// nil for a neuron constant on the region: both sides are decided exactly, no row.
+        let plane: (normal: [Double], offset: Double, error: Double)?
+        let sides: [Bool]
+        let rowCount: Int
+        let basis: Basis?
     }
 
-    private func addSplitRow(normal: [Double], b: Double, sign: Double) throws {
+    private struct Frame {
+        var depth: Int
+        let ball: Ball
+        var split: Split?
+        var nextSide = 0
+    }
+
+    /// Visits the subtree where neurons `0..<depth` follow `pattern`, with an explicit stack.
+    private func search(from depth: Int, ball: Ball) throws {
+        var stack = [Frame(depth: depth, ball: ball)]
+        while !stack.isEmpty {
+            let top = stack.count - 1
+            if stack[top].split == nil {
+                if try !expand(&stack[top]) { stack.removeLast() }
+                continue
+            }
+            let frame = stack[top], split = frame.split!
+            if frame.nextSide > 0 { try removeSplitRow(to: split.rowCount, basis: split.basis) }
+            guard frame.nextSide < split.sides.count else { stack.removeLast(); continue }
+            let active = split.sides[frame.nextSide]
+            stack[top].nextSide += 1
+            if shared.stopReason != nil {
+                try recordUnexplored(decided: frame.depth, extra: active)
+                continue
+            }
+            pattern[split.layer][split.index] = active
+            exactlyConstant[frame.depth] = split.plane == nil
+            switch try decideSide(split, active: active, ball: frame.ball, depth: frame.depth) {
+            case .ball(let child): stack.append(Frame(depth: frame.depth + 1, ball: child))
+            case .empty: statistics.emptySides += 1
+            case .undecided: try recordUndecided(decided: frame.depth, extra: active)
+            }
+        }
+    }
+
+    /// Handles a node up to its next split: stops, frontier tasks, leaves, pruning and
+    /// neurons that need no split. Returns true when `frame` now holds a split to branch on.
+    private func expand(_ frame: inout Frame) throws -> Bool {
+        while true {
+            let depth = frame.depth
+            statistics.nodes += 1
+            if checkStop() { try recordUnexplored(decided: depth, extra: nil); return false }
+            if let frontierDepth, depth >= frontierDepth {
+                frontier.append(SearchTask(depth: depth, pattern: pattern, center: frame.ball.center, radius: frame.ball.radius))
+                return false
+            }
+            if depth == hiddenCount { try recordRegion(frame.ball); return false }
+            if try canPrune(depth: depth) { statistics.prunedSubtrees += 1; return false }
+            let layer = neuronLayer[depth], index = neuronIndex[depth]
+            if index == 0 && layer > 0 { advanceLayer(to: layer) }
+            switch try classify(depth: depth) {
+            case .fixed(let active, let constant):
+                pattern[layer][index] = active
+                exactlyConstant[depth] = constant
+                statistics.constantNeurons += 1
+                frame.depth += 1
+            case .constant:
+                frame.split = Split(layer: layer, index: index, plane: nil, sides: [true, false], rowCount: currentRowCount, basis: nil)
+                return true
+            case .undecidable:
+                try recordUndecided(decided: depth, extra: nil)
+                return false
+            case .plane(let normal, let offset, let error):
+                var distance = offset
+                for j in 0..<dimension { distance += normal[j] * frame.ball.center[j] }
+                // Visit the side holding the centre first: it needs no LP.
+                frame.split = Split(layer: layer, index: index, plane: (normal, offset, error),
+                                    sides: distance >= 0 ? [true, false] : [false, true],
+                                    rowCount: currentRowCount, basis: plain ? nil : lp.basis())
+                return true
+            }
+        }
+    }
+
+    private enum SideVerdict {
+        case ball(Ball)
+        case empty
+        case undecided
+    }
+
+    /// Adds the split's row for one side and decides whether that side is a region.
+    private func decideSide(_ split: Split, active: Bool, ball: Ball, depth: Int) throws -> SideVerdict {
+        guard let plane = split.plane else {
+            // Constant neuron: the region is unchanged on its side and empty on the other.
+            return try decideExactly(depth: depth + 1, fallback: ball)
+        }
+        let sign = active ? 1.0 : -1.0
+        try addSplitRow(normal: plane.normal, b: plane.offset, sign: sign, error: plane.error)
+        var signedDistance = plane.offset  // the centre's distance into this side
+        for j in 0..<dimension { signedDistance += plane.normal[j] * ball.center[j] }
+        signedDistance *= sign
+        if !plain {
+            if signedDistance >= ball.radius && signedDistance > 0 {
+                statistics.skippedLinearPrograms += 1
+                return .ball(ball)  // the whole ball lies on this side
+            }
+            if signedDistance > -ball.radius {
+                // The hyperplane cuts the ball: this side holds a ball of radius (r + s)/2.
+                let radius = (ball.radius + signedDistance) / 2
+                if radius > decisionBand(at: ball.center) {
+                    let shift = sign * (ball.radius - radius)
+                    statistics.skippedLinearPrograms += 1
+                    return .ball(Ball(center: zip(ball.center, plane.normal).map { $0 + shift * $1 }, radius: radius))
+                }
+            }
+        }
+        return try solveBall(depth: depth + 1)
+    }
+
+    // MARK: - Deciding regions
+
+    /// The band within which a floating-point radius at `y` is not trusted: the user's
+    /// relative band plus the rows' rounding, both relative to the point's own scale.
+    private func decisionBand(at y: [Double]) -> Double {
+        let rows = rowErrors.last ?? 0
+        let scale = 1 + y.reduce(0) { max($0, abs($1)) }
+        return (band + Tolerances.rowErrorWeight * rows) * scale
+    }
+
+    /// The Chebyshev ball of the current rows when the floating-point LP is clear about it,
+    /// otherwise the exact verdict on the first `depth` neurons.
+    private func solveBall(depth: Int) throws -> SideVerdict {
+        statistics.linearPrograms += 1
+        let solution: Solution
+        do {
+            if plain {
+                let fresh = try Self.makeProblem(dimension: dimension)
+                for (row, bound) in pathRows { try fresh.addRow(row, bound) }
+                solution = try fresh.solve()
+            } else {
+                solution = try lp.solve()
+            }
+        } catch is LinearProgramError {
+            // A failed or undecided solve (GLPK code 5 was seen on real networks): the exact test.
+            statistics.failedLinearPrograms += 1
+            return try decideExactly(depth: depth, fallback: nil)
+        }
+        switch solution.status {
+        case .infeasible:
+            return .empty  // even r = −1 is infeasible: empty by a full length unit
+        case .optimal:
+            let center = Array(solution.values[0..<dimension]), r = solution.objective
+            let threshold = decisionBand(at: center)
+            if r > threshold { return .ball(Ball(center: center, radius: r)) }
+            if r < -threshold { return .empty }
+            return try decideExactly(depth: depth, fallback: r > 0 ? Ball(center: center, radius: r) : nil)
+        case .unbounded:
+            return try decideExactly(depth: depth, fallback: nil)
+        }
+    }
+
+    /// Decides the first `depth` neurons of `pattern` in exact arithmetic. A full-dimensional
+    /// region continues with `fallback` when given, else with the exact LP's point and radius 0.
+    private func decideExactly(depth: Int, fallback: Ball?) throws -> SideVerdict {
+        statistics.exactDecisions += 1
+        do {
+            switch try exact.decide(pattern, depth: depth) {
+            case .empty: return .empty
+            case .fullDimensional(let point):
+                return .ball(fallback ?? Ball(center: domain.coordinates(point), radius: 0))
+            }
+        } catch is LinearProgramError {
+            return .undecided
+        }
+    }
+
+    private enum Neuron {
+        /// Decided without a split: `constant` when it is constant on the region.
+        case fixed(active: Bool, constant: Bool)
+        /// Constant on the region in exact arithmetic, with a value whose sign is not certain.
+        case constant
+        /// A hyperplane: unit normal, offset and relative rounding error.
+        case plane(normal: [Double], offset: Double, error: Double)
+        /// Numbers out of range (a hyperplane too far away to represent).
+        case undecidable
+    }
+
+    /// What neuron `depth` does on the current region.
+    private func classify(depth: Int) throws -> Neuron {
+        let layer = neuronLayer[depth], index = neuronIndex[depth]
+        let a = preMatrix[layer].row(index), c = preOffset[layer][index], error = preError[layer][index]
+        let largest = a.reduce(0) { max($0, abs($1)) }
+        if largest == 0 && layer == 0 { return .fixed(active: c > 0, constant: true) }
+        let unit = a.map { $0 / largest }
+        let length = unit.reduce(0) { $0 + $1 * $1 }.squareRoot() * largest
+        if !(length > Tolerances.constancyFactor * error) || !length.isFinite {
+            guard try isConstant(depth: depth) else {
+                return length > 0 && length.isFinite ? plane(a: a, c: c, length: length, error: error) : .undecidable
+            }
+            if abs(c) > error { return .fixed(active: c > 0, constant: true) }
+            return .constant
+        }
+        return plane(a: a, c: c, length: length, error: error)
+    }
+
+    private func plane(a: [Double], c: Double, length: Double, error: Double) -> Neuron {
+        let largest = a.reduce(0) { max($0, abs($1)) }
+        let unitLength = length / largest
+        let normal = a.map { ($0 / largest) / unitLength }
+        let offset = (c / largest) / unitLength
+        let relativeError = error / length
+        if domain.box != nil {
+            // The box is [−1, 1]^d here: a hyperplane that misses it leaves one sign on it.
+            let reach = normal.reduce(0) { $0 + abs($1) }
+            if abs(offset) > reach * (1 + 1e-9) + 1e-9 + 4 * relativeError * (1 + reach) {
+                return .fixed(active: offset > 0, constant: false)
+            }
+        }
+        guard offset.isFinite, normal.allSatisfy(\.isFinite) else { return .undecidable }
+        return .plane(normal: normal, offset: offset, error: relativeError)
+    }
+
+    /// Exact test of whether neuron `depth`'s gradient vanishes on the current region.
+    private func isConstant(depth: Int) throws -> Bool {
+        statistics.exactDecisions += 1
+        do {
+            return try exact.isConstant(layer: neuronLayer[depth], neuron: neuronIndex[depth], pattern: pattern)
+        } catch is LinearProgramError {
+            return false  // then the neuron is split; a near-zero row only makes its sides exact
+        }
+    }
+
+    /// Checks a leaf's ball centre with the certified forward pass; on failure the exact test
+    /// decides. Returns an interior point and the radius of a ball around it inside the region,
+    /// or nil for a region that is not full-dimensional.
+    private func certify(_ ball: Ball) throws -> (center: [Double], radius: Double)? {
+        let x = domain.point(ball.center)
+        if certifies(x) { return (x, witnessRadius(at: x)) }
+        return try decideLeafExactly()
+    }
+
+    private func decideLeafExactly() throws -> (center: [Double], radius: Double)? {
+        statistics.exactDecisions += 1
+        switch try exact.decide(pattern, depth: hiddenCount) {
+        case .empty: return nil
+        case .fullDimensional(let point): return (point, certifies(point) ? witnessRadius(at: point) : 0)
+        }
+    }
+
+    /// True when x lies in the open box and every neuron not constant on the region has a
+    /// certified sign at x equal to `pattern`: then a neighbourhood of x lies in the region.
+    private func certifies(_ x: [Double]) -> Bool {
+        guard domain.strictlyInside(x) else { return false }
+        let skip = Set((0..<hiddenCount).filter { exactlyConstant[$0] })
+        return CertifiedForwardPass(network: network, at: x).certifies(pattern, skip: skip)
+    }
+
+    /// The radius of a ball around a certified point x inside the region: the smallest
+    /// certified margin over gradient-norm bound of the non-constant neurons, and the distance
+    /// to the box (rounded down).
+    private func witnessRadius(at x: [Double]) -> Double {
+        let pass = CertifiedForwardPass(network: network, at: x)
+        var radius = Double.infinity
+        if let box = domain.box {
+            for j in 0..<dimension { radius = min(radius, (x[j] - box.lower[j]) * (1 - 1e-12), (box.upper[j] - x[j]) * (1 - 1e-12)) }
+        }
+        let gradients = CertifiedGradients(network: network, pattern: pattern, layers: network.hiddenWidths.count)
+        for t in 0..<hiddenCount where !exactlyConstant[t] {
+            let (k, i) = (neuronLayer[t], neuronIndex[t])
+            radius = min(radius, pass.margin(layer: k, neuron: i) / gradients.normBound(layer: k, neuron: i))
+        }
+        return radius.isFinite ? max(0, radius) : 0
+    }
+
+    // MARK: - Rows
+
+    private var currentRowCount: Int { plain ? pathRows.count : lp.rowCount }
+
+    private enum Replay { case ready, exactNeeded, empty, undecidable }
+
+    /// Makes the problem's rows those of the first `depth` neurons of `prefix`. `.empty` when a
+    /// neuron decided without a split disagrees with `prefix` (its region is empty),
+    /// `.exactNeeded` when a constant neuron's side was not decided on the way.
+    private func replay(_ prefix: [[Bool]], depth: Int) throws -> Replay {
+        try removeSplitRow(to: boxRowCount, basis: nil)
+        pattern = prefix
+        var outcome = Replay.ready
+        for t in 0..<depth {
+            let layer = neuronLayer[t], index = neuronIndex[t]
+            if index == 0 && layer > 0 { advanceLayer(to: layer) }
+            switch try classify(depth: t) {
+            case .fixed(let active, let constant):
+                exactlyConstant[t] = constant
+                if active != prefix[layer][index] { return .empty }
+            case .constant:
+                exactlyConstant[t] = true
+                outcome = .exactNeeded
+            case .undecidable:
+                return .undecidable
+            case .plane(let normal, let b, let error):
+                exactlyConstant[t] = false
+                try addSplitRow(normal: normal, b: b, sign: prefix[layer][index] ? 1 : -1, error: error)
+            }
+        }
+        return outcome
+    }
+
+    private func addSplitRow(normal: [Double], b: Double, sign: Double, error: Double) throws {
         var row = normal.map { sign * $0 }
         row.append(-1)
         if plain { pathRows.append((row, .atLeast(-sign * b))) } else { try lp.addRow(row, .atLeast(-sign * b)) }
+        rowErrors.append(max(rowErrors.last ?? 0, error))
     }
 
     private func removeSplitRow(to rowCount: Int, basis: Basis?) throws {
         if plain {
-            pathRows.removeLast()
+            pathRows.removeSubrange(rowCount...)
         } else {
             try lp.truncateRows(to: rowCount)
             if let basis { lp.restore(basis) }
         }
+        rowErrors.removeSubrange((rowCount - boxRowCount)...)
     }
+
+    // MARK: - Layers, regions, bounds
 
     private func checkStop() -> Bool {
         if shared.stopReason != nil { return true }
         if let limit = options.maxRegions, shared.regions >= limit { shared.stop(.maxRegions); return true }
         if statistics.nodes & 63 == 0 {
             let now = DispatchTime.now().uptimeNanoseconds
-            let elapsed = Double(now - shared.start) / 1e9
+            let elapsed = shared.elapsed
             if let limit = options.timeLimit, elapsed >= limit { shared.stop(.timeLimit); return true }
             if let stop = options.shouldStop, stop() { shared.stop(.interrupted); return true }
             if let progress = options.progress, now - lastProgress > 250_000_000 {
@@ -225,114 +530,43 @@ final class RegionEnumerator {
         return false
     }
 
-    /// The unit normal and offset of a neuron's hyperplane in y-space, or nil when its
-    /// pre-activation is constant on the region (then `pattern` records the bias's verdict).
-    private func hyperplane(layer: Int, index: Int) -> ([Double], Double)? {
-        let a = preMatrix[layer].row(index)
-        let offset = preOffset[layer][index]
-        let length = vectorNorm(a, p: .two)
-        if length <= 1e-10 * preMagnitude[layer][index] || length == 0 {
-            // A zero pre-activation counts as off, which gives the same Jacobian either way.
-            pattern[layer][index] = offset > 0
-            return nil
-        }
-        return (a.map { $0 / length }, offset / length)
-    }
-
-    /// True when branch and bound may skip the subtree below `depth`.
-    private func canPrune(depth: Int) throws -> Bool {
-        guard options.prune, depth < hiddenCount else { return false }
-        best = shared.best
-        let bounds = try intervalBounds(decided: depth, extra: nil)
-        for n in norms.indices where bounds[n] > best[n] { return false }
-        return true
-    }
-
-    /// Visits the subtree where neurons `0..<depth` follow `pattern`.
-    private func visit(depth: Int, ball: Ball) throws {
-        statistics.nodes += 1
-        if checkStop() { try recordUnexplored(decided: depth, extra: nil); return }
-        if let frontierDepth, depth >= frontierDepth {
-            frontier.append(SearchTask(depth: depth, pattern: pattern, center: ball.center, radius: ball.radius))
-            return
-        }
-        if depth == hiddenCount { try recordRegion(ball); return }
-        if try canPrune(depth: depth) { statistics.prunedSubtrees += 1; return }
-
-        let layer = neuronLayer[depth], index = neuronIndex[depth]
-        if index == 0 && layer > 0 { advanceLayer(to: layer) }
-
-        guard let (normal, b) = hyperplane(layer: layer, index: index) else {
-            statistics.constantNeurons += 1
-            try visit(depth: depth + 1, ball: ball)
-            return
-        }
-        var distance = b
-        for j in 0..<dimension { distance += normal[j] * ball.center[j] }
-
-        let rowCount = lp.rowCount
-        let basis = plain ? nil : lp.basis()
-        // Visit the side holding the centre first: it needs no LP.
-        let sides: [Bool] = distance >= 0 ? [true, false] : [false, true]
-        for active in sides {
-            if shared.stopReason != nil {
-                try recordUnexplored(decided: depth, extra: active)
-                continue
-            }
-            let sign = active ? 1.0 : -1.0
-            let signedDistance = sign * distance  // centre's distance into this side
-            try addSplitRow(normal: normal, b: b, sign: sign)
-            var child: Ball?
-            if plain {
-                child = nil  // the baseline decides every side by a fresh LP
-            } else if signedDistance >= ball.radius {
-                child = ball  // the whole ball lies on this side
-                statistics.skippedLinearPrograms += 1
-            } else if signedDistance > -ball.radius {
-                // The hyperplane cuts the ball: this side holds a ball of radius (r + s)/2.
-                let radius = (ball.radius + signedDistance) / 2
-                if radius > tolerance {
-                    let shift = sign * (ball.radius - radius)
-                    child = Ball(center: zip(ball.center, normal).map { $0 + shift * $1 }, radius: radius, optimal: false)
-                    statistics.skippedLinearPrograms += 1
-                }
-            }
-            if child == nil {
-                child = try solveBall()
-                if child == nil { statistics.emptySides += 1 }
-            }
-            if let child {
-                pattern[layer][index] = active
-                try visit(depth: depth + 1, ball: child)
-            }
-            try removeSplitRow(to: rowCount, basis: basis)
-        }
-    }
-
-    /// Computes layer `layer`'s pre-activation map from the previous layer's and its pattern.
+    /// Computes layer `layer`'s pre-activation map from the previous layer's and its pattern,
+    /// with a bound on its rounding error (Higham §3.5, doubled).
     private func advanceLayer(to layer: Int) {
         let w = network.layers[layer].weights
-        let previous = preMatrix[layer - 1], previousOffset = preOffset[layer - 1]
+        let previous = preMatrix[layer - 1], previousOffset = preOffset[layer - 1], previousError = preError[layer - 1]
         let mask = pattern[layer - 1]
-        let previousNorms = (0..<previous.rows).map { mask[$0] ? vectorNorm(previous.row($0), p: .two) : 0 }
+        let gamma = 2 * Double(w.columns + dimension + 2) * Tolerances.unitRoundoff
         var m = Matrix(rows: w.rows, columns: dimension)
-        var c = network.layers[layer].biases
-        var magnitude = Array(repeating: 0.0, count: w.rows)
+        var c = network.layers[layer].biases.map { $0 / domain.unit }
+        var error = Array(repeating: 0.0, count: w.rows)
         for r in 0..<w.rows {
+            var magnitude = abs(c[r])
             for j in 0..<w.columns where mask[j] {
                 let weight = w[r, j]
                 if weight == 0 { continue }
-                for col in 0..<dimension { m[r, col] += weight * previous[j, col] }
+                for col in 0..<dimension {
+                    m[r, col] += weight * previous[j, col]
+                    magnitude += abs(weight * previous[j, col])
+                }
                 c[r] += weight * previousOffset[j]
-                magnitude[r] += abs(weight) * previousNorms[j]
+                magnitude += abs(weight * previousOffset[j])
+                error[r] += abs(weight) * previousError[j]
             }
+            error[r] = 2 * (gamma * magnitude + error[r]) + Double.leastNormalMagnitude
         }
         preMatrix[layer] = m
         preOffset[layer] = c
-        preMagnitude[layer] = magnitude
+        preError[layer] = error
     }
 
     private func recordRegion(_ ball: Ball) throws {
+        let certified: (center: [Double], radius: Double)?
+        do { certified = try certify(ball) } catch is LinearProgramError {
+            try recordUndecided(decided: hiddenCount, extra: nil)
+            return
+        }
+        guard let (point, radius) = certified else { statistics.emptySides += 1; return }
         guard shared.claimRegion(limit: options.maxRegions) else {
             // Another worker reached the limit first: this region is left for the upper bound.
             shared.stop(.maxRegions)
@@ -345,10 +579,18 @@ final class RegionEnumerator {
             let value = try operatorNorm(jacobian, p: norm)
             guard value.isFinite else { throw ExactError.overflow }
             shared.offer(value, norm: n) {
-                RegionWitness(pattern: activation, interiorPoint: domain.point(ball.center),
-                              radius: ball.radius * domain.scale, jacobian: jacobian)
+                RegionWitness(pattern: activation, interiorPoint: point, radius: radius, jacobian: jacobian)
             }
         }
+    }
+
+    /// True when branch and bound may skip the subtree below `depth`.
+    private func canPrune(depth: Int) throws -> Bool {
+        guard options.prune, depth < hiddenCount else { return false }
+        best = shared.best
+        let bounds = try intervalBounds(decided: depth, extra: nil)
+        for n in norms.indices where bounds[n] > best[n] { return false }
+        return true
     }
 
     /// Interval-Jacobian bounds (per norm) over every completion of the current path, with
@@ -366,6 +608,13 @@ final class RegionEnumerator {
     /// Bounds a subtree the search will not visit.
     private func recordUnexplored(decided: Int, extra: Bool?) throws {
         shared.boundUnexplored(try intervalBounds(decided: decided, extra: extra))
+    }
+
+    /// Bounds a subtree the solvers could not decide; the result cannot be exact.
+    private func recordUndecided(decided: Int, extra: Bool?) throws {
+        statistics.undecidedSubtrees += 1
+        shared.markUndecided()
+        try recordUnexplored(decided: decided, extra: extra)
     }
 
     /// Bounds a task that no worker started.

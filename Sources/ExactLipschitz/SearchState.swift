@@ -12,9 +12,12 @@ final class SharedSearchState: @unchecked Sendable {
     private var reason: StopReason?
     private var unexplored: [Double]
     private var counters = EnumerationStatistics()
-    let start = DispatchTime.now().uptimeNanoseconds
+    private var undecidedCount = 0
+    /// When the clock of the time limit started (uptime nanoseconds).
+    let start: UInt64
 
-    init(norms: Int) {
+    init(norms: Int, start: UInt64? = nil) {
+        self.start = start ?? DispatchTime.now().uptimeNanoseconds
         bestValues = Array(repeating: -1, count: norms)
         bestWitnesses = Array(repeating: nil, count: norms)
         unexplored = Array(repeating: 0, count: norms)
@@ -27,7 +30,18 @@ final class SharedSearchState: @unchecked Sendable {
     var unexploredUpper: [Double] { lock.lock(); defer { lock.unlock() }; return unexplored }
     var statistics: EnumerationStatistics { lock.lock(); defer { lock.unlock() }; return counters }
 
-    var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+    /// Subtrees that the solvers could not decide (bounded as unexplored): the result is not exact.
+    var undecided: Int { lock.lock(); defer { lock.unlock() }; return undecidedCount }
+
+    var elapsed: Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        return now > start ? Double(now - start) / 1e9 : 0
+    }
+
+    func markUndecided() {
+        lock.lock(); defer { lock.unlock() }
+        undecidedCount += 1
+    }
 
     /// Counts a region unless `limit` regions are counted already (then returns false), so
     /// that concurrent workers never exceed a region limit.

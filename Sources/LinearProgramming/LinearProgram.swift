@@ -9,6 +9,8 @@ public enum LinearProgramError: Error, Equatable, CustomStringConvertible {
     case emptyInterval(what: String, lower: Double, upper: Double)
     case dimensionMismatch(what: String, got: Int, expected: Int)
     case solverFailed(code: Int32)
+    /// The solver returned, but with a status that proves neither optimality nor infeasibility.
+    case undecidedStatus(status: Int32)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum LinearProgramError: Error, Equatable, CustomStringConvertible {
         case .dimensionMismatch(let what, let got, let expected):
             return "linear program: \(what) has \(got) entries, expected \(expected)"
         case .solverFailed(let code): return "GLPK simplex failed (code \(code))"
+        case .undecidedStatus(let status): return "GLPK ended with an undecided status (\(status))"
         }
     }
 }
@@ -184,18 +187,55 @@ public final class LinearProgram {
             code = glp_simplex(problem, &primal)
         }
         guard code == 0 else { throw LinearProgramError.solverFailed(code: code) }
-        switch glp_get_status(problem) {
+        let status = glp_get_status(problem)
+        if status != GLP_OPT && status != GLP_NOFEAS && status != GLP_UNBND {
+            // The dual simplex can end without a proof (e.g. GLP_INFEAS when its start was not
+            // dual feasible); the primal simplex from the same basis settles it.
+            var primal = parameters
+            primal.meth = GLP_PRIMAL
+            code = glp_simplex(problem, &primal)
+            guard code == 0 else { throw LinearProgramError.solverFailed(code: code) }
+        }
+        return try solution(status: glp_get_status(problem))
+    }
+
+    /// Solves in exact rational arithmetic (GLPK's `glp_exact`): the problem's doubles are taken
+    /// as the rationals they are, so `.optimal` and `.infeasible` are proofs, and the sign of the
+    /// optimum is exact (the value is the exact optimum rounded to a double, which keeps its sign
+    /// unless it underflows). Starts from the current basis, or from the standard one when that is
+    /// not valid. Slow: for the borderline decisions only.
+    public func solveExactly() throws -> Solution {
+        checkThread()
+        solveCount += 1
+        guard rowCount > 0 else { throw LinearProgramError.dimensionMismatch(what: "row count", got: 0, expected: 1) }
+        var exact = glp_smcp()
+        glp_init_smcp(&exact)
+        exact.msg_lev = GLP_MSG_OFF
+        var code = glp_exact(problem, &exact)
+        if code == GLP_EBADB || code == GLP_ESING {
+            glp_std_basis(problem)
+            code = glp_exact(problem, &exact)
+        }
+        guard code == 0 else { throw LinearProgramError.solverFailed(code: code) }
+        return try solution(status: glp_get_status(problem))
+    }
+
+    /// Reads the verdict; only proven optimality, infeasibility (GLP_NOFEAS) or unboundedness
+    /// count. GLP_INFEAS or GLP_FEAS (the solver stopped with a point that is not proven optimal)
+    /// and GLP_UNDEF are refused: the caller must decide another way.
+    private func solution(status: Int32) throws -> Solution {
+        switch status {
         case GLP_OPT:
             let values = (0..<columnCount).map { glp_get_col_prim(problem, Int32($0 + 1)) }
-            return Solution(status: .optimal, objective: glp_get_obj_val(problem), values: values)
-        case GLP_NOFEAS, GLP_INFEAS:
+            let objective = glp_get_obj_val(problem)
+            guard objective.isFinite, values.allSatisfy(\.isFinite) else { throw LinearProgramError.undecidedStatus(status: status) }
+            return Solution(status: .optimal, objective: objective, values: values)
+        case GLP_NOFEAS:
             return Solution(status: .infeasible, objective: .nan, values: [])
         case GLP_UNBND:
             return Solution(status: .unbounded, objective: .nan, values: [])
         default:
-            // GLP_UNDEF/GLP_FEAS after a "successful" call: dual unbounded means primal infeasible.
-            if glp_get_dual_stat(problem) == GLP_NOFEAS { return Solution(status: .infeasible, objective: .nan, values: []) }
-            throw LinearProgramError.solverFailed(code: glp_get_status(problem))
+            throw LinearProgramError.undecidedStatus(status: status)
         }
     }
 

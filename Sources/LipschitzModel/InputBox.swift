@@ -41,8 +41,13 @@ public struct InputBox: Equatable, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var dimension: Int { lower.count }
-    public var center: [Double] { zip(lower, upper).map { ($0 + $1) / 2 } }
+    /// The centre, computed as lo/2 + hi/2 so that it never overflows.
+    public var center: [Double] { zip(lower, upper).map { $0 / 2 + $1 / 2 } }
+    /// Full widths; infinite when hi − lo overflows (use `halfWidths` for arithmetic).
     public var widths: [Double] { zip(lower, upper).map { $1 - $0 } }
+    /// Half widths, computed as hi/2 − lo/2: finite for every box (positive unless the box is
+    /// narrower than twice the smallest subnormal, which `init` cannot tell apart from zero).
+    public var halfWidths: [Double] { zip(lower, upper).map { $1 / 2 - $0 / 2 } }
 
     public func contains(_ x: [Double]) -> Bool {
         x.count == dimension && x.indices.allSatisfy { lower[$0] <= x[$0] && x[$0] <= upper[$0] }

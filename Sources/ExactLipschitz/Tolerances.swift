@@ -1,0 +1,35 @@
+/// Every numeric threshold of the exact search, with the reason for its value.
+///
+/// None of them decides what the answer is. They decide only *how* a question is answered:
+/// by the fast floating-point LP when its verdict is far from the boundary, or by an exact
+/// method (a certified forward pass, or GLPK's rational simplex `glp_exact`) when it is not.
+enum Tolerances {
+    /// GLPK's primal and dual feasibility tolerances (relative). The LP rows are unit normals
+    /// with offsets of order 1 in the scaled coordinates, so a floating-point optimum is
+    /// accurate to about this much times (1 + |y|).
+    static let glpkFeasibility = 1e-9
+
+    /// A floating-point LP radius r̂ is trusted when |r̂| exceeds this multiple of the problem's
+    /// own error estimate (1 + |y|)·(default band + row errors): two orders above GLPK's
+    /// tolerance. Inside the band the region is decided exactly. Users may widen it
+    /// (`--radius-tolerance`); narrowing it below GLPK's accuracy is refused.
+    static let defaultDecisionBand = 1e-7
+
+    /// The unit roundoff of Double.
+    static let unitRoundoff = 0x1p-53
+
+    /// Rounding error of a computed hyperplane row, relative to its length: a pre-activation
+    /// row built from `terms` products of magnitude `magnitude` has absolute error at most
+    /// γ·magnitude with γ = 2·terms·u (Higham §3.1, doubled for safety).
+    static func rowError(terms: Int, magnitude: Double, length: Double) -> Double {
+        2 * Double(terms + 2) * unitRoundoff * magnitude / length
+    }
+
+    /// A row whose length is at most this multiple of its rounding error may be exactly zero:
+    /// its neuron may be constant on the region, which only the exact test can tell.
+    static let constancyFactor = 4.0
+
+    /// The floating-point verdict is used only when the row errors on the path are at most this
+    /// fraction of the decision band, otherwise every side is decided exactly.
+    static let rowErrorWeight = 100.0
+}
