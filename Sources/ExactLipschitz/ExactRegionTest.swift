@@ -30,22 +30,41 @@ struct ExactRegionTest {
     /// The verdict for the first `depth` neurons of `pattern` (layer by layer).
     func decide(_ pattern: [[Bool]], depth: Int) throws -> Verdict {
         let decided = decidedCounts(depth)
+        if let composed = ComposedRows(network: network, pattern: pattern, decided: decided) {
+            return try decideComposed(composed, pattern: pattern, decided: decided)
+        }
+        return try decideLifted(pattern, decided: decided)
+    }
+
+    /// When every pre-activation, as an affine function of x, was computed without a single
+    /// rounding (checked operation by operation), the LP needs only x and the margin t: the
+    /// rows are exact, and a neuron is constant iff its row is exactly zero.
+    private func decideComposed(_ composed: ComposedRows, pattern: [[Bool]], decided: [Int]) throws -> Verdict {
+        let d = network.inputDimension
+        var rows = boxRows(margin: d)
+        var seen = Set<[Double]>()  // identical rows (a neuron repeated through layers) count once
+        for (k, count) in decided.enumerated() {
+            for i in 0..<count {
+                let (gradient, offset) = composed.row(layer: k, neuron: i)
+                let sign = pattern[k][i] ? 1.0 : -1.0
+                var row = gradient.map { sign * $0 }
+                let constant = !pattern[k][i] && gradient.allSatisfy { $0 == 0 }
+                row.append(constant ? 0 : -1)
+                if seen.insert(row + [-sign * offset]).inserted { rows.append((row, .atLeast(-sign * offset))) }
+            }
+        }
+        return try verdict(rows, columns: d + 1)
+    }
+
+    /// The lifted LP: a column per active neuron output, every coefficient a network double.
+    private func decideLifted(_ pattern: [[Bool]], decided: [Int]) throws -> Verdict {
         let d = network.inputDimension
         var columns = ColumnMap(inputs: d)
         for k in decided.indices where k + 1 < decided.count && decided[k + 1] > 0 {
             for i in 0..<decided[k] where pattern[k][i] { columns.addOutput(layer: k, neuron: i) }
         }
         let margin = columns.count
-        var rows: [([Double], Bound)] = []
-        if let box {
-            for j in 0..<d {
-                var row = Array(repeating: 0.0, count: margin + 1)
-                row[j] = 1; row[margin] = -1
-                rows.append((row, .atLeast(box.lower[j])))
-                row[j] = -1
-                rows.append((row, .atLeast(-box.upper[j])))
-            }
-        }
+        var rows = boxRows(margin: margin)
         let gradients = CertifiedGradients(network: network, pattern: pattern, layers: decided.count)
         for (k, count) in decided.enumerated() {
             for i in 0..<count {
@@ -61,8 +80,28 @@ struct ExactRegionTest {
                 rows.append((row, .atLeast(pattern[k][i] ? -bias : bias)))
             }
         }
+        return try verdict(rows, columns: margin + 1)
+    }
+
+    /// x_j − t ≥ lo_j and −x_j − t ≥ −hi_j: the open box, with the margin column `margin`.
+    private func boxRows(margin: Int) -> [([Double], Bound)] {
+        guard let box else { return [] }
+        var rows: [([Double], Bound)] = []
+        for j in 0..<network.inputDimension {
+            var row = Array(repeating: 0.0, count: margin + 1)
+            row[j] = 1; row[margin] = -1
+            rows.append((row, .atLeast(box.lower[j])))
+            row[j] = -1
+            rows.append((row, .atLeast(-box.upper[j])))
+        }
+        return rows
+    }
+
+    /// Maximises the margin (the last column, at most 1): full-dimensional iff it is positive.
+    private func verdict(_ rows: [([Double], Bound)], columns: Int) throws -> Verdict {
+        let d = network.inputDimension
         guard !rows.isEmpty else { return .fullDimensional(point: Array(repeating: 0, count: d)) }
-        let solution = try solve(rows, columns: margin + 1, objective: margin, upperBound: 1)
+        let solution = try solve(rows, columns: columns, objective: columns - 1, upperBound: 1)
         switch solution.status {
         case .optimal where solution.objective > 0: return .fullDimensional(point: Array(solution.values[0..<d]))
         case .optimal, .infeasible: return .empty
@@ -180,7 +219,7 @@ struct CertifiedGradients {
                 }
             }
             for index in nextError.storage.indices {
-                nextError.storage[index] = 2 * (gamma * nextMagnitude.storage[index] + nextError.storage[index]) + Double.leastNormalMagnitude
+                nextError.storage[index] = 2 * gamma * nextMagnitude.storage[index] + (1 + 2 * gamma) * nextError.storage[index] + Double.leastNormalMagnitude
             }
             g = next; e = nextError; magnitude = nextMagnitude
             gradients.append(g); errors.append(e)
@@ -195,5 +234,50 @@ struct CertifiedGradients {
     func normBound(layer k: Int, neuron i: Int) -> Double {
         let g = gradients[k].row(i), e = errors[k].row(i)
         return zip(g, e).reduce(0) { $0 + (abs($1.0) + $1.1) * (abs($1.0) + $1.1) }.squareRoot() * (1 + 1e-12)
+    }
+}
+
+/// Every decided neuron's pre-activation as an affine function of x (gradient row and offset),
+/// built in floating point with each product and sum checked to be exact (FMA residual and
+/// TwoSum error zero): nil as soon as one operation rounds or a value is not finite. Networks
+/// whose weights are small integers or binary fractions (identities, hand-made and degenerate
+/// networks) pass, and their exact LP then has d + 1 columns instead of one per neuron.
+struct ComposedRows {
+    private var gradients: [Matrix] = []
+    private var offsets: [[Double]] = []
+
+    init?(network: ReLUNetwork, pattern: [[Bool]], decided: [Int]) {
+        guard !decided.isEmpty else { return }
+        gradients.append(network.layers[0].weights)
+        offsets.append(network.layers[0].biases)
+        for k in 1..<decided.count {
+            let w = network.layers[k].weights, g = gradients[k - 1], c = offsets[k - 1]
+            var next = Matrix(rows: w.rows, columns: g.columns)
+            var nextOffsets = network.layers[k].biases
+            for r in 0..<w.rows {
+                for j in 0..<w.columns where pattern[k - 1][j] && w[r, j] != 0 {
+                    for col in 0..<g.columns {
+                        guard let sum = Self.exactMultiplyAdd(next[r, col], w[r, j], g[j, col]) else { return nil }
+                        next[r, col] = sum
+                    }
+                    guard let sum = Self.exactMultiplyAdd(nextOffsets[r], w[r, j], c[j]) else { return nil }
+                    nextOffsets[r] = sum
+                }
+            }
+            gradients.append(next)
+            offsets.append(nextOffsets)
+        }
+    }
+
+    func row(layer k: Int, neuron i: Int) -> ([Double], Double) { (gradients[k].row(i), offsets[k][i]) }
+
+    /// s + a·b when both the product and the sum are exact in double precision, else nil.
+    private static func exactMultiplyAdd(_ s: Double, _ a: Double, _ b: Double) -> Double? {
+        let p = a * b
+        guard p.isFinite, (-p).addingProduct(a, b) == 0 else { return nil }
+        let sum = s + p
+        let bb = sum - s
+        guard sum.isFinite, (s - (sum - bb)) + (p - bb) == 0 else { return nil }
+        return sum
     }
 }

@@ -50,7 +50,10 @@ final class RegionEnumerator {
     /// `preMatrix[k] · y + preOffset[k]`, with bounds on their rounding errors.
     private var preMatrix: [Matrix]
     private var preOffset: [[Double]]
+    /// Bounds on the rounding error of each row of `preMatrix` (Euclidean) and of each offset;
+    /// a row's bound is 0 only when the row is exactly zero (no term contributed).
     private var preError: [[Double]]
+    private var preOffsetError: [[Double]]
     private var pattern: [[Bool]]
     /// Per neuron (flat index) on the current path: constant on its region in exact arithmetic.
     private var exactlyConstant: [Bool]
@@ -82,7 +85,7 @@ final class RegionEnumerator {
         pattern = network.hiddenWidths.map { Array(repeating: false, count: $0) }
         exactlyConstant = Array(repeating: false, count: layerOf.count)
         best = Array(repeating: -1, count: options.norms.count)
-        (preMatrix, preOffset, preError) = Self.firstLayer(network, domain)
+        (preMatrix, preOffset, preError, preOffsetError) = Self.firstLayer(network, domain)
 
         lp = try Self.makeProblem(dimension: dimension)
         if let box = domain.box {
@@ -100,30 +103,33 @@ final class RegionEnumerator {
 
     /// Layer 0's pre-activations in y-space, `W0 (origin + scale ⊙ y) + b0`, divided by
     /// `domain.unit`, with bounds on their rounding errors; and slots for the deeper layers.
-    private static func firstLayer(_ network: ReLUNetwork, _ domain: ScaledDomain) -> ([Matrix], [[Double]], [[Double]]) {
+    private static func firstLayer(_ network: ReLUNetwork, _ domain: ScaledDomain) -> ([Matrix], [[Double]], [[Double]], [[Double]]) {
         let first = network.layers[0]
         var a0 = first.weights
         var c0 = first.biases.map { $0 / domain.unit }
-        var e0 = Array(repeating: 0.0, count: a0.rows)
+        var rowError = Array(repeating: 0.0, count: a0.rows), offsetError = rowError
         let gamma = 2 * Double(first.inputDimension + 3) * Tolerances.unitRoundoff
         for r in 0..<a0.rows {
-            var magnitude = abs(c0[r])
+            var rowMagnitude = 0.0, offsetMagnitude = abs(c0[r])
             for c in 0..<a0.columns {
                 a0[r, c] *= domain.ratio[c]
                 let shift = first.weights[r, c] * (domain.origin[c] / domain.unit)
                 c0[r] += shift
-                magnitude += abs(a0[r, c]) + abs(shift)
+                rowMagnitude += abs(a0[r, c])
+                offsetMagnitude += abs(shift)
             }
-            e0[r] = 2 * gamma * magnitude + 8 * Double.leastNormalMagnitude
+            rowError[r] = rowMagnitude > 0 ? 2 * gamma * rowMagnitude + 8 * Double.leastNormalMagnitude : 0
+            offsetError[r] = offsetMagnitude > 0 ? 2 * gamma * offsetMagnitude + 8 * Double.leastNormalMagnitude : 0
         }
-        var matrices = [a0], offsets = [c0], errors = [e0]
+        var matrices = [a0], offsets = [c0], rowErrors = [rowError], offsetErrors = [offsetError]
         for k in 1..<max(1, network.layers.count - 1) {
             let rows = network.layers[k].outputDimension
             matrices.append(Matrix(rows: rows, columns: network.inputDimension))
             offsets.append(Array(repeating: 0, count: rows))
-            errors.append(Array(repeating: 0, count: rows))
+            rowErrors.append(Array(repeating: 0, count: rows))
+            offsetErrors.append(Array(repeating: 0, count: rows))
         }
-        return (matrices, offsets, errors)
+        return (matrices, offsets, rowErrors, offsetErrors)
     }
 
     /// Columns y (free) and the signed radius r ∈ [−1, 1]; maximise r.
@@ -376,19 +382,22 @@ final class RegionEnumerator {
     /// What neuron `depth` does on the current region.
     private func classify(depth: Int) throws -> Neuron {
         let layer = neuronLayer[depth], index = neuronIndex[depth]
-        let a = preMatrix[layer].row(index), c = preOffset[layer][index], error = preError[layer][index]
+        let a = preMatrix[layer].row(index), c = preOffset[layer][index]
+        let error = preError[layer][index], offsetError = preOffsetError[layer][index]
         let largest = a.reduce(0) { max($0, abs($1)) }
-        if largest == 0 && layer == 0 { return .fixed(active: c > 0, constant: true) }
+        // An exactly zero row (no term reached it): constant, with the sign of its offset (exact
+        // when no term reached the offset either).
+        let signKnown = offsetError == 0 || abs(c) > offsetError
+        if largest == 0 && error == 0 { return signKnown ? .fixed(active: c > 0, constant: true) : .constant }
         let unit = a.map { $0 / largest }
         let length = unit.reduce(0) { $0 + $1 * $1 }.squareRoot() * largest
         if !(length > Tolerances.constancyFactor * error) || !length.isFinite {
             guard try isConstant(depth: depth) else {
-                return length > 0 && length.isFinite ? plane(a: a, c: c, length: length, error: error) : .undecidable
+                return length > 0 && length.isFinite ? plane(a: a, c: c, length: length, error: error + offsetError) : .undecidable
             }
-            if abs(c) > error { return .fixed(active: c > 0, constant: true) }
-            return .constant
+            return signKnown ? .fixed(active: c > 0, constant: true) : .constant
         }
-        return plane(a: a, c: c, length: length, error: error)
+        return plane(a: a, c: c, length: length, error: error + offsetError)
     }
 
     private func plane(a: [Double], c: Double, length: Double, error: Double) -> Neuron {
@@ -531,33 +540,40 @@ final class RegionEnumerator {
     }
 
     /// Computes layer `layer`'s pre-activation map from the previous layer's and its pattern,
-    /// with a bound on its rounding error (Higham §3.5, doubled).
+    /// with bounds on its rounding errors (Higham §3.5, doubled; a row that no term reaches is
+    /// exactly zero and gets error 0).
     private func advanceLayer(to layer: Int) {
         let w = network.layers[layer].weights
-        let previous = preMatrix[layer - 1], previousOffset = preOffset[layer - 1], previousError = preError[layer - 1]
+        let previous = preMatrix[layer - 1], previousOffset = preOffset[layer - 1]
+        let previousError = preError[layer - 1], previousOffsetError = preOffsetError[layer - 1]
         let mask = pattern[layer - 1]
         let gamma = 2 * Double(w.columns + dimension + 2) * Tolerances.unitRoundoff
         var m = Matrix(rows: w.rows, columns: dimension)
         var c = network.layers[layer].biases.map { $0 / domain.unit }
-        var error = Array(repeating: 0.0, count: w.rows)
+        var rowError = Array(repeating: 0.0, count: w.rows), offsetError = rowError
         for r in 0..<w.rows {
-            var magnitude = abs(c[r])
+            var rowMagnitude = 0.0, offsetMagnitude = abs(c[r]), rowPropagated = 0.0, offsetPropagated = 0.0
             for j in 0..<w.columns where mask[j] {
                 let weight = w[r, j]
                 if weight == 0 { continue }
                 for col in 0..<dimension {
                     m[r, col] += weight * previous[j, col]
-                    magnitude += abs(weight * previous[j, col])
+                    rowMagnitude += abs(weight * previous[j, col])
                 }
                 c[r] += weight * previousOffset[j]
-                magnitude += abs(weight * previousOffset[j])
-                error[r] += abs(weight) * previousError[j]
+                offsetMagnitude += abs(weight * previousOffset[j])
+                rowPropagated += abs(weight) * previousError[j]
+                offsetPropagated += abs(weight) * previousOffsetError[j]
             }
-            error[r] = 2 * (gamma * magnitude + error[r]) + Double.leastNormalMagnitude
+            let exactZero = rowMagnitude == 0 && rowPropagated == 0
+            rowError[r] = exactZero ? 0 : 2 * gamma * rowMagnitude + (1 + 2 * gamma) * rowPropagated + Double.leastNormalMagnitude
+            let exactOffset = offsetMagnitude == 0 && offsetPropagated == 0
+            offsetError[r] = exactOffset ? 0 : 2 * gamma * offsetMagnitude + (1 + 2 * gamma) * offsetPropagated + Double.leastNormalMagnitude
         }
         preMatrix[layer] = m
         preOffset[layer] = c
-        preError[layer] = error
+        preError[layer] = rowError
+        preOffsetError[layer] = offsetError
     }
 
     private func recordRegion(_ ball: Ball) throws {

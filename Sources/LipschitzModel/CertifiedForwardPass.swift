@@ -6,9 +6,10 @@
 /// γ_k = k·u/(1 − k·u) and u = 2⁻⁵³. If ẑ itself is within E_z of the exact z, the exact
 /// pre-activation W z + b differs from W ẑ + b by at most |W| E_z. ReLU is 1-Lipschitz, so
 /// E passes through it unchanged, and a neuron whose sign is certified negative has z = 0
-/// exactly (error 0). The bound is itself computed in floating point, so it is inflated by a
-/// factor 2 (it is a sum of non-negative terms: the relative rounding of that sum is far
-/// below a factor 2 for any n with n·u < 0.01). Infinite or NaN values certify nothing.
+/// exactly (error 0). The bound is itself computed in floating point, a sum of non-negative
+/// terms whose relative rounding is at most γ: the new rounding term is doubled and the
+/// propagated one multiplied by 1 + 2γ (not doubled, which would compound over layers).
+/// Infinite or NaN values certify nothing.
 public struct CertifiedForwardPass: Sendable {
     /// Computed pre-activations of every hidden layer.
     public private(set) var values: [[Double]] = []
@@ -34,7 +35,7 @@ public struct CertifiedForwardPass: Sendable {
                 }
                 h[i] = sum
                 // The last term covers underflow (each product may lose up to the smallest subnormal).
-                e[i] = 2 * (gamma * magnitude + propagated * (1 + gamma)) + 4 * n * Double.leastNonzeroMagnitude
+                e[i] = 2 * gamma * magnitude + (1 + 2 * gamma) * propagated + 4 * n * Double.leastNonzeroMagnitude
             }
             values.append(h)
             errors.append(e)
