@@ -54,7 +54,11 @@ public enum FixtureExporter {
         for ((_, network), name) in zip(networks, names) {
             var options = ExactOptions(norms: [.one, .two, .infinity])
             options.timeLimit = timeLimit
-            let report = try ExactLipschitz.compute(network, options: options)
+            let report: ExactReport
+            do { report = try ExactLipschitz.compute(network, options: options) } catch let problem as InputProblem {
+                // Name the network's file: several are exported at once.
+                throw FixtureError.badInput("\(name): \(problem)")
+            }
             guard report.isExact else { throw FixtureIncomplete(file: name, reason: report.stopReason?.rawValue ?? "stopped") }
             let value = { (norm: LipschitzNorm) in report.bound(for: norm)!.lower }
             let entry = FixtureEntry(file: name, one: value(.one), two: value(.two), infinity: value(.infinity), regions: report.regions)
@@ -90,7 +94,7 @@ public enum FixtureExporter {
 
     /// Reads `DIR/truth.json` (or any file in that layout).
     public static func readIndex(_ path: String) throws -> [FixtureEntry] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FixtureError.badInput("cannot read \(path)") }
+        let data = try FileAccess.read(path)
         // JSONValue parses numbers exactly (Foundation's JSONSerialization may not on Linux).
         guard let list = (try? JSONValue.parse(data))?.array else {
             throw FixtureError.badInput("\(path) is not a JSON array of objects")
@@ -104,8 +108,8 @@ public enum FixtureExporter {
     /// Reads one exported network file: the network and its "exact" record.
     public static func readNetworkFile(_ path: String) throws -> (network: ReLUNetwork, exact: FixtureEntry) {
         let network = try NetworkJSON.read(contentsOf: path)
-        guard let data = FileManager.default.contents(atPath: path),
-              let root = (try? JSONValue.parse(data))?.object,
+        let data = try FileAccess.read(path)
+        guard let root = (try? JSONValue.parse(data))?.object,
               let exact = root["exact"]?.object else {
             throw FixtureError.badInput("\(path) has no \"exact\" record")
         }
@@ -117,15 +121,18 @@ public enum FixtureExporter {
             guard let x = row[key]?.number, x.isFinite else { throw FixtureError.badInput("\(place): missing number \"\(key)\"") }
             return x
         }
+        func count(_ key: String) throws -> Int {
+            let x = try number(key)
+            guard x >= 0, x < 9e15, x == x.rounded() else { throw FixtureError.badInput("\(place): \"\(key)\" is not a count, got \(x)") }
+            return Int(x)
+        }
         guard let file else { throw FixtureError.badInput("\(place): missing \"file\"") }
         return FixtureEntry(file: file, one: try number("1"), two: try number("2"), infinity: try number("inf"),
-                            regions: Int(try number("regions")))
+                            regions: try count("regions"))
     }
 
     private static func write(_ text: String, to path: String) throws {
-        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw FixtureError.badInput("cannot write \(path): \(error.localizedDescription)")
-        }
+        try FileAccess.write(text, to: path)
     }
 }
 

@@ -128,9 +128,8 @@ public enum Suite {
                 }
                 continue
             }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw HarnessError.badSuite("cannot read \(path)")
-            }
+            let data: Data
+            do { data = try FileAccess.read(path) } catch { throw HarnessError.badSuite("\(error)") }
             if data.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "[") { continue }
             let network: ReLUNetwork
             do { network = try NetworkJSON.decode(data, defaultName: (name as NSString).deletingPathExtension) } catch {

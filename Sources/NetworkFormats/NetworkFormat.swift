@@ -116,18 +116,13 @@ public func writeNetwork(_ network: ReLUNetwork, to path: String, format: Networ
             notes.append("ONNX stores no input box: the file's clipping box is not written (give --box to commands)")
         }
     }
-    do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-        throw FormatError.cannotWrite(path: path, reason: error.localizedDescription)
-    }
+    try FileAccess.write(data, to: path)
     return notes
 }
 
 func readData(_ path: String) throws -> Data {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw FormatError.fileNotFound(path: path) }
-    guard !isDirectory.boolValue else { throw FormatError.unreadable(path: path, reason: "it is a directory") }
-    do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-        throw FormatError.unreadable(path: path, reason: error.localizedDescription)
+    do { return try FileAccess.read(path) } catch FileAccessError.notFound {
+        throw FormatError.fileNotFound(path: path)
     }
 }
 

@@ -91,7 +91,7 @@ struct CompareCommand: ParsableCommand {
         let harness = Harness(settings: settings, methods: ComparedMethod.estimators(chosen, samples: samples, seed: seed))
         try harness.validate(cases)
         // Refuse unwritable outputs before the (possibly long) run, not after it.
-        for path in [csv, json, plot].compactMap({ $0 }) { try checkWritable(path) }
+        for path in [csv, json, plot].compactMap({ $0 }) { try FileAccess.checkWritable(path) }
 
         let start = Date()
         let step = max(1, cases.count / 20)
@@ -101,9 +101,9 @@ struct CompareCommand: ParsableCommand {
         }
         let report = ComparisonReport(results: results, settings: settings, origin: origin)
         standardOutput(report.text(perNetwork: perNetwork || cases.count <= 40))
-        if let csv { try write(report.csv(), to: csv) }
-        if let json { try write(report.json(), to: json) }
-        if let plot { try write(ComparisonPlot.svg(report), to: plot) }
+        if let csv { try FileAccess.write(report.csv(), to: csv) }
+        if let json { try FileAccess.write(report.json(), to: json) }
+        if let plot { try FileAccess.write(ComparisonPlot.svg(report), to: plot) }
         if !report.violations.isEmpty {
             standardError("lipschitz: \(report.violations.count) soundness violation(s); see the report")
             throw ExitCode(1)
@@ -133,21 +133,5 @@ struct CompareCommand: ParsableCommand {
             + "\(trials) trials, seed \(seed); \(samples) samples"
         if let regionBudget { origin += "; region budget \(regionBudget)" + (skipped.isEmpty ? "" : ", leaving out \(skipped.joined(separator: " "))") }
         return (try plan.cases(), origin)
-    }
-
-    private func checkWritable(_ path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        let folder = directory.isEmpty ? "." : directory
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue,
-              FileManager.default.isWritableFile(atPath: folder) else {
-            throw CLIError("cannot write \(path): no writable directory \(folder)")
-        }
-    }
-
-    private func write(_ text: String, to path: String) throws {
-        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw CLIError("cannot write \(path): \(error.localizedDescription)")
-        }
     }
 }

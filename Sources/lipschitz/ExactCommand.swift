@@ -131,7 +131,8 @@ enum ExactText {
     static func render(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?) -> String {
         let bound = report.bounds[0]
         var lines: [String] = []
-        let name = network.name.isEmpty ? "network" : network.name
+        // The name comes from the file: escaped, so that a newline in it cannot forge a result line.
+        let name = network.name.isEmpty ? "network" : escapingControlCharacters(network.name)
         lines.append("\(name): \(network.architecture.map(String.init).joined(separator: " → ")) ReLU network")
         lines.append("domain: " + (box.map { "box \($0)" } ?? "all of R^\(network.inputDimension)"))
         if report.isExact {

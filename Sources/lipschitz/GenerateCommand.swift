@@ -31,9 +31,7 @@ struct GenerateCommand: ParsableCommand {
                                          bias: BiasDistribution(parsing: bias), biasScale: biasScale, seed: seed)
         let text = RandomNetworkGenerator.encode(spec)
         if let output {
-            do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                throw CLIError("cannot write \(output): \(error.localizedDescription)")
-            }
+            try FileAccess.write(text, to: output)
         } else {
             standardOutput(text)
         }
