@@ -84,7 +84,7 @@ public struct SweepPlan: Sendable, Equatable {
 
     public func cases() throws -> [ComparisonCase] {
         try specs().map { spec in
-            ComparisonCase(label: spec.name, network: RandomNetworkGenerator.generate(spec),
+            ComparisonCase(label: spec.name, network: try RandomNetworkGenerator.generate(spec),
                            recipe: .init(bias: spec.bias.rawValue, biasScale: spec.biasScale, seed: spec.seed))
         }
     }

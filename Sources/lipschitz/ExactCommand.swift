@@ -103,10 +103,11 @@ enum ExactJSON {
             ("network", NetworkJSON.quote(network.name)),
             ("architecture", "[" + network.architecture.map(String.init).joined(separator: ", ") + "]"),
             ("norm", NetworkJSON.quote(normText)),
-            ("lipschitz", NetworkJSON.encode(bound.value)),
+            // null, not a crash, should a bound not be finite (JSON has no infinity).
+            ("lipschitz", EstimateCommand.number(bound.value)),
             ("exact", report.isExact ? "true" : "false"),
-            ("lower", NetworkJSON.encode(bound.lower)),
-            ("upper", NetworkJSON.encode(bound.upper)),
+            ("lower", EstimateCommand.number(bound.lower)),
+            ("upper", EstimateCommand.number(bound.upper)),
             ("regions", "\(report.regions)"),
             ("regions_complete", report.regionsComplete ? "true" : "false"),
             ("method", NetworkJSON.quote(report.method.rawValue)),
@@ -116,13 +117,15 @@ enum ExactJSON {
         fields.append(("witness", bound.witness.map(witness) ?? "null"))
         let s = report.statistics
         fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons), \"pruned_subtrees\": \(s.prunedSubtrees), \"vertices\": \(s.vertices)}"))
-        fields.append(("seconds", NetworkJSON.encode(report.seconds)))
+        fields.append(("seconds", EstimateCommand.number(report.seconds)))
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }
 
     static func witness(_ w: RegionWitness) -> String {
         let pattern = "[" + w.pattern.layers.map { "[" + $0.map { $0 ? "1" : "0" }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
-        return "{\"point\": \(NetworkJSON.encode(w.interiorPoint)), \"radius\": \(NetworkJSON.encode(w.radius)), \"pattern\": \(pattern), \"jacobian\": \(NetworkJSON.encode(w.jacobian))}"
+        let list = { (v: [Double]) in "[" + v.map(EstimateCommand.number).joined(separator: ", ") + "]" }
+        let jacobian = "[" + w.jacobian.rowArrays.map(list).joined(separator: ", ") + "]"
+        return "{\"point\": \(list(w.interiorPoint)), \"radius\": \(EstimateCommand.number(w.radius)), \"pattern\": \(pattern), \"jacobian\": \(jacobian)}"
     }
 }
 

@@ -29,7 +29,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let spec = try RandomNetworkSpec(inputDimension: inputDimension, width: width, depth: depth, outputs: outputs,
                                          bias: BiasDistribution(parsing: bias), biasScale: biasScale, seed: seed)
-        let text = RandomNetworkGenerator.encode(spec)
+        let text = try RandomNetworkGenerator.encode(spec)
         if let output {
             try FileAccess.write(text, to: output)
         } else {
