@@ -46,9 +46,7 @@ public enum FixtureExporter {
             if names[..<i].contains(name) { throw FixtureError.badInput("two networks share the file name \(name)") }
         }
         if let t = timeLimit, !(t.isFinite && t > 0) { throw FixtureError.badInput("time limit must be a positive number of seconds") }
-        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw FixtureError.badInput("cannot create \(directory): \(error.localizedDescription)")
-        }
+        try FileAccess.createDirectory(directory)
         var entries: [FixtureEntry] = []
         var files: [(String, String)] = []
         for ((_, network), name) in zip(networks, names) {

@@ -30,8 +30,8 @@ public enum FileAccessError: InputProblem, Equatable {
 /// are written through to the path the user named (a symlink's target, `/dev/null`) with every
 /// write and close error reported.
 public enum FileAccess {
-    /// The contents of the regular file at `path` (symlinks followed).
-    public static func read(_ path: String) throws -> Data {
+    /// Checks, without opening it, that `path` names a regular file (symlinks followed).
+    public static func checkRegularFile(_ path: String) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
             let code = errno
@@ -39,6 +39,12 @@ public enum FileAccess {
             throw FileAccessError.cannotRead(path: path, reason: message(code))
         }
         try requireRegular(path, mode: info.st_mode)
+    }
+
+    /// The contents of the regular file at `path` (symlinks followed).
+    public static func read(_ path: String) throws -> Data {
+        try checkRegularFile(path)
+        var info = stat()
         // O_NONBLOCK: should the path turn into a FIFO between stat and open, open does not block.
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw FileAccessError.cannotRead(path: path, reason: message(errno)) }
@@ -122,6 +128,28 @@ public enum FileAccess {
         }
         guard access(directory, W_OK) == 0 else {
             throw FileAccessError.cannotWrite(path: path, reason: "the directory \(directory) is not writable")
+        }
+    }
+
+    /// Creates the folder `path` (and its parents) unless it exists; a file in the way is an error.
+    public static func createDirectory(_ path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw FileAccessError.cannotWrite(path: path, reason: "it exists and is not a directory")
+            }
+            return
+        }
+        // mkdir -p, one level at a time, so that the failing level's errno is reported.
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + part
+            if mkdir(prefix, 0o755) != 0 {
+                let code = errno
+                guard code == EEXIST, stat(prefix, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                    throw FileAccessError.cannotWrite(path: path, reason: "cannot create the folder \(prefix): \(message(code == EEXIST ? ENOTDIR : code))")
+                }
+            }
         }
     }
 

@@ -58,6 +58,10 @@ public struct LoadedNetwork: Sendable {
 ///   - raw: for .nnet files, return the stored weights without the file's input/output
 ///     normalisation (and without its input box). No effect on other formats.
 public func readNetwork(path: String, format: NetworkFormat? = nil, raw: Bool = false) throws -> LoadedNetwork {
+    // What the path is comes before what its extension says ("x is a directory", "no such file").
+    do { try FileAccess.checkRegularFile(path) } catch FileAccessError.notFound {
+        throw FormatError.fileNotFound(path: path)
+    }
     guard let format = format ?? NetworkFormat.detect(path: path) else { throw FormatError.unknownExtension(path: path) }
     switch format {
     case .json:

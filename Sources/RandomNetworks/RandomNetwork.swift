@@ -54,7 +54,7 @@ public enum RandomNetworkError: InputProblem, Equatable {
             return "bias scale must be a finite number between 0 and \(NetworkJSON.encode(RandomNetworkSpec.maximumBiasScale)), got \(s)"
         case .badGain(let g): return "weight gain must be a finite number > 0, got \(g)"
         case .tooLarge(let parameters):
-            return "the network would have \(parameters) parameters; the limit is \(RandomNetworkSpec.maxParameters)"
+            return "the network would have \(parameters == Int.max ? "more than 9e18" : "\(parameters)") parameters; the limit is \(RandomNetworkSpec.maxParameters)"
         }
     }
 }
