@@ -58,8 +58,16 @@ public enum FixtureExporter {
                 throw FixtureError.badInput("\(name): \(problem)")
             }
             guard report.isExact else { throw FixtureIncomplete(file: name, reason: report.stopReason?.rawValue ?? "stopped") }
-            let value = { (norm: LipschitzNorm) in report.bound(for: norm)!.lower }
-            let entry = FixtureEntry(file: name, one: value(.one), two: value(.two), infinity: value(.infinity), regions: report.regions)
+            guard report.bounds.allSatisfy({ $0.lower.isFinite && ($0.witness.map { w in
+                w.radius.isFinite && w.interiorPoint.allSatisfy(\.isFinite) && w.jacobian.storage.allSatisfy(\.isFinite) } ?? true) }) else {
+                // JSON has no infinity: a fixture must hold the numbers themselves.
+                throw FixtureError.badInput("\(name): the constant or its witness overflows the range of a double")
+            }
+            let value = { (norm: LipschitzNorm) throws -> Double in
+                guard let bound = report.bound(for: norm) else { throw HarnessFailure("\(name): the exact search returned no ℓ\(norm) value") }
+                return bound.lower
+            }
+            let entry = FixtureEntry(file: name, one: try value(.one), two: try value(.two), infinity: try value(.infinity), regions: report.regions)
             entries.append(entry)
             files.append((name, NetworkJSON.encode(network, extra: [("exact", exactJSON(report))])))
         }
