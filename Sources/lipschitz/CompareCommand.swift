@@ -19,7 +19,9 @@ struct CompareCommand: ParsableCommand {
         value and ratio to exact, the theory's scale E‖g‖_q (THEORY.md §2) and Lip/E‖g‖_q. Per cell: median \
         and range of Lip/E‖g‖_q and Lip/√d, and the slope of each ratio against N. \
         An upper bound below the exact value or a lower bound above it (beyond 1e-9 relative) is a \
-        soundness violation: it is listed and the command exits with status 1. Bad input: status 2.
+        soundness violation: it is listed and the command exits with status 1. Bad input: status 2. \
+        Ctrl-C or SIGTERM stops the run: the networks finished so far are reported (and written to \
+        --csv/--json/--plot) and the status is 130 (SIGINT) or 143 (SIGTERM).
         """
     )
 
