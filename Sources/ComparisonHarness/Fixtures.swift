@@ -46,18 +46,28 @@ public enum FixtureExporter {
             if names[..<i].contains(name) { throw FixtureError.badInput("two networks share the file name \(name)") }
         }
         if let t = timeLimit, !(t.isFinite && t > 0) { throw FixtureError.badInput("time limit must be a positive number of seconds") }
-        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw FixtureError.badInput("cannot create \(directory): \(error.localizedDescription)")
-        }
+        try FileAccess.createDirectory(directory)
         var entries: [FixtureEntry] = []
         var files: [(String, String)] = []
         for ((_, network), name) in zip(networks, names) {
             var options = ExactOptions(norms: [.one, .two, .infinity])
             options.timeLimit = timeLimit
-            let report = try ExactLipschitz.compute(network, options: options)
+            let report: ExactReport
+            do { report = try ExactLipschitz.compute(network, options: options) } catch let problem as InputProblem {
+                // Name the network's file: several are exported at once.
+                throw FixtureError.badInput("\(name): \(problem)")
+            }
             guard report.isExact else { throw FixtureIncomplete(file: name, reason: report.stopReason?.rawValue ?? "stopped") }
-            let value = { (norm: LipschitzNorm) in report.bound(for: norm)!.lower }
-            let entry = FixtureEntry(file: name, one: value(.one), two: value(.two), infinity: value(.infinity), regions: report.regions)
+            guard report.bounds.allSatisfy({ $0.lower.isFinite && ($0.witness.map { w in
+                w.radius.isFinite && w.interiorPoint.allSatisfy(\.isFinite) && w.jacobian.storage.allSatisfy(\.isFinite) } ?? true) }) else {
+                // JSON has no infinity: a fixture must hold the numbers themselves.
+                throw FixtureError.badInput("\(name): the constant or its witness overflows the range of a double")
+            }
+            let value = { (norm: LipschitzNorm) throws -> Double in
+                guard let bound = report.bound(for: norm) else { throw HarnessFailure("\(name): the exact search returned no ℓ\(norm) value") }
+                return bound.lower
+            }
+            let entry = FixtureEntry(file: name, one: try value(.one), two: try value(.two), infinity: try value(.infinity), regions: report.regions)
             entries.append(entry)
             files.append((name, NetworkJSON.encode(network, extra: [("exact", exactJSON(report))])))
         }
@@ -90,7 +100,7 @@ public enum FixtureExporter {
 
     /// Reads `DIR/truth.json` (or any file in that layout).
     public static func readIndex(_ path: String) throws -> [FixtureEntry] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FixtureError.badInput("cannot read \(path)") }
+        let data = try FileAccess.read(path)
         // JSONValue parses numbers exactly (Foundation's JSONSerialization may not on Linux).
         guard let list = (try? JSONValue.parse(data))?.array else {
             throw FixtureError.badInput("\(path) is not a JSON array of objects")
@@ -104,8 +114,8 @@ public enum FixtureExporter {
     /// Reads one exported network file: the network and its "exact" record.
     public static func readNetworkFile(_ path: String) throws -> (network: ReLUNetwork, exact: FixtureEntry) {
         let network = try NetworkJSON.read(contentsOf: path)
-        guard let data = FileManager.default.contents(atPath: path),
-              let root = (try? JSONValue.parse(data))?.object,
+        let data = try FileAccess.read(path)
+        guard let root = (try? JSONValue.parse(data))?.object,
               let exact = root["exact"]?.object else {
             throw FixtureError.badInput("\(path) has no \"exact\" record")
         }
@@ -117,15 +127,18 @@ public enum FixtureExporter {
             guard let x = row[key]?.number, x.isFinite else { throw FixtureError.badInput("\(place): missing number \"\(key)\"") }
             return x
         }
+        func count(_ key: String) throws -> Int {
+            let x = try number(key)
+            guard x >= 0, x < 9e15, x == x.rounded() else { throw FixtureError.badInput("\(place): \"\(key)\" is not a count, got \(x)") }
+            return Int(x)
+        }
         guard let file else { throw FixtureError.badInput("\(place): missing \"file\"") }
         return FixtureEntry(file: file, one: try number("1"), two: try number("2"), infinity: try number("inf"),
-                            regions: Int(try number("regions")))
+                            regions: try count("regions"))
     }
 
     private static func write(_ text: String, to path: String) throws {
-        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw FixtureError.badInput("cannot write \(path): \(error.localizedDescription)")
-        }
+        try FileAccess.write(text, to: path)
     }
 }
 

@@ -123,11 +123,14 @@ public struct Harness: Sendable {
     /// before any time is spent.
     public func validate(_ cases: [ComparisonCase]) throws {
         try settings.validate()
-        for c in cases {
-            for norm in settings.norms {
-                do { try norm.check(outputs: c.network.outputDimension) } catch {
-                    throw HarnessError.badOption("\(c.label): \(error)")
-                }
+        for c in cases { try validate(c) }
+    }
+
+    /// Checks that every norm suits one network.
+    public func validate(_ c: ComparisonCase) throws {
+        for norm in settings.norms {
+            do { try norm.check(outputs: c.network.outputDimension) } catch {
+                throw HarnessError.badOption("\(c.label): \(error)")
             }
         }
     }
@@ -135,9 +138,22 @@ public struct Harness: Sendable {
     /// Runs every case in order; `progress` hears about each finished one.
     public func run(_ cases: [ComparisonCase], progress: ((Int, CaseResult) -> Void)? = nil) throws -> [CaseResult] {
         try validate(cases)
+        return try run(count: cases.count, case: { cases[$0] }, progress: progress)
+    }
+
+    /// Runs cases `0..<count`, asking `caseAt` for each only when its turn comes (a sweep of
+    /// many networks never holds more than the one it runs), in order. Before each case,
+    /// `shouldStop` is asked: once it says yes, the results so far are returned (a stop during
+    /// an exact search is for the `exact` runner to honour). `progress` hears about each case.
+    public func run(count: Int, case caseAt: (Int) throws -> ComparisonCase, shouldStop: (() -> Bool)? = nil,
+                    progress: ((Int, CaseResult) -> Void)? = nil) throws -> [CaseResult] {
+        try settings.validate()
         var predictions: [String: TheoryPrediction] = [:]
         var results: [CaseResult] = []
-        for (index, c) in cases.enumerated() {
+        for index in 0..<count {
+            if shouldStop?() == true { break }
+            let c = try caseAt(index)
+            try validate(c)
             let outcome = try exact(c.network, settings.norms, settings.timeLimit)
             var comparisons: [NormComparison] = []
             for norm in settings.norms {

@@ -9,16 +9,25 @@ import RandomNetworks
 /// (`RandomNetworkGenerator.derivedSeed`), and recorded in every result, so any one network
 /// can be redrawn alone with `lipschitz generate … --seed`.
 public struct SweepPlan: Sendable, Equatable {
-    public var dimensions: [Int]
-    public var widths: [Int]
-    public var depths: [Int]
-    public var biases: [BiasDistribution]
-    public var biasScale: Double
-    public var trials: Int
-    public var seed: UInt64
+    public let dimensions: [Int]
+    public let widths: [Int]
+    public let depths: [Int]
+    public let biases: [BiasDistribution]
+    public let biasScale: Double
+    public let trials: Int
+    public let seed: UInt64
     /// Cells whose region bound (`regionBound`) exceeds this are left out, so one sweep can
     /// span widths that are cheap in low dimension and unaffordable in high dimension.
-    public var regionBudget: Int?
+    public let regionBudget: Int?
+    /// The (d, N, L, bias) cells drawn from, in order, after the region budget.
+    public let cells: [Cell]
+
+    public struct Cell: Sendable, Equatable {
+        public let d: Int
+        public let width: Int
+        public let depth: Int
+        public let bias: BiasDistribution
+    }
 
     public init(dimensions: [Int], widths: [Int], depths: [Int] = [1], biases: [BiasDistribution] = [.normal],
                 biasScale: Double = 1, trials: Int, seed: UInt64 = 0, regionBudget: Int? = nil) throws {
@@ -37,44 +46,76 @@ public struct SweepPlan: Sendable, Equatable {
             throw HarnessError.badOption("the region budget must be a positive integer, got \(regionBudget)")
         }
         self.regionBudget = regionBudget
-        _ = try specs() // validates every size and the scale
+        var cells: [Cell] = []
+        for d in dimensions {
+            for n in widths {
+                for l in depths where Self.included(d: d, width: n, depth: l, budget: regionBudget) {
+                    for bias in biases { cells.append(Cell(d: d, width: n, depth: l, bias: bias)) }
+                }
+            }
+        }
+        self.cells = cells
+        // Validate every size and the scale once per cell (the seed changes nothing), and the
+        // total, without building anything in proportion to the trial count.
+        for cell in cells { _ = try RandomNetworkSpec(inputDimension: cell.d, width: cell.width, depth: cell.depth, bias: cell.bias, biasScale: biasScale) }
+        let (total, overflow) = cells.count.multipliedReportingOverflow(by: trials)
+        guard !overflow, total <= Self.maximumNetworks else {
+            throw HarnessError.badOption("the sweep would draw \(overflow ? "more than \(Int.max)" : "\(total)") networks (\(cells.count) cells × \(trials) trials); the limit is \(Self.maximumNetworks): lower --trials or shorten the lists")
+        }
+    }
+
+    /// The most networks one sweep may draw (each is drawn only when its turn comes, but
+    /// every result is kept for the report, and each exact search may take seconds).
+    public static let maximumNetworks = 1_000_000
+
+    /// How many networks the sweep draws: cells times trials.
+    public var networkCount: Int { cells.count * trials }
+
+    /// The recipe of network `index` (in the order of `specs()`), drawn by nobody until asked for.
+    public func spec(at index: Int) throws -> RandomNetworkSpec {
+        precondition(index >= 0 && index < cells.count * trials, "network index out of range")
+        let cell = cells[index / trials], t = index % trials
+        let coordinates = [UInt64(cell.d), UInt64(cell.width), UInt64(cell.depth),
+                           UInt64(BiasDistribution.allCases.firstIndex(of: cell.bias) ?? 0), UInt64(t)]
+        return try RandomNetworkSpec(inputDimension: cell.d, width: cell.width, depth: cell.depth, bias: cell.bias,
+                                     biasScale: biasScale, seed: RandomNetworkGenerator.derivedSeed(seed, coordinates))
+    }
+
+    /// Network `index`, drawn now: a sweep of many trials holds only the networks it has run.
+    public func comparisonCase(at index: Int) throws -> ComparisonCase {
+        let spec = try spec(at: index)
+        return ComparisonCase(label: spec.name, network: try RandomNetworkGenerator.generate(spec),
+                              recipe: .init(bias: spec.bias.rawValue, biasScale: spec.biasScale, seed: spec.seed))
     }
 
     /// Every network's recipe, cell by cell (d outermost, then N, L, bias, trial).
     public func specs() throws -> [RandomNetworkSpec] {
-        var out: [RandomNetworkSpec] = []
-        for d in dimensions {
-            for n in widths {
-                for l in depths where included(d: d, width: n, depth: l) {
-                    for bias in biases {
-                        for t in 0..<trials {
-                            let coordinates = [UInt64(d), UInt64(n), UInt64(l), UInt64(BiasDistribution.allCases.firstIndex(of: bias)!), UInt64(t)]
-                            let seed = RandomNetworkGenerator.derivedSeed(seed, coordinates)
-                            out.append(try RandomNetworkSpec(inputDimension: d, width: n, depth: l, bias: bias,
-                                                             biasScale: biasScale, seed: seed))
-                        }
-                    }
-                }
-            }
-        }
-        return out
+        try (0..<networkCount).map(spec(at:))
     }
 
     /// Σ_{i≤d} C(K, i) with K = L·N hidden neurons: the most regions K hyperplanes cut R^d
     /// into (THEORY.md §1), exact for shallow networks in general position; for deep networks a
     /// cost heuristic only (they can have more). Saturates at Int.max.
     public static func regionBound(d: Int, width: Int, depth: Int) -> Int {
-        let k = width * depth
+        // In Double, so that absurd options neither overflow Int nor loop for long.
+        let k = Double(width) * Double(depth)
         var total = 0.0, term = 1.0
-        for i in 0...min(d, k) {
-            if i > 0 { term = term * Double(k - i + 1) / Double(i) }
+        var i = 0.0
+        while i <= min(Double(d), k) {
+            if i > 0 { term = term * (k - i + 1) / i }
             total += term
+            if total >= 9e18 { return Int.max }
+            i += 1
         }
-        return total < 9e18 ? Int(total.rounded()) : Int.max
+        return Int(total.rounded())
     }
 
     public func included(d: Int, width: Int, depth: Int) -> Bool {
-        regionBudget.map { Self.regionBound(d: d, width: width, depth: depth) <= $0 } ?? true
+        Self.included(d: d, width: width, depth: depth, budget: regionBudget)
+    }
+
+    static func included(d: Int, width: Int, depth: Int, budget: Int?) -> Bool {
+        budget.map { regionBound(d: d, width: width, depth: depth) <= $0 } ?? true
     }
 
     /// The (d, N, L) cells left out by the region budget.
@@ -82,11 +123,9 @@ public struct SweepPlan: Sendable, Equatable {
         dimensions.flatMap { d in widths.flatMap { n in depths.compactMap { l in included(d: d, width: n, depth: l) ? nil : (d, n, l) } } }
     }
 
+    /// Every network, drawn at once (for small sweeps; `comparisonCase(at:)` draws one).
     public func cases() throws -> [ComparisonCase] {
-        try specs().map { spec in
-            ComparisonCase(label: spec.name, network: RandomNetworkGenerator.generate(spec),
-                           recipe: .init(bias: spec.bias.rawValue, biasScale: spec.biasScale, seed: spec.seed))
-        }
+        try (0..<networkCount).map(comparisonCase(at:))
     }
 
     /// Parses a comma-separated list of positive integers ("1,2,3"); `option` names it in errors.
@@ -128,9 +167,8 @@ public enum Suite {
                 }
                 continue
             }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw HarnessError.badSuite("cannot read \(path)")
-            }
+            let data: Data
+            do { data = try FileAccess.read(path) } catch { throw HarnessError.badSuite("\(error)") }
             if data.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "[") { continue }
             let network: ReLUNetwork
             do { network = try NetworkJSON.decode(data, defaultName: (name as NSString).deletingPathExtension) } catch {

@@ -76,9 +76,20 @@ public typealias ExactRunner = @Sendable (ReLUNetwork, [LipschitzNorm], _ timeLi
 
 public enum ExactRunners {
     /// `ExactLipschitz.compute` with a time limit; past it, the certified [lower, upper].
-    public static let enumeration: ExactRunner = { network, norms, timeLimit in
+    public static let enumeration: ExactRunner = enumeration(stoppingWhen: nil)
+
+    /// `enumeration`, also stopping (with the certified [lower, upper]) once `shouldStop` says so.
+    public static func enumeration(stoppingWhen shouldStop: (@Sendable () -> Bool)?) -> ExactRunner {
+        { network, norms, timeLimit in
+            try run(network, norms, timeLimit, shouldStop)
+        }
+    }
+
+    private static func run(_ network: ReLUNetwork, _ norms: [LipschitzNorm], _ timeLimit: Double?,
+                            _ shouldStop: (@Sendable () -> Bool)?) throws -> ExactOutcome {
         var options = ExactOptions(norms: norms)
         options.timeLimit = timeLimit
+        if let shouldStop { options.shouldStop = shouldStop }
         let report = try ExactLipschitz.compute(network, options: options)
         var values: [LipschitzNorm: CertifiedValue] = [:]
         for bound in report.bounds {

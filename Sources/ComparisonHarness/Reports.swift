@@ -24,7 +24,9 @@ public struct ComparisonReport: Sendable {
 
     /// The readable report: per network (when `perNetwork`), per cell, growth in N, violations.
     public func text(perNetwork: Bool) -> String {
-        var out = "Comparison: \(origin)\n"
+        // Labels, paths and names come from files: control characters are escaped so that
+        // none can break a row or forge a line.
+        var out = "Comparison: \(escapingControlCharacters(origin))\n"
         out += "norms \(settings.norms.map(\.description).joined(separator: ", ")); exact time limit "
             + (settings.timeLimit.map { "\(f($0)) s" } ?? "none") + " per network; \(results.count) networks\n"
         let incomplete = results.filter { !$0.exact.isExact }.count
@@ -42,7 +44,7 @@ public struct ComparisonReport: Sendable {
             for r in results {
                 for nc in r.norms {
                     let exact = r.exact.isExact ? f(nc.exact.lower) : "[\(f(nc.exact.lower)), \(f(nc.exact.upper))]"
-                    var row = [r.input.label, nc.norm.description, exact, "\(r.exact.regions)", f(r.exact.seconds, 3),
+                    var row = [escapingControlCharacters(r.input.label), nc.norm.description, exact, "\(r.exact.regions)", f(r.exact.seconds, 3),
                                f(nc.prediction.value), nc.lipOverPrediction(isExact: r.exact.isExact).map { f($0, 3) } ?? "-"]
                     for m in nc.methods {
                         if let v = m.value {
@@ -85,7 +87,7 @@ public struct ComparisonReport: Sendable {
         }
         let v = violations
         out += "\n" + (v.isEmpty ? "No soundness violations.\n"
-            : "SOUNDNESS VIOLATIONS (\(v.count)):\n" + v.map { "  \($0)\n" }.joined())
+            : "SOUNDNESS VIOLATIONS (\(v.count)):\n" + v.map { "  \(escapingControlCharacters("\($0)"))\n" }.joined())
         return out
     }
 

@@ -1,8 +1,9 @@
 import Foundation
 
-/// A parsed JSON document. Foundation's `JSONDecoder` reads numbers exactly (shortest
-/// round-trip doubles come back bit for bit, which `JSONSerialization` on Linux does not
-/// guarantee) and keeps `true`/`false` apart from numbers.
+/// A parsed JSON document. `parse` is strict (`StrictJSONParser`): numbers are read exactly
+/// (shortest round-trip doubles come back bit for bit, which `JSONSerialization` on Linux does
+/// not guarantee), `true`/`false` stay apart from numbers, and trailing commas and duplicate
+/// keys, which Foundation's `JSONDecoder` on Linux accepts, are refused.
 public enum JSONValue: Decodable, Equatable, CustomStringConvertible {
     case null
     case bool(Bool)
@@ -22,16 +23,10 @@ public enum JSONValue: Decodable, Equatable, CustomStringConvertible {
         throw DecodingError.dataCorruptedError(in: container, debugDescription: "a value that is neither JSON nor a number within double range")
     }
 
-    /// Parses a document; the error says what is wrong in one line.
+    /// Parses a document strictly (RFC 8259: no trailing commas, no duplicate keys, numbers
+    /// read exactly by `Double(String)`); the error names the line, column and JSON path in one line.
     public static func parse(_ data: Data) throws -> JSONValue {
-        do { return try JSONDecoder().decode(JSONValue.self, from: data) } catch let error as DecodingError {
-            switch error {
-            case .dataCorrupted(let context):
-                let underlying = context.underlyingError.map { "\($0)" }
-                throw NetworkError.malformedJSON(detail: underlying ?? context.debugDescription)
-            default: throw NetworkError.malformedJSON(detail: "\(error)")
-            }
-        }
+        try StrictJSONParser.parse(data)
     }
 
     public var number: Double? { if case .number(let x) = self { return x }; return nil }

@@ -9,10 +9,9 @@ public enum NetworkJSON {
 
     /// Reads a network file; every failure is a `NetworkError` naming the place.
     public static func read(contentsOf path: String) throws -> ReLUNetwork {
-        guard FileManager.default.fileExists(atPath: path) else { throw NetworkError.fileNotFound(path: path) }
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw NetworkError.unreadable(path: path, reason: "\(error.localizedDescription)")
+        do { data = try FileAccess.read(path) } catch FileAccessError.notFound {
+            throw NetworkError.fileNotFound(path: path)
         }
         return try decode(data, defaultName: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
     }
@@ -86,9 +85,7 @@ public enum NetworkJSON {
     }
 
     public static func write(_ network: ReLUNetwork, to path: String) throws {
-        do { try encode(network).write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw NetworkError.unreadable(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try FileAccess.write(encode(network), to: path)
     }
 
     // MARK: - JSON helpers shared by every writer in the package

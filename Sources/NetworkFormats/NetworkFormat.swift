@@ -58,6 +58,10 @@ public struct LoadedNetwork: Sendable {
 ///   - raw: for .nnet files, return the stored weights without the file's input/output
 ///     normalisation (and without its input box). No effect on other formats.
 public func readNetwork(path: String, format: NetworkFormat? = nil, raw: Bool = false) throws -> LoadedNetwork {
+    // What the path is comes before what its extension says ("x is a directory", "no such file").
+    do { try FileAccess.checkRegularFile(path) } catch FileAccessError.notFound {
+        throw FormatError.fileNotFound(path: path)
+    }
     guard let format = format ?? NetworkFormat.detect(path: path) else { throw FormatError.unknownExtension(path: path) }
     switch format {
     case .json:
@@ -116,18 +120,13 @@ public func writeNetwork(_ network: ReLUNetwork, to path: String, format: Networ
             notes.append("ONNX stores no input box: the file's clipping box is not written (give --box to commands)")
         }
     }
-    do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-        throw FormatError.cannotWrite(path: path, reason: error.localizedDescription)
-    }
+    try FileAccess.write(data, to: path)
     return notes
 }
 
 func readData(_ path: String) throws -> Data {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw FormatError.fileNotFound(path: path) }
-    guard !isDirectory.boolValue else { throw FormatError.unreadable(path: path, reason: "it is a directory") }
-    do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-        throw FormatError.unreadable(path: path, reason: error.localizedDescription)
+    do { return try FileAccess.read(path) } catch FileAccessError.notFound {
+        throw FormatError.fileNotFound(path: path)
     }
 }
 

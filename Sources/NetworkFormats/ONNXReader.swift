@@ -48,7 +48,30 @@ public enum ONNXReader {
         var constants: [String: ConstantTensor] = [:]
         for tensor in graph.initializer {
             guard !tensor.name.isEmpty else { throw ONNXProblem("an initializer has no name") }
+            // Two tensors of one name: which one the graph reads is ambiguous (the ONNX checker refuses this).
+            guard constants[tensor.name] == nil else {
+                throw ONNXProblem("two initializers are named \"\(tensor.name)\"; names must be unique (the ONNX checker refuses this model)")
+            }
             constants[tensor.name] = ConstantTensor(proto: tensor, name: tensor.name)
+        }
+        // Static single assignment, as the ONNX checker demands: every name is defined once, by a
+        // graph input, an initializer (which may also be listed as an input) or one node output.
+        var defined = Set(constants.keys)
+        var inputNames = Set<String>()
+        for input in graph.input {
+            guard inputNames.insert(input.name).inserted else {
+                throw ONNXProblem("two graph inputs are named \"\(input.name)\"; names must be unique (the ONNX checker refuses this model)")
+            }
+            defined.insert(input.name)
+        }
+        for (index, node) in graph.node.enumerated() {
+            for output in node.output where !output.isEmpty {
+                guard defined.insert(output).inserted else {
+                    let what = constants[output] != nil ? "an initializer" : inputNames.contains(output) ? "a graph input" : "another node's output"
+                    throw ONNXNodeProblem(node: ONNXNodeRef(name: node.name, index: index, op: node.opType),
+                                          reason: "its output \"\(output)\" is also the name of \(what); every name must be defined once (the ONNX checker refuses this model)")
+                }
+            }
         }
 
         // The network input: the one graph input that is not an initializer (IR < 4 lists both).

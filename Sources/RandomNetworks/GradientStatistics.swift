@@ -17,7 +17,7 @@ public struct GradientStatistics: Sendable {
 
     /// Draws `trials` networks like `spec` (only the seed changes: derived from `spec.seed`
     /// and the trial index) and measures them at `point`. `spec.outputs` must be 1.
-    public static func measure(_ spec: RandomNetworkSpec, at point: [Double], trials: Int) -> GradientStatistics {
+    public static func measure(_ spec: RandomNetworkSpec, at point: [Double], trials: Int) throws -> GradientStatistics {
         precondition(spec.outputs == 1, "the identity holds for scalar outputs")
         precondition(point.count == spec.inputDimension, "point has the wrong dimension")
         precondition(trials >= 2, "need two draws for a standard error")
@@ -26,7 +26,7 @@ public struct GradientStatistics: Sendable {
         for t in 0..<trials {
             var s = spec
             s.seed = RandomNetworkGenerator.derivedSeed(spec.seed, [UInt64(t)])
-            let network = RandomNetworkGenerator.generate(s)
+            let network = try RandomNetworkGenerator.generate(s)
             let pattern = network.activationPattern(at: point)
             let gradient = network.jacobian(for: pattern).storage
             squared.add(gradient.reduce(0) { $0 + $1 * $1 })

@@ -50,10 +50,11 @@ public enum RandomNetworkError: InputProblem, Equatable {
             return "unknown bias distribution \"\(text)\": use one of \(BiasDistribution.allCases.map(\.rawValue).joined(separator: ", "))"
         case .notPositive(let option, let value):
             return "\(option) must be a positive integer, got \(value)"
-        case .badScale(let s): return "bias scale must be a finite number ≥ 0, got \(s)"
+        case .badScale(let s):
+            return "bias scale must be a finite number between 0 and \(NetworkJSON.encode(RandomNetworkSpec.maximumBiasScale)), got \(s)"
         case .badGain(let g): return "weight gain must be a finite number > 0, got \(g)"
         case .tooLarge(let parameters):
-            return "the network would have \(parameters) parameters; the limit is \(RandomNetworkSpec.maxParameters)"
+            return "the network would have \(parameters == Int.max ? "more than 9e18" : "\(parameters)") parameters; the limit is \(RandomNetworkSpec.maxParameters)"
         }
     }
 }
@@ -85,6 +86,10 @@ public struct RandomNetworkSpec: Equatable, Hashable, Sendable {
 
     /// Refuses sizes beyond this many weights and biases (memory, not mathematics).
     public static let maxParameters = 50_000_000
+    /// The largest bias scale: every draw is at most ~45 scales in size (a Laplace draw is at
+    /// most 64·ln 2 scales, a polar normal below 13), so draws stay far inside double range, and
+    /// so do the squares and sums the analyses form from them.
+    public static let maximumBiasScale = 1e100
 
     public init(inputDimension: Int, width: Int, depth: Int = 1, outputs: Int = 1,
                 bias: BiasDistribution = .normal, biasScale: Double = 1, seed: UInt64 = 0,
@@ -93,7 +98,7 @@ public struct RandomNetworkSpec: Equatable, Hashable, Sendable {
         guard width > 0 else { throw RandomNetworkError.notPositive(option: "width", value: width) }
         guard depth > 0 else { throw RandomNetworkError.notPositive(option: "depth", value: depth) }
         guard outputs > 0 else { throw RandomNetworkError.notPositive(option: "outputs", value: outputs) }
-        guard biasScale.isFinite, biasScale >= 0 else { throw RandomNetworkError.badScale(biasScale) }
+        guard biasScale.isFinite, biasScale >= 0, biasScale <= Self.maximumBiasScale else { throw RandomNetworkError.badScale(biasScale) }
         guard gain.isFinite, gain > 0 else { throw RandomNetworkError.badGain(gain) }
         // Count in Double: the product of absurd options must not overflow Int.
         let (d, n, l, m) = (Double(inputDimension), Double(width), Double(depth), Double(outputs))
@@ -140,7 +145,8 @@ public struct RandomNetworkSpec: Equatable, Hashable, Sendable {
 
 /// Draws networks from a `RandomNetworkSpec`.
 public enum RandomNetworkGenerator {
-    public static func generate(_ spec: RandomNetworkSpec) -> ReLUNetwork {
+    /// The network; throws only if a number drawn is not finite, which the spec's limits rule out.
+    public static func generate(_ spec: RandomNetworkSpec) throws -> ReLUNetwork {
         var rng = SeededGenerator(seed: spec.seed)
         var layers: [AffineLayer] = []
         let hiddenStandardDeviation = (spec.gain / Double(spec.width)).squareRoot()
@@ -155,13 +161,14 @@ public enum RandomNetworkGenerator {
             layers.append(AffineLayer(weights: weights, biases: biases))
             inputs = rows
         }
-        // Sizes are positive and every number finite by construction, so this cannot throw.
-        return try! ReLUNetwork(name: spec.name, layers: layers)
+        // Sizes are positive and every number finite by the spec's limits; should that ever
+        // fail, the network's own check says which number, as bad input.
+        return try ReLUNetwork(name: spec.name, layers: layers)
     }
 
     /// The network file text, with the recipe under "source".
-    public static func encode(_ spec: RandomNetworkSpec) -> String {
-        NetworkJSON.encode(generate(spec), extra: [("source", spec.sourceJSON)])
+    public static func encode(_ spec: RandomNetworkSpec) throws -> String {
+        NetworkJSON.encode(try generate(spec), extra: [("source", spec.sourceJSON)])
     }
 
     /// A seed for one network of a sweep, derived from the sweep's seed and the network's

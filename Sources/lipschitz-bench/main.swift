@@ -109,18 +109,18 @@ let deep: [Configuration] = [
     Configuration(label: "lp + pruning, 1 thread", arguments: ["--method", "lp", "--threads", "1", "--prune"], norms: ["2", "inf"], timeLimit: 120, isBaseline: false),
     Configuration(label: "lp + pruning, 2 threads", arguments: ["--method", "lp", "--threads", "2", "--prune"], norms: ["2", "inf"], timeLimit: 120, isBaseline: false),
 ]
-func spec(_ d: Int, _ n: Int, depth: Int = 1, seed: UInt64) -> RandomNetworkSpec {
-    try! RandomNetworkSpec(inputDimension: d, width: n, depth: depth, outputs: 1, bias: .normal, biasScale: 1, seed: seed)
+func spec(_ d: Int, _ n: Int, depth: Int = 1, seed: UInt64) throws -> RandomNetworkSpec {
+    try RandomNetworkSpec(inputDimension: d, width: n, depth: depth, outputs: 1, bias: .normal, biasScale: 1, seed: seed)
 }
 let cases: [Case] = [
-    Case(label: "(2, 40)", spec: spec(2, 40, seed: 1), configurations: shallow),
-    Case(label: "(2, 1000)", spec: spec(2, 1000, seed: 2), configurations: shallow),
-    Case(label: "(3, 30)", spec: spec(3, 30, seed: 3), configurations: shallow),
-    Case(label: "(3, 100)", spec: spec(3, 100, seed: 4), configurations: shallow),
-    Case(label: "(4, 60)", spec: spec(4, 60, seed: 5), configurations: shallow),
-    Case(label: "(5, 40)", spec: spec(5, 40, seed: 6), configurations: shallow),
-    Case(label: "(3, 20, 20, 1)", spec: spec(3, 20, depth: 2, seed: 7), configurations: deep),
-    Case(label: "(4, 16, 16, 16, 1)", spec: spec(4, 16, depth: 3, seed: 8), configurations: deep),
+    Case(label: "(2, 40)", spec: try spec(2, 40, seed: 1), configurations: shallow),
+    Case(label: "(2, 1000)", spec: try spec(2, 1000, seed: 2), configurations: shallow),
+    Case(label: "(3, 30)", spec: try spec(3, 30, seed: 3), configurations: shallow),
+    Case(label: "(3, 100)", spec: try spec(3, 100, seed: 4), configurations: shallow),
+    Case(label: "(4, 60)", spec: try spec(4, 60, seed: 5), configurations: shallow),
+    Case(label: "(5, 40)", spec: try spec(5, 40, seed: 6), configurations: shallow),
+    Case(label: "(3, 20, 20, 1)", spec: try spec(3, 20, depth: 2, seed: 7), configurations: deep),
+    Case(label: "(4, 16, 16, 16, 1)", spec: try spec(4, 16, depth: 3, seed: 8), configurations: deep),
 ]
 
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lipschitz-bench-nets-\(getpid())")
@@ -141,7 +141,7 @@ emit("Written by `make bench` (`lipschitz-bench`) on \(ISO8601DateFormatter().st
 emit()
 emit("Columns: regions = full-dimensional regions visited (all of them unless pruned or stopped); LPs = linear programs solved; skipped = splits decided by a known interior ball with no LP; vertices = arrangement vertices visited; pruned = subtrees cut by branch and bound; speed-up = baseline time / this time (≥ when the baseline stopped at its limit).")
 for item in cases {
-    let net = RandomNetworkGenerator.generate(item.spec)
+    let net = try RandomNetworkGenerator.generate(item.spec)
     let path = folder.appendingPathComponent("net-\(item.spec.seed).json").path
     try NetworkJSON.encode(net).write(toFile: path, atomically: true, encoding: .utf8)
     emit()
@@ -173,9 +173,9 @@ for item in cases {
 }
 
 // Counting more than a million regions, checked against Σ_{i≤d} C(N, i).
-let countSpec = spec(3, 200, seed: 9)
+let countSpec = try spec(3, 200, seed: 9)
 let countPath = folder.appendingPathComponent("count.json").path
-try NetworkJSON.encode(RandomNetworkGenerator.generate(countSpec)).write(toFile: countPath, atomically: true, encoding: .utf8)
+try NetworkJSON.encode(try RandomNetworkGenerator.generate(countSpec)).write(toFile: countPath, atomically: true, encoding: .utf8)
 let count = try measure(binary, network: countPath,
                         configuration: Configuration(label: "count", arguments: ["--count-regions", "--threads", "2"], norms: ["2"], timeLimit: 120, isBaseline: false),
                         norm: "2", repeats: 3)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ComparisonHarness
+import ExactLipschitz
 import Foundation
 import LipschitzEstimates
 import LipschitzModel
@@ -18,7 +19,9 @@ struct CompareCommand: ParsableCommand {
         value and ratio to exact, the theory's scale E‖g‖_q (THEORY.md §2) and Lip/E‖g‖_q. Per cell: median \
         and range of Lip/E‖g‖_q and Lip/√d, and the slope of each ratio against N. \
         An upper bound below the exact value or a lower bound above it (beyond 1e-9 relative) is a \
-        soundness violation: it is listed and the command exits with status 1. Bad input: status 2.
+        soundness violation: it is listed and the command exits with status 1. Bad input: status 2. \
+        Ctrl-C or SIGTERM stops the run: the networks finished so far are reported (and written to \
+        --csv/--json/--plot) and the status is 130 (SIGINT) or 143 (SIGTERM).
         """
     )
 
@@ -77,6 +80,8 @@ struct CompareCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        // First: Ctrl-C or SIGTERM from here on stops the run and reports the networks done so far.
+        let stop = StopSignals.install()
         var norms: [LipschitzNorm] = []
         for part in norm.split(separator: ",", omittingEmptySubsequences: false) {
             let parsed = try LipschitzNorm(parsing: String(part))
@@ -86,36 +91,57 @@ struct CompareCommand: ParsableCommand {
         guard samples >= 1 else { throw CLIError("--samples must be at least 1, got \(samples)") }
         guard samples <= EstimateOptions.maximumSamples else { throw CLIError("--samples must be at most \(EstimateOptions.maximumSamples)") }
         let chosen = try EstimateCommand.parseMethods(methods)
-        let (cases, origin) = try inputs()
+        let inputs = try self.inputs()
         let settings = HarnessSettings(norms: norms, timeLimit: timeLimit)
-        let harness = Harness(settings: settings, methods: ComparedMethod.estimators(chosen, samples: samples, seed: seed))
-        try harness.validate(cases)
+        let harness = Harness(settings: settings, methods: ComparedMethod.estimators(chosen, samples: samples, seed: seed),
+                              exact: ExactRunners.enumeration(stoppingWhen: { stop.isSet }))
+        // Every norm must suit every network before any time is spent (a sweep's networks all have one output).
+        try harness.validate(inputs.suite ?? [try inputs.caseAt(0)])
         // Refuse unwritable outputs before the (possibly long) run, not after it.
-        for path in [csv, json, plot].compactMap({ $0 }) { try checkWritable(path) }
+        for path in [csv, json, plot].compactMap({ $0 }) { try FileAccess.checkWritable(path) }
 
         let start = Date()
-        let step = max(1, cases.count / 20)
-        let results = try harness.run(cases) { index, result in
-            guard !quiet, (index + 1) % step == 0 || index + 1 == cases.count else { return }
-            standardError(String(format: "[%d/%d] %.0f s  %@", index + 1, cases.count, Date().timeIntervalSince(start), result.input.label))
+        let count = inputs.count
+        let step = max(1, count / 20)
+        var results = try harness.run(count: count, case: inputs.caseAt, shouldStop: { stop.isSet }) { index, result in
+            guard !quiet, (index + 1) % step == 0 || index + 1 == count else { return }
+            standardError(String(format: "[%d/%d] %.0f s  ", index + 1, count, Date().timeIntervalSince(start)) + result.input.label)
+        }
+        var origin = inputs.origin
+        if stop.isSet {
+            // The network being searched when the signal came has only its certified interval: leave
+            // it out unless the search had finished, and say how far the run got.
+            if let last = results.last, last.exact.stopReason == StopReason.interrupted.rawValue { results.removeLast() }
+            origin += "; interrupted by a signal after \(results.count) of \(count) networks"
+            standardError("lipschitz: interrupted; reporting the \(results.count) network(s) finished so far")
         }
         let report = ComparisonReport(results: results, settings: settings, origin: origin)
-        standardOutput(report.text(perNetwork: perNetwork || cases.count <= 40))
-        if let csv { try write(report.csv(), to: csv) }
-        if let json { try write(report.json(), to: json) }
-        if let plot { try write(ComparisonPlot.svg(report), to: plot) }
+        standardOutput(report.text(perNetwork: perNetwork || results.count <= 40))
+        if let csv { try FileAccess.write(report.csv(), to: csv) }
+        if let json { try FileAccess.write(report.json(), to: json) }
+        if let plot { try FileAccess.write(ComparisonPlot.svg(report), to: plot) }
+        if let status = stop.exitStatus { throw ExitCode(status) }
         if !report.violations.isEmpty {
             standardError("lipschitz: \(report.violations.count) soundness violation(s); see the report")
             throw ExitCode(1)
         }
     }
 
-    private func inputs() throws -> ([ComparisonCase], String) {
+    /// The networks to compare: a suite's files (read at once), or a sweep's count and a way to
+    /// draw network i when its turn comes (nothing is built in proportion to --trials up front).
+    private struct Inputs {
+        let count: Int
+        let caseAt: (Int) throws -> ComparisonCase
+        let suite: [ComparisonCase]?
+        let origin: String
+    }
+
+    private func inputs() throws -> Inputs {
         let sweepGiven = dims != nil || widths != nil
         if let suite {
             guard !sweepGiven else { throw CLIError("give either --suite or a sweep (--dims, --widths), not both") }
             let cases = try Suite.load(directory: suite)
-            return (cases, "suite \(suite) (\(cases.count) networks)")
+            return Inputs(count: cases.count, caseAt: { cases[$0] }, suite: cases, origin: "suite \(suite) (\(cases.count) networks)")
         }
         guard let dims, let widths else {
             throw CLIError("give --suite DIR, or --dims and --widths for a random sweep")
@@ -128,26 +154,10 @@ struct CompareCommand: ParsableCommand {
             biases: biases.split(separator: ",", omittingEmptySubsequences: false).map { try BiasDistribution(parsing: String($0)) },
             biasScale: biasScale, trials: trials, seed: seed, regionBudget: regionBudget)
         let skipped = plan.skippedCells.map { "(d=\($0.d), N=\($0.width), L=\($0.depth))" }
-        guard (try plan.specs()).count > 0 else { throw CLIError("the region budget leaves out every cell") }
+        guard plan.networkCount > 0 else { throw CLIError("the region budget leaves out every cell") }
         var origin = "random sweep d ∈ {\(dims)}, N ∈ {\(widths)}, L ∈ {\(depths)}, bias ∈ {\(biases)} (scale \(biasScale)), "
             + "\(trials) trials, seed \(seed); \(samples) samples"
         if let regionBudget { origin += "; region budget \(regionBudget)" + (skipped.isEmpty ? "" : ", leaving out \(skipped.joined(separator: " "))") }
-        return (try plan.cases(), origin)
-    }
-
-    private func checkWritable(_ path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        let folder = directory.isEmpty ? "." : directory
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue,
-              FileManager.default.isWritableFile(atPath: folder) else {
-            throw CLIError("cannot write \(path): no writable directory \(folder)")
-        }
-    }
-
-    private func write(_ text: String, to path: String) throws {
-        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw CLIError("cannot write \(path): \(error.localizedDescription)")
-        }
+        return Inputs(count: plan.networkCount, caseAt: plan.comparisonCase(at:), suite: nil, origin: origin)
     }
 }

@@ -46,6 +46,6 @@ struct ConvertCommand: ParsableCommand {
                                      options: WriteOptions(float32: float32, inputBox: loaded.suggestedBox))
         for note in notes { standardError("note: \(note)") }
         let net = loaded.network
-        standardOutput("wrote \(output) (\(format), \(net.architecture.map(String.init).joined(separator: " → ")), \(net.layers.count) layer\(net.layers.count == 1 ? "" : "s"))\n")
+        standardOutput("wrote \(escapingControlCharacters(output)) (\(format), \(net.architecture.map(String.init).joined(separator: " → ")), \(net.layers.count) layer\(net.layers.count == 1 ? "" : "s"))\n")
     }
 }

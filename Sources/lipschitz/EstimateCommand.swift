@@ -71,7 +71,7 @@ struct EstimateCommand: ParsableCommand {
 
     static func table(_ net: ReLUNetwork, _ options: EstimateOptions, _ estimates: [Estimate]) -> String {
         let where_ = options.box.map(Self.describe) ?? "global"
-        var out = "network \(net.name) \(net.architecture.map(String.init).joined(separator: "x")), ℓ\(options.norm) norm, \(where_), \(options.samples) samples, seed \(options.seed)\n"
+        var out = "network \(escapingControlCharacters(net.name)) \(net.architecture.map(String.init).joined(separator: "x")), ℓ\(options.norm) norm, \(where_), \(options.samples) samples, seed \(options.seed)\n"
         let rows = [["method", "kind", "value", "seconds"]] + estimates.map {
             [$0.method.rawValue, $0.kind.rawValue, human($0.value), String(format: "%.4f", $0.seconds)]
         }

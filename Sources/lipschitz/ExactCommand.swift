@@ -12,8 +12,14 @@ struct ExactCommand: ParsableCommand {
         Enumerates every full-dimensional activation region — by the geometry of the hyperplane \
         arrangement for one hidden layer in general position, otherwise with GLPK linear programs \
         on every core — and reports the largest operator norm of the Jacobian over them, with a \
-        witness region (pattern, interior point, Jacobian). With --time-limit or --max-regions (or Ctrl-C) an unfinished \
-        search still reports a certified interval [lower, upper].
+        witness region (pattern, interior point, Jacobian). With --time-limit or --max-regions (or Ctrl-C, or \
+        SIGTERM as sent by `timeout` and Slurm) an unfinished search still reports a certified interval \
+        [lower, upper] ("exact": false); a second Ctrl-C or SIGTERM ends the process at once.
+
+        Exit status: 0 when the command finished (an exact value, or the interval when --time-limit or \
+        --max-regions stopped it); 1 on an internal failure (e.g. the LP solver); 2 on bad input (one line \
+        "lipschitz: error: ..." on stderr); 130 after SIGINT and 143 after SIGTERM (128 + the signal), \
+        with the certified interval printed.
         """)
 
     @OptionGroup
@@ -50,6 +56,9 @@ struct ExactCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        // First, before the (possibly long) read: Ctrl-C or SIGTERM from here on stops the search
+        // and still prints the certified interval.
+        let stop = StopSignals.install()
         let loaded = try input.load()
         let net = loaded.network
         let parsedNorm = try LipschitzNorm(parsing: norm)
@@ -75,8 +84,7 @@ struct ExactCommand: ParsableCommand {
         if let threads, !(1...256).contains(threads) { throw CLIError("--threads must be between 1 and 256") }
         options.threads = threads ?? max(1, cores)
         options.prune = prune && !countRegions
-        let interrupt = InterruptFlag.install()
-        options.shouldStop = { interrupt.isSet }
+        options.shouldStop = { stop.isSet }
         let progress = ProgressLine()
         if progress.enabled {
             options.progress = { p in
@@ -92,6 +100,8 @@ struct ExactCommand: ParsableCommand {
         } else {
             standardOutput(ExactText.render(network: net, report: report, normText: normText, box: options.box))
         }
+        // Stopped by a signal: the interval is printed; the status says the run was interrupted.
+        if let status = stop.exitStatus { throw ExitCode(status) }
     }
 }
 
@@ -103,10 +113,11 @@ enum ExactJSON {
             ("network", NetworkJSON.quote(network.name)),
             ("architecture", "[" + network.architecture.map(String.init).joined(separator: ", ") + "]"),
             ("norm", NetworkJSON.quote(normText)),
-            ("lipschitz", NetworkJSON.encode(bound.value)),
+            // null, not a crash, should a bound not be finite (JSON has no infinity).
+            ("lipschitz", EstimateCommand.number(bound.value)),
             ("exact", report.isExact ? "true" : "false"),
-            ("lower", NetworkJSON.encode(bound.lower)),
-            ("upper", NetworkJSON.encode(bound.upper)),
+            ("lower", EstimateCommand.number(bound.lower)),
+            ("upper", EstimateCommand.number(bound.upper)),
             ("regions", "\(report.regions)"),
             ("regions_complete", report.regionsComplete ? "true" : "false"),
             ("method", NetworkJSON.quote(report.method.rawValue)),
@@ -116,13 +127,15 @@ enum ExactJSON {
         fields.append(("witness", bound.witness.map(witness) ?? "null"))
         let s = report.statistics
         fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons), \"pruned_subtrees\": \(s.prunedSubtrees), \"vertices\": \(s.vertices)}"))
-        fields.append(("seconds", NetworkJSON.encode(report.seconds)))
+        fields.append(("seconds", EstimateCommand.number(report.seconds)))
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }
 
     static func witness(_ w: RegionWitness) -> String {
         let pattern = "[" + w.pattern.layers.map { "[" + $0.map { $0 ? "1" : "0" }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
-        return "{\"point\": \(NetworkJSON.encode(w.interiorPoint)), \"radius\": \(NetworkJSON.encode(w.radius)), \"pattern\": \(pattern), \"jacobian\": \(NetworkJSON.encode(w.jacobian))}"
+        let list = { (v: [Double]) in "[" + v.map(EstimateCommand.number).joined(separator: ", ") + "]" }
+        let jacobian = "[" + w.jacobian.rowArrays.map(list).joined(separator: ", ") + "]"
+        return "{\"point\": \(list(w.interiorPoint)), \"radius\": \(EstimateCommand.number(w.radius)), \"pattern\": \(pattern), \"jacobian\": \(jacobian)}"
     }
 }
 
@@ -131,7 +144,8 @@ enum ExactText {
     static func render(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?) -> String {
         let bound = report.bounds[0]
         var lines: [String] = []
-        let name = network.name.isEmpty ? "network" : network.name
+        // The name comes from the file: escaped, so that a newline in it cannot forge a result line.
+        let name = network.name.isEmpty ? "network" : escapingControlCharacters(network.name)
         lines.append("\(name): \(network.architecture.map(String.init).joined(separator: " → ")) ReLU network")
         lines.append("domain: " + (box.map { "box \($0)" } ?? "all of R^\(network.inputDimension)"))
         if report.isExact {
@@ -155,42 +169,25 @@ enum ExactText {
     }
 }
 
-/// Set by SIGINT (Ctrl-C) so that a long search stops and reports what it has.
-final class InterruptFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    private var source: DispatchSourceSignal?
-
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-
-    static func install() -> InterruptFlag {
-        let flag = InterruptFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            flag.lock.lock(); flag.value = true; flag.lock.unlock()
-            // A second Ctrl-C ends the process at once.
-            signal(SIGINT, SIG_DFL)
-        }
-        source.resume()
-        flag.source = source
-        return flag
-    }
-}
-
-/// A single progress line on stderr, only when stderr is a terminal.
+/// A single progress line on stderr, only when stderr is a terminal. Every worker thread
+/// reports progress, so the line and its state are behind a lock.
 final class ProgressLine: @unchecked Sendable {
     let enabled = isatty(2) != 0
+    private let lock = NSLock()
     private var shown = false
 
     func show(_ text: String) {
         guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
         shown = true
-        FileHandle.standardError.write("\r\u{1B}[K\(text)".data(using: .utf8)!)
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(escapingControlCharacters(text))".utf8))
     }
 
     func clear() {
-        guard enabled, shown else { return }
-        FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!)
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        guard shown else { return }
+        shown = false
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

@@ -23,11 +23,17 @@ struct FixtureCommand: ParsableCommand {
 
     func run() throws {
         guard !networks.isEmpty else { throw CLIError("give at least one network file") }
-        let loaded = try networks.map { (file: $0, network: try loadNetwork($0)) }
+        // Several files are read: every error names the one it is about.
+        let loaded = try networks.map { file -> (file: String, network: ReLUNetwork) in
+            do { return (file, try loadNetwork(file)) } catch let problem as InputProblem {
+                let message = problem.description
+                throw CLIError(message.contains(file) ? message : "\(file): \(message)")
+            }
+        }
         let entries = try FixtureExporter.export(loaded, to: out, timeLimit: timeLimit)
         for e in entries {
-            standardOutput("\(e.file): ℓ1 \(human(e.one))  ℓ2 \(human(e.two))  ℓ∞ \(human(e.infinity))  regions \(e.regions)\n")
+            standardOutput("\(escapingControlCharacters(e.file)): ℓ1 \(human(e.one))  ℓ2 \(human(e.two))  ℓ∞ \(human(e.infinity))  regions \(e.regions)\n")
         }
-        standardOutput("wrote \(entries.count) fixture(s) and \(FixtureExporter.indexName) to \(out)\n")
+        standardOutput("wrote \(entries.count) fixture(s) and \(FixtureExporter.indexName) to \(escapingControlCharacters(out))\n")
     }
 }

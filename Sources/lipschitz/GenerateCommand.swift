@@ -29,11 +29,9 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let spec = try RandomNetworkSpec(inputDimension: inputDimension, width: width, depth: depth, outputs: outputs,
                                          bias: BiasDistribution(parsing: bias), biasScale: biasScale, seed: seed)
-        let text = RandomNetworkGenerator.encode(spec)
+        let text = try RandomNetworkGenerator.encode(spec)
         if let output {
-            do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                throw CLIError("cannot write \(output): \(error.localizedDescription)")
-            }
+            try FileAccess.write(text, to: output)
         } else {
             standardOutput(text)
         }

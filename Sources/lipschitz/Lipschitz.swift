@@ -27,18 +27,18 @@ struct Lipschitz: ParsableCommand {
             Foundation.exit(code.rawValue)
         } catch {
             if let message = inputErrorMessage(error) {
-                standardError("lipschitz: error: \(message)")
+                reportError(message)
                 Foundation.exit(2)
             }
             if exitCode(for: error) == .success { exit(withError: error) }
             if exitCode(for: error) == .validationFailure {
                 // Unknown option, missing argument, unparsable value: bad input too, one line.
                 let message = self.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid arguments"
-                standardError("lipschitz: error: \(message) (see lipschitz --help)")
+                reportError("\(message) (see lipschitz --help)")
                 Foundation.exit(2)
             }
             // Not the user's input: a solver or system failure.
-            standardError("lipschitz: error: \(fullMessage(for: error))")
+            reportError(fullMessage(for: error))
             Foundation.exit(1)
         }
     }
@@ -55,10 +55,16 @@ struct CLIError: InputProblem {
     init(_ description: String) { self.description = description }
 }
 
+/// Prints `lipschitz: error: …` as exactly one line: every error message goes through here.
+func reportError(_ message: String) {
+    standardError("lipschitz: error: " + message)
+}
+
+/// Writes one line on stderr; control characters in it are escaped, so it stays one line.
 func standardError(_ line: String) {
-    FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+    FileHandle.standardError.write(Data((escapingControlCharacters(line) + "\n").utf8))
 }
 
 func standardOutput(_ text: String) {
-    FileHandle.standardOutput.write(text.data(using: .utf8)!)
+    FileHandle.standardOutput.write(Data(text.utf8))
 }

@@ -40,7 +40,9 @@ final class ExactCLITests: XCTestCase {
         var stderrLines: [Substring] { stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty } }
     }
 
-    func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+    /// Runs the binary to completion; with `signal`, sends it that signal `delay` seconds after the start.
+    func run(_ arguments: [String], signal: Int32? = nil, after delay: Double = 1,
+             file: StaticString = #filePath, line: UInt = #line) throws -> Run {
         guard let binary = Self.binary else {
             XCTFail("the lipschitz executable was not found next to the tests; set LIPSCHITZ_BINARY", file: file, line: line)
             throw XCTSkip("no binary")
@@ -53,6 +55,10 @@ final class ExactCLITests: XCTestCase {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        if let signal {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { _ = kill(pid, signal) }
+        }
         // Read both pipes at once so that neither can fill up and block the child.
         final class Box: @unchecked Sendable { var data = Data() }
         let errBox = Box()

@@ -7,7 +7,7 @@ import XCTest
 final class ComparisonHarnessTests: XCTestCase {
     private func randomCase(d: Int = 2, n: Int = 6, seed: UInt64 = 1) throws -> ComparisonCase {
         let spec = try RandomNetworkSpec(inputDimension: d, width: n, seed: seed)
-        return ComparisonCase(label: spec.name, network: RandomNetworkGenerator.generate(spec),
+        return ComparisonCase(label: spec.name, network: try RandomNetworkGenerator.generate(spec),
                               recipe: .init(bias: "normal", biasScale: 1, seed: seed))
     }
 
@@ -158,7 +158,7 @@ final class ComparisonHarnessTests: XCTestCase {
         XCTAssertEqual(Set(cases.map { $0.recipe!.seed }).count, cases.count)
         let c = cases[4]
         let again = try RandomNetworkSpec(inputDimension: c.inputDimension, width: 4, bias: BiasDistribution(parsing: c.biasLabel), seed: c.recipe!.seed)
-        XCTAssertEqual(RandomNetworkGenerator.generate(again).layers, c.network.layers)
+        XCTAssertEqual(try RandomNetworkGenerator.generate(again).layers, c.network.layers)
         XCTAssertThrowsError(try SweepPlan(dimensions: [0], widths: [4], trials: 1))
         XCTAssertThrowsError(try SweepPlan(dimensions: [1], widths: [4], trials: 0))
         XCTAssertThrowsError(try SweepPlan.parseIntegers("1,x", option: "--dims"))
@@ -198,7 +198,7 @@ final class ComparisonHarnessTests: XCTestCase {
 
     func testNormsThatNeedScalarOutputsAreRefusedUpFront() throws {
         let spec = try RandomNetworkSpec(inputDimension: 2, width: 3, outputs: 2)
-        let c = ComparisonCase(label: "vector", network: RandomNetworkGenerator.generate(spec))
+        let c = ComparisonCase(label: "vector", network: try RandomNetworkGenerator.generate(spec))
         let harness = Harness(settings: HarnessSettings(norms: [.p(3)]), methods: [])
         XCTAssertThrowsError(try harness.run([c])) { XCTAssertTrue($0 is InputProblem) }
     }
@@ -209,7 +209,7 @@ final class ComparisonHarnessTests: XCTestCase {
         let dir = try temporaryDirectory()
         let networks = try [(2, 5, 1), (3, 4, 2)].map { d, n, seed in
             (file: "/somewhere/net-\(d)-\(n).json",
-             network: RandomNetworkGenerator.generate(try RandomNetworkSpec(inputDimension: d, width: n, seed: UInt64(seed))))
+             network: try RandomNetworkGenerator.generate(try RandomNetworkSpec(inputDimension: d, width: n, seed: UInt64(seed))))
         }
         let written = try FixtureExporter.export(networks, to: dir)
         let index = try FixtureExporter.readIndex(dir + "/truth.json")

@@ -68,9 +68,9 @@ final class LipschitzTheoryTests: XCTestCase {
     }
 
     func testCoversOnlyShallowScalarNetworks() throws {
-        let shallow = RandomNetworkGenerator.generate(try RandomNetworkSpec(inputDimension: 2, width: 4))
-        let deep = RandomNetworkGenerator.generate(try RandomNetworkSpec(inputDimension: 2, width: 4, depth: 2))
-        let vector = RandomNetworkGenerator.generate(try RandomNetworkSpec(inputDimension: 2, width: 4, outputs: 2))
+        let shallow = try RandomNetworkGenerator.generate(try RandomNetworkSpec(inputDimension: 2, width: 4))
+        let deep = try RandomNetworkGenerator.generate(try RandomNetworkSpec(inputDimension: 2, width: 4, depth: 2))
+        let vector = try RandomNetworkGenerator.generate(try RandomNetworkSpec(inputDimension: 2, width: 4, outputs: 2))
         XCTAssertTrue(RandomNetworkTheory.covers(shallow))
         XCTAssertFalse(RandomNetworkTheory.covers(deep))
         XCTAssertFalse(RandomNetworkTheory.covers(vector))

@@ -154,6 +154,37 @@ final class ONNXGraphTests: XCTestCase {
                            contains: ["node \"wide\" (MatMul)", "shape [1, 5000] is too large"])
     }
 
+    /// Every name is defined once (static single assignment, as the ONNX checker demands): a model
+    /// where one name means two tensors is ambiguous and refused, whichever definition comes first.
+    func testDuplicateNamesAreRefused() throws {
+        let nodes = [Self.node("Gemm", ["x", "W", "b"], "h", ints: ["transB": 1]), Self.node("Relu", ["h"], "r"),
+                     Self.node("Gemm", ["r", "V", "c"], "y", ints: ["transB": 1])]
+        XCTAssertNoThrow(try read(try Self.model(nodes, inits: [Self.w, Self.b, Self.v, Self.c])))
+        // Two initializers named "b" (first wins in a dictionary: the second must not be ignored).
+        let otherB = Self.tensor("b", [2], [100, 100])
+        assertInputProblem(try read(try Self.model(nodes, inits: [Self.w, Self.b, otherB, Self.v, Self.c])),
+                           contains: ["g.onnx", "two initializers are named \"b\""])
+        // A node output that is also an initializer's name.
+        let shadow = [Self.node("Gemm", ["x", "W", "b"], "h", ints: ["transB": 1]), Self.node("Relu", ["h"], "V", name: "relu"),
+                      Self.node("Gemm", ["V", "V", "c"], "y", ints: ["transB": 1])]
+        assertInputProblem(try read(try Self.model(shadow, inits: [Self.w, Self.b, Self.v, Self.c])),
+                           contains: ["node \"relu\" (Relu)", "\"V\"", "an initializer"])
+        // Two nodes writing the same name, and a node writing the graph input's name.
+        let twice = [Self.node("Gemm", ["x", "W", "b"], "h", ints: ["transB": 1]), Self.node("Relu", ["h"], "h", name: "again"),
+                     Self.node("Gemm", ["h", "V", "c"], "y", ints: ["transB": 1])]
+        assertInputProblem(try read(try Self.model(twice, inits: [Self.w, Self.b, Self.v, Self.c])),
+                           contains: ["node \"again\" (Relu)", "another node's output"])
+        let overInput = [Self.node("Identity", ["x"], "x", name: "id"), Self.node("Gemm", ["x", "V", "c"], "y", ints: ["transB": 1])]
+        assertInputProblem(try read(try Self.model(overInput, inits: [Self.v, Self.c])), contains: ["node \"id\" (Identity)", "a graph input"])
+        // Two graph inputs of one name.
+        assertInputProblem(try read(try Self.model(nodes, inits: [Self.w, Self.b, Self.v, Self.c],
+                                                   inputs: [Self.valueInfo("x", [1, 2]), Self.valueInfo("x", [1, 2])])),
+                           contains: ["two graph inputs are named \"x\""])
+        // An initializer listed among the inputs as well (IR < 4 style) is still fine.
+        XCTAssertNoThrow(try read(try Self.model(nodes, inits: [Self.w, Self.b, Self.v, Self.c],
+                                                 inputs: [Self.valueInfo("x", [1, 2]), Self.valueInfo("W", [2, 2])])))
+    }
+
     func testFloat32ExportRefusesWeightsBeyondFloatRange() throws {
         let net = try ReLUNetwork(layers: [AffineLayer(weights: Matrix(rowArrays: [[1e300]]), biases: [0])])
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString).onnx").path

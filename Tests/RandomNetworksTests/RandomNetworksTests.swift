@@ -8,10 +8,10 @@ final class RandomNetworksTests: XCTestCase {
 
     func testShapeAndSourceRecord() throws {
         let spec = try RandomNetworkSpec(inputDimension: 3, width: 7, depth: 2, outputs: 2, bias: .laplace, biasScale: 0.5, seed: 9)
-        let network = RandomNetworkGenerator.generate(spec)
+        let network = try RandomNetworkGenerator.generate(spec)
         XCTAssertEqual(network.architecture, [3, 7, 7, 2])
         XCTAssertTrue(network.name.contains("seed=9"))
-        let text = RandomNetworkGenerator.encode(spec)
+        let text = try RandomNetworkGenerator.encode(spec)
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
         let source = object["source"] as! [String: Any]
         XCTAssertEqual(source["seed"] as? Int, 9)
@@ -25,16 +25,16 @@ final class RandomNetworksTests: XCTestCase {
         let a = try RandomNetworkSpec(inputDimension: 2, width: 5, seed: 42)
         var b = a
         b.seed = 43
-        XCTAssertEqual(RandomNetworkGenerator.encode(a), RandomNetworkGenerator.encode(a))
-        XCTAssertNotEqual(RandomNetworkGenerator.encode(a), RandomNetworkGenerator.encode(b))
+        XCTAssertEqual(try RandomNetworkGenerator.encode(a), try RandomNetworkGenerator.encode(a))
+        XCTAssertNotEqual(try RandomNetworkGenerator.encode(a), try RandomNetworkGenerator.encode(b))
     }
 
     /// Pins the first weights of one network: a change of stream order, sampler or seeding
     /// shows up here (and would break the promise that a seed names the same file everywhere).
     func testPinnedFirstDraws() throws {
         let spec = try RandomNetworkSpec(inputDimension: 2, width: 2, bias: .rademacher, biasScale: 1, seed: 1)
-        let network = RandomNetworkGenerator.generate(spec)
-        XCTAssertEqual(network, RandomNetworkGenerator.generate(spec))
+        let network = try RandomNetworkGenerator.generate(spec)
+        XCTAssertEqual(network, try RandomNetworkGenerator.generate(spec))
         XCTAssertEqual(network.layers[0].weights.storage, Self.pinned)
         XCTAssertEqual(abs(network.layers[0].biases[0]), 1)
     }
@@ -89,9 +89,9 @@ final class RandomNetworksTests: XCTestCase {
     /// standard error is a few percent of d, so a correct generator passes at > 3.5 σ.
     static let tolerance = 0.12
 
-    private func check(_ spec: RandomNetworkSpec, trials: Int) -> (statistics: GradientStatistics, passes: Bool) {
+    private func check(_ spec: RandomNetworkSpec, trials: Int) throws -> (statistics: GradientStatistics, passes: Bool) {
         let point = (0..<spec.inputDimension).map { 0.9 - 0.4 * Double($0) }
-        let s = GradientStatistics.measure(spec, at: point, trials: trials)
+        let s = try GradientStatistics.measure(spec, at: point, trials: trials)
         let d = Double(spec.inputDimension)
         let passes = abs(s.meanSquaredGradient / d - 1) < Self.tolerance && abs(s.activeFraction - 0.5) < 0.02
         return (s, passes)
@@ -100,7 +100,7 @@ final class RandomNetworksTests: XCTestCase {
     func testShallowGeneratorMatchesTheIdentities() throws {
         for bias in [BiasDistribution.normal, .zero, .rademacher] {
             let spec = try RandomNetworkSpec(inputDimension: 3, width: 16, bias: bias, seed: 11)
-            let (s, passes) = check(spec, trials: 3000)
+            let (s, passes) = try check(spec, trials: 3000)
             XCTAssertLessThan(s.squaredGradientStandardError / 3, Self.tolerance / 3.5, "too few trials for a sharp test")
             XCTAssertTrue(passes, "\(bias): E‖∇Φ‖² = \(s.meanSquaredGradient) (±\(s.squaredGradientStandardError)), active \(s.activeFraction)")
         }
@@ -108,7 +108,7 @@ final class RandomNetworksTests: XCTestCase {
 
     func testDeepGeneratorMatchesTheIdentities() throws {
         let spec = try RandomNetworkSpec(inputDimension: 2, width: 16, depth: 3, bias: .uniform, biasScale: 0.5, seed: 12)
-        let (s, passes) = check(spec, trials: 3000)
+        let (s, passes) = try check(spec, trials: 3000)
         XCTAssertLessThan(s.squaredGradientStandardError / 2, Self.tolerance / 3.5, "too few trials for a sharp test")
         XCTAssertTrue(passes, "E‖∇Φ‖² = \(s.meanSquaredGradient) (±\(s.squaredGradientStandardError)), active \(s.activeFraction)")
     }
@@ -118,9 +118,26 @@ final class RandomNetworksTests: XCTestCase {
         let shallow = try RandomNetworkSpec(inputDimension: 3, width: 16, bias: .normal, seed: 11, gain: 1)
         let deep = try RandomNetworkSpec(inputDimension: 2, width: 16, depth: 3, bias: .uniform, biasScale: 0.5, seed: 12, gain: 1)
         for spec in [shallow, deep] {
-            let (s, passes) = check(spec, trials: 3000)
+            let (s, passes) = try check(spec, trials: 3000)
             XCTAssertFalse(passes, "gain 1 passed: E‖∇Φ‖² = \(s.meanSquaredGradient) for d = \(spec.inputDimension)")
             XCTAssertEqual(s.meanSquaredGradient / Double(spec.inputDimension), pow(0.5, Double(spec.depth)), accuracy: 0.1)
+        }
+    }
+
+    /// A bias scale so large that a draw could overflow (1e308 · a normal draw) is refused as bad
+    /// input, not a trap; at the largest allowed scale every draw of every distribution is finite.
+    func testHugeBiasScalesAreRefusedAndAllowedOnesStayFinite() throws {
+        for scale in [1e308, .greatestFiniteMagnitude, RandomNetworkSpec.maximumBiasScale.nextUp, -1, .infinity, .nan] {
+            XCTAssertThrowsError(try RandomNetworkSpec(inputDimension: 2, width: 3, biasScale: scale)) { error in
+                XCTAssertTrue(error is InputProblem, "\(error)")
+                XCTAssertTrue("\(error)".contains("bias scale"), "\(error)")
+            }
+        }
+        for bias in BiasDistribution.allCases {
+            let spec = try RandomNetworkSpec(inputDimension: 3, width: 2000, bias: bias, biasScale: RandomNetworkSpec.maximumBiasScale, seed: 5)
+            let network = try RandomNetworkGenerator.generate(spec)
+            XCTAssertTrue(network.layers.allSatisfy { $0.biases.allSatisfy { $0.isFinite && abs($0) <= 64 * RandomNetworkSpec.maximumBiasScale } }, "\(bias)")
+            XCTAssertNoThrow(try RandomNetworkGenerator.encode(spec))
         }
     }
 }

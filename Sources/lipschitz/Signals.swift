@@ -1,0 +1,78 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The write end of the pipe the signal handler writes to (set before any handler is installed).
+/// A global, because a C signal handler can capture nothing.
+private var stopSignalPipe: Int32 = -1
+
+/// SIGINT (Ctrl-C) and SIGTERM (what `timeout`, Slurm and `kill` send) ask a long command to
+/// stop and report what it has: the first one sets the flag that `exact` and `compare` poll;
+/// a second one, of either kind, ends the process at once (by that signal, default action).
+///
+/// The handler only writes the signal number to a pipe (async-signal-safe); a thread reads the
+/// pipe and does the rest, so no lock or allocation ever happens inside the handler.
+final class StopSignals: @unchecked Sendable {
+    static let handled: [Int32] = [SIGINT, SIGTERM]
+
+    private let lock = NSLock()
+    private var received: Int32 = 0
+
+    /// Whether a stop was asked for.
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return received != 0 }
+
+    /// 128 + the first signal's number (130 for SIGINT, 143 for SIGTERM), or nil when none came:
+    /// the exit status of a command that stopped because it was asked to.
+    var exitStatus: Int32? {
+        lock.lock(); defer { lock.unlock() }
+        return received == 0 ? nil : 128 + received
+    }
+
+    /// Installs the handlers (call once, first thing in the command).
+    static func install() -> StopSignals {
+        let signals = StopSignals()
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return signals } // no pipe: keep the default actions
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        stopSignalPipe = fds[1]
+        let reader = Thread { signals.listen(fds[0]) }
+        reader.name = "lipschitz signals"
+        reader.start()
+
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { signo in
+            let saved = errno
+            var byte = UInt8(truncatingIfNeeded: signo)
+            _ = write(stopSignalPipe, &byte, 1)
+            errno = saved
+        }
+        sigemptyset(&action.sa_mask)
+        // Interrupted system calls in other threads (reads, writes) resume instead of failing.
+        action.sa_flags = Int32(SA_RESTART)
+        for signo in handled { sigaction(signo, &action, nil) }
+        return signals
+    }
+
+    private func listen(_ fd: Int32) {
+        while true {
+            var byte: UInt8 = 0
+            let n = read(fd, &byte, 1)
+            if n < 0, errno == EINTR { continue }
+            guard n == 1 else { return }
+            let signo = Int32(byte)
+            lock.lock()
+            let first = received == 0
+            if first { received = signo }
+            lock.unlock()
+            if !first {
+                // The second request: end now, as the signal's default action would have.
+                for s in Self.handled { signal(s, SIG_DFL) }
+                kill(getpid(), signo)
+                _exit(128 + signo)
+            }
+        }
+    }
+}
