@@ -6,7 +6,15 @@ extension InputBox {
     /// dimension (blank lines and lines starting with `#` are skipped). `path` is only
     /// used in messages. Every problem is an `InputError.badBox`.
     public static func parseBoxFile(_ data: Data, path: String) throws -> InputBox {
-        if let value = try? JSONValue.parse(data) {
+        let json: JSONValue?
+        do { json = try JSONValue.parse(data) } catch {
+            // Text that opens like JSON is meant as JSON: say what is wrong with it.
+            if let first = data.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }), first == UInt8(ascii: "{") {
+                throw InputError.badBox("box file \(path) is not valid JSON: \(error)")
+            }
+            json = nil
+        }
+        if let value = json {
             guard let object = value.object, let lower = object["lower"]?.array, let upper = object["upper"]?.array else {
                 throw InputError.badBox("box file \(path) must hold {\"lower\": [numbers], \"upper\": [numbers]}")
             }
