@@ -25,16 +25,17 @@ for target in "$@"; do
     mkdir -p "$out/corpus"
     log=$out/last-run.log
     if [ "$mode" = fuzz ]; then
+        start=$SECONDS
         "$binary" "${flags[@]}" -max_total_time="$seconds" -artifact_prefix="$out/" "$out/corpus" "corpus/$target" > "$log" 2>&1
         status=$?
         runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}')
-        echo "fuzz-$target: ${runs:-?} executions in ${seconds}s, exit $status (log $log)"
+        echo "fuzz-$target: ${runs:-?} executions in $((SECONDS - start))s, exit $status (log Fuzz/$log)"
     else
         inputs=(regressions/$target/*)
         [ -e "${inputs[0]}" ] || { echo "fuzz-$target: no regression inputs"; continue; }
         "$binary" "${flags[@]}" -runs=1 "${inputs[@]}" > "$log" 2>&1
         status=$?
-        echo "fuzz-$target: replayed ${#inputs[@]} regression input(s), exit $status (log $log)"
+        echo "fuzz-$target: replayed ${#inputs[@]} regression input(s), exit $status (log Fuzz/$log)"
     fi
     if [ "$status" -ne 0 ]; then
         failed+=("$target")

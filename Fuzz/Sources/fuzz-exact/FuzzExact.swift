@@ -230,7 +230,8 @@ func check(_ c: Case, seed: UInt64) {
         if let box = c.box {
             x = box.lower.indices.map { i in box.lower[i] + (random.symmetric() + 1) / 2 * (box.upper[i] - box.lower[i]) }
         } else {
-            let spread = c.network.lengthScale * [0.5, 1, 2, 10][sample % 4]
+            // Near the origin, and far out where unbounded regions may be all that is left.
+            let spread = c.network.lengthScale * [0.5, 1, 2, 10, 1e3, 1e6, 1e9, 1][sample % 8]
             x = (0..<c.network.inputDimension).map { _ in random.symmetric() * spread }
         }
         guard let radius = clearRadius(c.network, x, box: c.box), radius > 100 * tolerance * scale else { continue }
