@@ -33,9 +33,16 @@ for target in "$@"; do
     else
         inputs=(regressions/$target/*)
         [ -e "${inputs[0]}" ] || { echo "fuzz-$target: no regression inputs"; continue; }
-        "$binary" "${flags[@]}" -runs=1 "${inputs[@]}" > "$log" 2>&1
-        status=$?
-        echo "fuzz-$target: replayed ${#inputs[@]} regression input(s), exit $status (log Fuzz/$log)"
+        status=0
+        : > "$log"
+        for input in "${inputs[@]}"; do
+            if "$binary" "${flags[@]}" "$input" >> "$log" 2>&1; then
+                echo "fuzz-$target: $input passes"
+            else
+                status=1
+                echo "fuzz-$target: $input FAILS"
+            fi
+        done
     fi
     if [ "$status" -ne 0 ]; then
         failed+=("$target")
