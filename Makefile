@@ -1,13 +1,14 @@
 # lipschitz — two commands do everything on a fresh Debian machine with Swift:
 #   make run    installs what is missing, builds (release), runs `lipschitz exact` on a bundled instance
 #   make test   installs what is missing, builds, runs the whole test suite
+#   make fuzz   builds the libFuzzer targets in Fuzz/ and runs each (docs/fuzzing.md)
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := libglpk-dev liblapacke-dev
 INSTANCE ?= instances/fixtures/deep-3x4x3x2.json
 BIN := .build/release/lipschitz
 
-.PHONY: run test build release deps bench clean
+.PHONY: run test build release deps bench clean fuzz-build fuzz fuzz-ci fuzz-regressions
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -36,4 +37,28 @@ bench: release
 	.build/release/lipschitz-bench --output docs/benchmarks.md
 
 clean:
-	rm -rf .build
+	rm -rf .build Fuzz/.build-fuzz
+
+# Fuzzing (docs/fuzzing.md): libFuzzer targets in the separate package Fuzz/, built with
+# -sanitize=fuzzer,address in .build-fuzz. libFuzzer and ASan ship with the Swift toolchain,
+# so no Debian packages beyond DEB_PACKAGES are needed. Findings go to Fuzz/findings/.
+FUZZ_TARGETS ?= json onnx nnet box exact
+FUZZ_SECONDS ?= 180
+FUZZ_CI_SECONDS ?= 25
+FUZZ_CONFIG ?= release
+export FUZZ_CONFIG
+
+fuzz-build: deps
+	set -o pipefail; swift build --package-path Fuzz --scratch-path Fuzz/.build-fuzz -c $(FUZZ_CONFIG) \
+	  -Xswiftc -sanitize=fuzzer,address 2>&1 | { grep -v "Cannot export local symbol" || true; }
+
+fuzz: fuzz-build
+	Fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# A short pass for CI: every target for FUZZ_CI_SECONDS, failing on any crash.
+fuzz-ci: fuzz-build
+	Fuzz/run.sh fuzz $(FUZZ_CI_SECONDS) $(FUZZ_TARGETS)
+
+# Replays the saved inputs of past findings (Fuzz/regressions/TARGET/).
+fuzz-regressions: fuzz-build
+	Fuzz/run.sh replay $(FUZZ_TARGETS)

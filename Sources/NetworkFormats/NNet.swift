@@ -66,6 +66,15 @@ public struct NNetFile: Sendable {
     public var normalization: NNetNormalization?
     public var notes: [String]
 
+    /// Parses the bytes of a .nnet file (UTF-8 text, as `readNetwork` reads it); `path` is
+    /// only used in error messages.
+    public static func parse(data: Data, path: String) throws -> NNetFile {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FormatError.unreadable(path: path, reason: "not UTF-8 text")
+        }
+        return try parse(text: text, path: path)
+    }
+
     /// Parses the text of a .nnet file; `path` is only used in error messages.
     public static func parse(text: String, path: String) throws -> NNetFile {
         var reader = LineReader(text: text, path: path)

@@ -58,23 +58,7 @@ struct BoxOptions: ParsableArguments {
 
     static func readBoxFile(_ path: String) throws -> InputBox {
         guard let data = FileManager.default.contents(atPath: path) else { throw InputError.badBox("cannot read box file \(path)") }
-        if let value = try? JSONValue.parse(data) {
-            guard let object = value.object, let lower = object["lower"]?.array, let upper = object["upper"]?.array else {
-                throw InputError.badBox("box file \(path) must hold {\"lower\": [numbers], \"upper\": [numbers]}")
-            }
-            let numbers = { (list: [JSONValue], key: String) throws -> [Double] in
-                try list.enumerated().map { i, v in
-                    guard let x = v.number else { throw InputError.badBox("box file \(path): \(key)[\(i)] is \(v), not a number") }
-                    return x
-                }
-            }
-            return try InputBox(lower: numbers(lower, "lower"), upper: numbers(upper, "upper"))
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw InputError.badBox("box file \(path) is not text") }
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-        let pairs = try lines.map(InputBox.parseInterval)
-        return try InputBox(lower: pairs.map(\.0), upper: pairs.map(\.1))
+        return try InputBox.parseBoxFile(data, path: path)
     }
 }
 
