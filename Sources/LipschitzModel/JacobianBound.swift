@@ -1,0 +1,416 @@
+import Foundation
+
+/// A sound upper bound on max ‖J‖_{p→p} over every Jacobian J = W_L D_{L−1} W_{L−1} ⋯ D_0 W_0
+/// whose diagonals D_k agree with a partial activation pattern (an `.unknown` neuron's entry is
+/// 0 or 1), tighter than `IntervalJacobian` and never looser than it.
+///
+/// ## The relaxation (linear bound propagation through the Jacobian, Shi et al. 2022)
+///
+/// Write the Jacobian–vector product of a direction x as a chain: a⁰ = W_0 x, b^k = δ^k ⊙ a^k,
+/// a^{k+1} = W_{k+1} b^k, and a row combination f = c·b^{L−1} with c = W_Lᵀ y. An unknown
+/// neuron's indicator δ ranges over [0, 1] (a relaxation of {0, 1}, so every completion is
+/// covered); an active one is 1, an inactive one 0. To bound max f over δ and over a convex
+/// set X of directions x, propagate a linear upper bound backward: with f ≤ λ·b^k + C, each term
+/// λ_i δ_i a_i is at most max(0, λ_i a_i), a convex function of a_i, hence at most its chord on
+/// any interval [l_i, u_i] holding a_i (the chord is the least linear majorant of a convex
+/// function on an interval); stable signs (l ≥ 0 or u ≤ 0) give the exact linear piece. This
+/// yields f ≤ s·a^k + C' = (W_kᵀ s)·b^{k−1} + C', and so on down to a⁰ = W_0 x, where
+/// max over x ∈ X of (W_0ᵀ s)·x is the support function h_X(W_0ᵀ s). The intervals [l_i, u_i] come
+/// from interval arithmetic, refined by the same backward bound applied to the neuron itself
+/// (full CROWN-style intermediate bounds) for unknown neurons whose interval straddles 0.
+///
+/// Two choices of X:
+/// - **coordinates**, X = {e_j}: bounds each entry J_rj from both sides (c = ±row r of W_L).
+///   The entrywise enclosure is intersected with the forward and backward interval products
+///   (all three hold every admissible J), so its magnitude M is entrywise at most
+///   `IntervalJacobian`'s, and ‖M‖_{p→p} bounds ‖J‖_{p→p} because these norms are monotone in
+///   absolute entries. For ℓ1 (max over columns of ‖J e_j‖_1 = max over sign vectors y of yᵀJ e_j)
+///   the sign vectors y are propagated too when there are at most 4 outputs.
+/// - **the unit ℓp ball**, h_X = ‖·‖_q (q the dual exponent): bounds max over δ of ‖yᵀJ‖_q, the
+///   exact operator norm of a scalar output, keeping the coupling between coordinates that the
+///   entrywise bound loses. At the first layer the chord step is replaced, when smaller, by the
+///   exact range of each coordinate of W_0ᵀ D_0 s over δ_0 (a box in coordinates: its largest
+///   ‖·‖_q is at a corner). Vector outputs: ℓ∞ is the largest row's ℓ1 norm (one scalar bound per
+///   row); ℓ2 is at most sqrt(Σ_r max‖J_r‖²), at most sqrt(‖J‖_1 ‖J‖_∞), and for 2 outputs at most
+///   max over K directions y_t of ‖y_tᵀJ‖_2 / cos(π/2K) (the left singular vector lies within
+///   angle π/2K of some ±y_t, and ‖y_tᵀJ‖ ≥ σ·cos of that angle).
+///
+/// With at most `exhaustiveLimit` unknown neurons, every completion is evaluated instead
+/// (the exact maximum, and still sound: only more patterns than real regions).
+///
+/// The result is the smallest of these sound bounds. Linear-relaxation values carry a relative
+/// rounding margin of 1e-10 of the magnitude of the terms summed (float rounding, as elsewhere in
+/// the package, is otherwise not tracked).
+public struct JacobianBound: Sendable {
+    public let network: ReLUNetwork
+    public let states: [[NeuronState]]
+    /// Entrywise enclosure lower ≤ J ≤ upper of every admissible Jacobian (m × d).
+    public let lower: Matrix
+    public let upper: Matrix
+    /// When ≤ this many neurons are unknown, every completion is evaluated exactly.
+    public let exhaustiveLimit: Int
+    /// Per input coordinate j: the ℓ1 bound max over sign vectors y of max yᵀJ e_j (nil when m > 4 or m == 1).
+    private let signColumnBounds: [Double]?
+    private let unknownCount: Int
+    /// The chain with its decided leading layers folded in: weights[0] = W_f D_{f−1} ⋯ D_0 W_0 for
+    /// the first layer f holding an unknown neuron, then W_{f+1}, …, W_L; states of layers f, f+1, ….
+    private let chainWeights: [Matrix]
+    private let chainStates: [[NeuronState]]
+    /// Every completion's Jacobian when at most `exhaustiveLimit` neurons are unknown, else nil.
+    private let completions: [Matrix]?
+
+    public init(network: ReLUNetwork, states: [[NeuronState]], exhaustiveLimit: Int = 3) {
+        precondition(states.map(\.count) == network.hiddenWidths, "states do not fit the network")
+        self.network = network
+        self.states = states
+        self.exhaustiveLimit = exhaustiveLimit
+        let m = network.outputDimension, d = network.inputDimension
+        unknownCount = states.reduce(0) { $0 + $1.filter { $0 == .unknown }.count }
+        // Fold the fully decided leading layers into one point matrix: the map x ↦ a^f is linear
+        // there, so its exact rows replace interval or relaxed ones (a^f over the ℓp ball is then
+        // exactly ±‖row‖_q). With no unknown neuron at all, the chain is J itself.
+        let first = states.firstIndex { $0.contains(.unknown) } ?? states.count
+        var folded = network.layers[0].weights
+        for k in 0..<first {
+            for i in 0..<folded.rows where states[k][i] == .inactive {
+                for c in 0..<folded.columns { folded[i, c] = 0 }
+            }
+            folded = network.layers[k + 1].weights * folded
+        }
+        chainWeights = [folded] + network.layers.dropFirst(first + 1).map(\.weights)
+        chainStates = Array(states.dropFirst(first))
+        let hidden = chainWeights.count - 1
+        if hidden == 0 || unknownCount <= exhaustiveLimit {
+            // Few unknown neurons: every completion, and the entrywise hull of their Jacobians.
+            let all = Self.completionJacobians(chainWeights, states: chainStates)
+            var lo = all[0], hi = all[0]
+            for j in all.dropFirst() {
+                for t in lo.storage.indices {
+                    lo.storage[t] = min(lo.storage[t], j.storage[t])
+                    hi.storage[t] = max(hi.storage[t], j.storage[t])
+                }
+            }
+            lower = lo
+            upper = hi
+            completions = all
+            signColumnBounds = nil
+            return
+        }
+        completions = nil
+        let last = chainWeights[hidden]
+        var lo = Matrix(rows: m, columns: d), hi = lo
+        var signs: [Double]? = (m > 1 && m <= 4) ? Array(repeating: 0, count: d) : nil
+        let signVectors: [[Double]] = signs == nil ? [] : (0..<(1 << m)).map { code in
+            (0..<m).map { (code >> $0) & 1 == 1 ? 1.0 : -1.0 }
+        }
+        for j in 0..<d {
+            let relaxation = Relaxation(weights: chainWeights, states: chainStates, input: .coordinate(j))
+            // Forward interval product of column j (with refined intermediate bounds).
+            let (bLo, bHi) = relaxation.activationInterval(layer: hidden - 1)
+            for r in 0..<m {
+                var fLo = 0.0, fHi = 0.0
+                for i in 0..<last.columns {
+                    let w = last[r, i]
+                    if w > 0 { fLo += w * bLo[i]; fHi += w * bHi[i] } else if w < 0 { fLo += w * bHi[i]; fHi += w * bLo[i] }
+                }
+                let row = last.row(r)
+                let up = relaxation.upperBound(onActivations: hidden - 1, coefficients: row)
+                let down = relaxation.upperBound(onActivations: hidden - 1, coefficients: row.map { -$0 })
+                lo[r, j] = max(fLo, -down)
+                hi[r, j] = min(fHi, up)
+            }
+            if signs != nil {
+                var best = 0.0
+                for y in signVectors {
+                    var c = Array(repeating: 0.0, count: last.columns)
+                    for r in 0..<m { for i in 0..<last.columns { c[i] += y[r] * last[r, i] } }
+                    best = max(best, relaxation.upperBound(onActivations: hidden - 1, coefficients: c))
+                }
+                signs![j] = best
+            }
+        }
+        // The backward interval product (output side), intersected entrywise.
+        let (bwLo, bwHi) = Self.backwardInterval(chainWeights, states: chainStates)
+        for t in lo.storage.indices {
+            lo.storage[t] = max(lo.storage[t], bwLo[t])
+            hi.storage[t] = min(hi.storage[t], bwHi[t])
+            if lo.storage[t] > hi.storage[t] {  // only by rounding: both enclose J
+                let mid = (lo.storage[t] + hi.storage[t]) / 2
+                lo.storage[t] = mid; hi.storage[t] = mid
+            }
+        }
+        lower = lo
+        upper = hi
+        signColumnBounds = signs
+    }
+
+    /// The entrywise largest magnitude M, with |J| ≤ M for every admissible J.
+    public var magnitude: Matrix {
+        Matrix(rows: lower.rows, columns: lower.columns,
+               storage: zip(lower.storage, upper.storage).map { max(abs($0), abs($1)) })
+    }
+
+    /// A sound upper bound on ‖J‖_{p→p} over every admissible J (see the type's documentation).
+    public func operatorNormBound(p: LipschitzNorm) throws -> Double {
+        let m = network.outputDimension
+        try p.check(outputs: m)
+        if let completions {
+            return try completions.reduce(0.0) { max($0, try operatorNorm($1, p: p)) }
+        }
+        var best = try operatorNorm(magnitude, p: p)
+        let hidden = chainWeights.count - 1
+        if best == 0 { return best }
+        let last = chainWeights[hidden]
+        switch p {
+        case .one:
+            if let signColumnBounds { best = min(best, signColumnBounds.max() ?? 0) }
+        case .infinity, .p:
+            let relaxation = Relaxation(weights: chainWeights, states: chainStates, input: .ball(p.dual))
+            var rows = 0.0
+            for r in 0..<m { rows = max(rows, relaxation.upperBound(onActivations: hidden - 1, coefficients: last.row(r))) }
+            best = min(best, rows)
+        case .two:
+            let relaxation = Relaxation(weights: chainWeights, states: chainStates, input: .ball(.two))
+            let rowBounds = (0..<m).map { relaxation.upperBound(onActivations: hidden - 1, coefficients: last.row($0)) }
+            if m == 1 { return min(best, rowBounds[0]) }
+            best = min(best, rowBounds.reduce(0) { $0 + $1 * $1 }.squareRoot())
+            if m == 2 {
+                // Directions y_t = (cos tπ/K, sin tπ/K): every unit y is within π/2K of some ±y_t.
+                let k = Self.circleDirections
+                var directional = 0.0
+                for t in 0..<k {
+                    let angle = Double(t) * .pi / Double(k)
+                    let (cy, sy) = (cos(angle), sin(angle))
+                    let c = (0..<last.columns).map { cy * last[0, $0] + sy * last[1, $0] }
+                    directional = max(directional, relaxation.upperBound(onActivations: hidden - 1, coefficients: c))
+                }
+                best = min(best, directional / cos(.pi / Double(2 * k)))
+            }
+            let one = try operatorNormBound(p: .one), infinity = try operatorNormBound(p: .infinity)
+            best = min(best, (one * infinity).squareRoot())
+        }
+        return best
+    }
+
+    /// Directions for the two-output ℓ2 bound (inflation 1/cos(π/2K) ≈ 1.005 for K = 16).
+    static let circleDirections = 16
+
+    /// The Jacobian of every completion of the chain's unknown neurons (2^unknown of them).
+    static func completionJacobians(_ weights: [Matrix], states: [[NeuronState]]) -> [Matrix] {
+        let unknown = states.enumerated().flatMap { k, layer in
+            layer.enumerated().compactMap { i, s in s == .unknown ? (k, i) : nil }
+        }
+        return (0..<(1 << unknown.count)).map { mask in
+            var pattern = states.map { $0.map { $0 == .active } }
+            for (bit, (k, i)) in unknown.enumerated() { pattern[k][i] = (mask >> bit) & 1 == 1 }
+            var j = weights[0]
+            for k in 1..<weights.count {
+                for i in 0..<j.rows where !pattern[k - 1][i] {
+                    for c in 0..<j.columns { j[i, c] = 0 }
+                }
+                j = weights[k] * j
+            }
+            return j
+        }
+    }
+
+    /// Entrywise bounds on J multiplied from the output side: an m × N_k interval matrix times
+    /// D_k (unknown neurons widen each entry to include 0) times the point matrix W_k, whose exact
+    /// range is taken entry by entry. Row-major m × d.
+    static func backwardInterval(_ weights: [Matrix], states: [[NeuronState]]) -> (lower: [Double], upper: [Double]) {
+        let m = weights[weights.count - 1].rows
+        var lo = weights[weights.count - 1].storage
+        var hi = lo
+        var k = weights.count - 2
+        while k >= 0 {
+            let w = weights[k]
+            let rows = w.rows, cols = w.columns
+            var newLo = [Double](repeating: 0, count: m * cols), newHi = newLo
+            for r in 0..<m {
+                for i in 0..<rows {
+                    var a = lo[r * rows + i], b = hi[r * rows + i]
+                    switch states[k][i] {
+                    case .active: break
+                    case .inactive: continue
+                    case .unknown: a = min(0, a); b = max(0, b)
+                    }
+                    if a == 0 && b == 0 { continue }
+                    for c in 0..<cols {
+                        let x = w[i, c]
+                        if x > 0 { newLo[r * cols + c] += a * x; newHi[r * cols + c] += b * x }
+                        else if x < 0 { newLo[r * cols + c] += b * x; newHi[r * cols + c] += a * x }
+                    }
+                }
+            }
+            lo = newLo
+            hi = newHi
+            k -= 1
+        }
+        return (lo, hi)
+    }
+}
+
+/// Linear bound propagation through the Jacobian chain for one set X of directions (see
+/// `JacobianBound`): interval bounds [lo, hi] on every a^k over (δ, x ∈ X), refined by backward
+/// linear bounds, and the backward bound itself.
+struct Relaxation {
+    enum Input {
+        /// X = {e_j}: the chain computes column j of the Jacobian.
+        case coordinate(Int)
+        /// X = the unit ball of ℓp; the support function is the dual norm ‖·‖_q (q given here).
+        case ball(LipschitzNorm)
+    }
+
+    /// Relative margin added to every linear-relaxation value, times the magnitude of its terms.
+    static let roundingMargin = 1e-10
+
+    let weights: [Matrix]
+    let states: [[NeuronState]]
+    let input: Input
+    /// Bounds on a^k for every hidden layer k.
+    private(set) var lo: [[Double]] = []
+    private(set) var hi: [[Double]] = []
+
+    init(weights: [Matrix], states: [[NeuronState]], input: Input) {
+        self.weights = weights
+        self.states = states
+        self.input = input
+        let w0 = weights[0]
+        switch input {
+        case .coordinate(let j):
+            let column = (0..<w0.rows).map { w0[$0, j] }
+            lo.append(column); hi.append(column)
+        case .ball(let q):
+            let radius = (0..<w0.rows).map { vectorNorm(w0.row($0), p: q) }
+            lo.append(radius.map { -$0 }); hi.append(radius)
+        }
+        let hidden = weights.count - 1
+        for k in 1..<max(1, hidden) {
+            let (bLo, bHi) = activationInterval(layer: k - 1)
+            let w = weights[k]
+            var l = [Double](repeating: 0, count: w.rows), u = l
+            for i in 0..<w.rows {
+                var sl = 0.0, su = 0.0
+                for c in 0..<w.columns {
+                    let x = w[i, c]
+                    if x > 0 { sl += x * bLo[c]; su += x * bHi[c] } else if x < 0 { sl += x * bHi[c]; su += x * bLo[c] }
+                }
+                l[i] = sl; u[i] = su
+            }
+            lo.append(l); hi.append(u)
+            // Interval bounds are exact at layer 1 for a coordinate (b⁰ ranges over a box there).
+            if case .coordinate = input, k == 1 { continue }
+            for i in 0..<w.rows where states[k][i] == .unknown && l[i] < 0 && u[i] > 0 {
+                let row = w.row(i)
+                let up = upperBound(onActivations: k - 1, coefficients: row)
+                let down = upperBound(onActivations: k - 1, coefficients: row.map { -$0 })
+                lo[k][i] = max(l[i], -down)
+                hi[k][i] = min(u[i], up)
+                if lo[k][i] > hi[k][i] { lo[k][i] = l[i]; hi[k][i] = u[i] }  // rounding only
+            }
+        }
+    }
+
+    /// Interval of b^k = δ^k ⊙ a^k.
+    func activationInterval(layer k: Int) -> ([Double], [Double]) {
+        var bLo = lo[k], bHi = hi[k]
+        for i in bLo.indices {
+            switch states[k][i] {
+            case .active: break
+            case .inactive: bLo[i] = 0; bHi[i] = 0
+            case .unknown: bLo[i] = min(0, bLo[i]); bHi[i] = max(0, bHi[i])
+            }
+        }
+        return (bLo, bHi)
+    }
+
+    /// An upper bound on max μ·b^k over every δ (unknown indicators in [0, 1]) and x ∈ X.
+    func upperBound(onActivations k: Int, coefficients mu: [Double]) -> Double {
+        var constant = 0.0, magnitude = 0.0
+        var coefficients = mu
+        var layer = k
+        while true {
+            let n = coefficients.count
+            var s = [Double](repeating: 0, count: n)
+            var layerConstant = 0.0
+            // Relax λ δ a ≤ s a + t on [l, u] (the chord of max(0, λ a)).
+            for i in 0..<n {
+                let lambda = coefficients[i]
+                if lambda == 0 { continue }
+                switch states[layer][i] {
+                case .active: s[i] = lambda
+                case .inactive: break
+                case .unknown:
+                    let l = lo[layer][i], u = hi[layer][i]
+                    if l >= 0 { if lambda > 0 { s[i] = lambda } }
+                    else if u <= 0 { if lambda < 0 { s[i] = lambda } }
+                    else if lambda > 0 {
+                        let slope = lambda * u / (u - l)
+                        s[i] = slope
+                        layerConstant -= slope * l
+                    } else {
+                        let slope = -lambda * l / (u - l)
+                        s[i] = slope
+                        layerConstant -= slope * u
+                    }
+                }
+            }
+            // Every chord constant is ≥ 0 (the chord of a function ≥ 0 that vanishes at 0 ∈ (l, u)).
+            if layer == 0 {
+                let (value, size) = layerZero(chord: s, constant: layerConstant, coefficients: coefficients)
+                return constant + value + Self.roundingMargin * (magnitude + size)
+            }
+            constant += layerConstant
+            magnitude += layerConstant
+            // s·a^layer = (W_layerᵀ s)·b^{layer−1}.
+            let w = weights[layer]
+            var next = [Double](repeating: 0, count: w.columns)
+            for i in 0..<w.rows where s[i] != 0 {
+                let si = s[i]
+                for c in 0..<w.columns { next[c] += si * w[i, c] }
+            }
+            coefficients = next
+            layer -= 1
+        }
+    }
+
+    /// An upper bound on max μ·b⁰ over δ⁰ and x ∈ X, given the chord relaxation μ·b⁰ ≤ s·a⁰ + t
+    /// (t = `constant`); returns the value and the magnitude of its terms (for the rounding margin).
+    private func layerZero(chord s: [Double], constant: Double, coefficients mu: [Double]) -> (Double, Double) {
+        let w0 = weights[0]
+        switch input {
+        case .coordinate(let j):
+            // a⁰ = W_0 e_j is a point (no chord was needed): s·a⁰ + t exactly.
+            var value = constant, size = constant
+            for i in 0..<w0.rows where s[i] != 0 { let t = s[i] * w0[i, j]; value += t; size += abs(t) }
+            return (value, size)
+        case .ball(let q):
+            // (i) The chord: t + h_X(W_0ᵀ s) = t + ‖W_0ᵀ s‖_q.
+            // (ii) μ·b⁰ = (W_0ᵀ D_0 μ)·x ≤ ‖W_0ᵀ D_0 μ‖_q; coordinate c of W_0ᵀ D_0 μ ranges over
+            // an interval [gLo_c, gHi_c] as δ⁰ varies, so the norm is at most that of the corner
+            // of largest magnitudes. Both are sound; the smaller is returned.
+            let columns = w0.columns
+            var g = [Double](repeating: 0, count: columns), size = g
+            var gLo = g, gHi = g
+            for i in 0..<w0.rows {
+                let si = s[i], lambda = mu[i]
+                if si == 0 && lambda == 0 { continue }
+                let state = states[0][i]
+                for c in 0..<columns {
+                    let x = w0[i, c]
+                    g[c] += si * x
+                    size[c] += abs(si * x)
+                    let t = lambda * x
+                    switch state {
+                    case .active: gLo[c] += t; gHi[c] += t
+                    case .inactive: break
+                    case .unknown: if t > 0 { gHi[c] += t } else { gLo[c] += t }
+                    }
+                }
+            }
+            let chord = constant + vectorNorm(g, p: q)
+            let corner = vectorNorm(zip(gLo, gHi).map { max(abs($0), abs($1)) }, p: q)
+            return (min(chord, corner), constant + vectorNorm(size, p: q))
+        }
+    }
+}
