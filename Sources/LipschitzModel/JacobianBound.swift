@@ -58,6 +58,8 @@ public struct JacobianBound: Sendable {
     private let chainStates: [[NeuronState]]
     /// Every completion's Jacobian when at most `exhaustiveLimit` neurons are unknown, else nil.
     private let completions: [Matrix]?
+    /// The relaxation along each input coordinate e_j (nil when exhaustive).
+    private let coordinateRelaxations: [Relaxation]?
 
     public init(network: ReLUNetwork, states: [[NeuronState]], exhaustiveLimit: Int = 3) {
         precondition(states.map(\.count) == network.hiddenWidths, "states do not fit the network")
@@ -94,9 +96,11 @@ public struct JacobianBound: Sendable {
             upper = hi
             completions = all
             signColumnBounds = nil
+            coordinateRelaxations = nil
             return
         }
         completions = nil
+        var relaxations: [Relaxation] = []
         let last = chainWeights[hidden]
         var lo = Matrix(rows: m, columns: d), hi = lo
         var signs: [Double]? = (m > 1 && m <= 4) ? Array(repeating: 0, count: d) : nil
@@ -104,7 +108,9 @@ public struct JacobianBound: Sendable {
             (0..<m).map { (code >> $0) & 1 == 1 ? 1.0 : -1.0 }
         }
         for j in 0..<d {
-            let relaxation = Relaxation(weights: chainWeights, states: chainStates, input: .coordinate(j))
+            let relaxation = Relaxation(weights: chainWeights, states: chainStates,
+                                        input: .direction((0..<folded.rows).map { folded[$0, j] }))
+            relaxations.append(relaxation)
             // Forward interval product of column j (with refined intermediate bounds).
             let (bLo, bHi) = relaxation.activationInterval(layer: hidden - 1)
             for r in 0..<m {
@@ -142,6 +148,7 @@ public struct JacobianBound: Sendable {
         lower = lo
         upper = hi
         signColumnBounds = signs
+        coordinateRelaxations = relaxations
     }
 
     /// The entrywise largest magnitude M, with |J| ≤ M for every admissible J.
@@ -170,8 +177,18 @@ public struct JacobianBound: Sendable {
             for r in 0..<m { rows = max(rows, relaxation.upperBound(onActivations: hidden - 1, coefficients: last.row(r))) }
             best = min(best, rows)
         case .two:
-            let relaxation = Relaxation(weights: chainWeights, states: chainStates, input: .ball(.two))
-            let rowBounds = (0..<m).map { relaxation.upperBound(onActivations: hidden - 1, coefficients: last.row($0)) }
+            let ball = Relaxation(weights: chainWeights, states: chainStates, input: .ball(.two))
+            let rotated = rotatedFrame()
+            let standard = m > 1 ? coordinateRelaxations ?? [] : []
+            // max over δ of ‖cᵀ D_{L−1} ⋯ W_0‖_2 for a row combination c: the ball relaxation,
+            // or any orthonormal frame's per-axis bounds (the standard one, the rotated one).
+            func combination(_ c: [Double]) -> Double {
+                var value = ball.upperBound(onActivations: hidden - 1, coefficients: c)
+                if !rotated.isEmpty { value = min(value, Self.frameBound(rotated, c)) }
+                if !standard.isEmpty { value = min(value, Self.frameBound(standard, c)) }
+                return value
+            }
+            let rowBounds = (0..<m).map { combination(last.row($0)) }
             if m == 1 { return min(best, rowBounds[0]) }
             best = min(best, rowBounds.reduce(0) { $0 + $1 * $1 }.squareRoot())
             if m == 2 {
@@ -181,8 +198,7 @@ public struct JacobianBound: Sendable {
                 for t in 0..<k {
                     let angle = Double(t) * .pi / Double(k)
                     let (cy, sy) = (cos(angle), sin(angle))
-                    let c = (0..<last.columns).map { cy * last[0, $0] + sy * last[1, $0] }
-                    directional = max(directional, relaxation.upperBound(onActivations: hidden - 1, coefficients: c))
+                    directional = max(directional, combination((0..<last.columns).map { cy * last[0, $0] + sy * last[1, $0] }))
                 }
                 best = min(best, directional / cos(.pi / Double(2 * k)))
             }
@@ -190,6 +206,59 @@ public struct JacobianBound: Sendable {
             best = min(best, (one * infinity).squareRoot())
         }
         return best
+    }
+
+    /// max over δ of ‖cᵀ D_{L−1} ⋯ W_0‖_2 bounded in the orthonormal frame whose axes q_t the
+    /// relaxations follow: ‖g‖_2 = ‖Qᵀg‖_2 ≤ sqrt(Σ_t max(U_t, −L_t)²) with L_t ≤ q_t·g ≤ U_t.
+    static func frameBound(_ axes: [Relaxation], _ c: [Double]) -> Double {
+        let hidden = axes[0].weights.count - 1
+        let minus = c.map { -$0 }
+        var total = 0.0
+        for axis in axes {
+            let up = axis.upperBound(onActivations: hidden - 1, coefficients: c)
+            let down = axis.upperBound(onActivations: hidden - 1, coefficients: minus)
+            let size = max(abs(up), abs(down))
+            total += size * size
+        }
+        // Q is orthonormal up to rounding (‖QᵀQ − I‖ ~ 1e-16 d): one more relative margin.
+        return total.squareRoot() * (1 + 1e-12)
+    }
+
+    /// Relaxations along the axes of a rotated orthonormal frame Q whose first axis is the top right
+    /// singular vector of the enclosure's midpoint (for one output: the midpoint gradient's
+    /// direction). When the admissible gradients point roughly one way, their spread off that axis
+    /// is small, which the standard frame cannot see. Q is a Householder reflection. Empty when
+    /// d = 1 or the midpoint is 0. Any orthonormal Q is sound; this one is a heuristic choice.
+    private func rotatedFrame() -> [Relaxation] {
+        let d = lower.columns, m = lower.rows
+        guard d > 1, coordinateRelaxations != nil else { return [] }
+        let mid = Matrix(rows: m, columns: d, storage: zip(lower.storage, upper.storage).map { ($0 + $1) / 2 })
+        // Power iteration on midᵀmid from the largest row.
+        var best = 0, bestNorm = -1.0
+        for r in 0..<m { let n = vectorNorm(mid.row(r), p: .two); if n > bestNorm { best = r; bestNorm = n } }
+        var v = mid.row(best)
+        guard bestNorm > 0, bestNorm.isFinite else { return [] }
+        if m > 1 {
+            for _ in 0..<30 {
+                let u = mid * v
+                var next = [Double](repeating: 0, count: d)
+                for r in 0..<m { for c in 0..<d { next[c] += mid[r, c] * u[r] } }
+                let n = vectorNorm(next, p: .two)
+                guard n > 0, n.isFinite else { break }
+                v = next.map { $0 / n }
+            }
+        }
+        let norm = vectorNorm(v, p: .two)
+        var w = v.map { $0 / norm }
+        // H = I − 2wwᵀ/‖w‖² with w = v̂ − e_1 maps e_1 to v̂; its columns are the axes.
+        w[0] -= 1
+        let ww = w.reduce(0) { $0 + $1 * $1 }
+        let w0 = chainWeights[0]
+        return (0..<d).map { t in
+            var q = (0..<d).map { i in (i == t ? 1.0 : 0.0) }
+            if ww > 0 { for i in 0..<d { q[i] -= 2 * w[i] * w[t] / ww } }
+            return Relaxation(weights: chainWeights, states: chainStates, input: .direction(w0 * q))
+        }
     }
 
     /// Directions for the two-output ℓ2 bound (inflation 1/cos(π/2K) ≈ 1.005 for K = 16).
@@ -255,8 +324,9 @@ public struct JacobianBound: Sendable {
 /// linear bounds, and the backward bound itself.
 struct Relaxation {
     enum Input {
-        /// X = {e_j}: the chain computes column j of the Jacobian.
-        case coordinate(Int)
+        /// X = {u} for one direction u, given as a⁰ = W_0 u: the chain computes J u
+        /// (u = e_j: column j of the Jacobian).
+        case direction([Double])
         /// X = the unit ball of ℓp; the support function is the dual norm ‖·‖_q (q given here).
         case ball(LipschitzNorm)
     }
@@ -277,9 +347,8 @@ struct Relaxation {
         self.input = input
         let w0 = weights[0]
         switch input {
-        case .coordinate(let j):
-            let column = (0..<w0.rows).map { w0[$0, j] }
-            lo.append(column); hi.append(column)
+        case .direction(let a0):
+            lo.append(a0); hi.append(a0)
         case .ball(let q):
             let radius = (0..<w0.rows).map { vectorNorm(w0.row($0), p: q) }
             lo.append(radius.map { -$0 }); hi.append(radius)
@@ -299,7 +368,7 @@ struct Relaxation {
             }
             lo.append(l); hi.append(u)
             // Interval bounds are exact at layer 1 for a coordinate (b⁰ ranges over a box there).
-            if case .coordinate = input, k == 1 { continue }
+            if case .direction = input, k == 1 { continue }
             for i in 0..<w.rows where states[k][i] == .unknown && l[i] < 0 && u[i] > 0 {
                 let row = w.row(i)
                 let up = upperBound(onActivations: k - 1, coefficients: row)
@@ -379,10 +448,10 @@ struct Relaxation {
     private func layerZero(chord s: [Double], constant: Double, coefficients mu: [Double]) -> (Double, Double) {
         let w0 = weights[0]
         switch input {
-        case .coordinate(let j):
-            // a⁰ = W_0 e_j is a point (no chord was needed): s·a⁰ + t exactly.
+        case .direction(let a0):
+            // a⁰ = W_0 u is a point (no chord was needed): s·a⁰ + t exactly.
             var value = constant, size = constant
-            for i in 0..<w0.rows where s[i] != 0 { let t = s[i] * w0[i, j]; value += t; size += abs(t) }
+            for i in 0..<w0.rows where s[i] != 0 { let t = s[i] * a0[i]; value += t; size += abs(t) }
             return (value, size)
         case .ball(let q):
             // (i) The chord: t + h_X(W_0ᵀ s) = t + ‖W_0ᵀ s‖_q.

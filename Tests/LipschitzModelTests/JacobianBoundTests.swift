@@ -139,3 +139,27 @@ final class JacobianBoundTests: XCTestCase {
         XCTAssertLessThanOrEqual(new, old)
     }
 }
+
+/// The published networks of `instances/benchmarks/` at the root of the search (every neuron
+/// unknown): the bound stays above the exact constant and below the interval bound.
+final class JacobianBoundBenchmarkTests: XCTestCase {
+    func testPublishedNetworksAtTheRoot() throws {
+        let folder = packageRoot.appendingPathComponent("instances/benchmarks")
+        let truthData = try Data(contentsOf: folder.appendingPathComponent("truth.json"))
+        let truth = try XCTUnwrap(JSONSerialization.jsonObject(with: truthData) as? [[String: Any]])
+        for entry in truth {
+            let file = try XCTUnwrap(entry["file"] as? String)
+            let net = try NetworkJSON.read(contentsOf: folder.appendingPathComponent(file).path)
+            let states = net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+            let new = JacobianBound(network: net, states: states)
+            let old = IntervalJacobian(network: net, states: states)
+            for (key, norm) in [("1", LipschitzNorm.one), ("2", .two), ("inf", .infinity)] {
+                guard let exact = (entry[key] as? NSNumber)?.doubleValue else { continue }
+                let n = try new.operatorNormBound(p: norm), o = try old.operatorNormBound(p: norm)
+                XCTAssertGreaterThanOrEqual(n, exact * (1 - 1e-12), "\(file) ℓ\(key)")
+                XCTAssertLessThanOrEqual(n, o * (1 + 1e-12), "\(file) ℓ\(key)")
+                print("root bound \(file) ℓ\(key): interval \(o), new \(n), exact \(exact)")
+            }
+        }
+    }
+}
