@@ -71,16 +71,8 @@ public struct JacobianBound: Sendable {
         // Fold the fully decided leading layers into one point matrix: the map x ↦ a^f is linear
         // there, so its exact rows replace interval or relaxed ones (a^f over the ℓp ball is then
         // exactly ±‖row‖_q). With no unknown neuron at all, the chain is J itself.
-        let first = states.firstIndex { $0.contains(.unknown) } ?? states.count
-        var folded = network.layers[0].weights
-        for k in 0..<first {
-            for i in 0..<folded.rows where states[k][i] == .inactive {
-                for c in 0..<folded.columns { folded[i, c] = 0 }
-            }
-            folded = network.layers[k + 1].weights * folded
-        }
-        chainWeights = [folded] + network.layers.dropFirst(first + 1).map(\.weights)
-        chainStates = Array(states.dropFirst(first))
+        (chainWeights, chainStates) = Self.fold(network, states: states)
+        let folded = chainWeights[0]
         let hidden = chainWeights.count - 1
         if hidden == 0 || unknownCount <= exhaustiveLimit {
             // Few unknown neurons: every completion, and the entrywise hull of their Jacobians.
@@ -151,6 +143,80 @@ public struct JacobianBound: Sendable {
         coordinateRelaxations = relaxations
     }
 
+    /// The bound a branch-and-bound search needs at one node, in stages of increasing cost:
+    /// every completion when at most `exhaustiveLimit` neurons are unknown (exact); else the
+    /// interval products of the folded chain (forward and backward, intersected: never looser than
+    /// `IntervalJacobian`); then, only when a `target` is given and that bound lies in
+    /// (target, hopelessRatio · target], the full relaxation. With `target == nil` the full
+    /// relaxation always runs. Every stage is sound, so the returned value is.
+    ///
+    /// A caller that prunes when the bound is ≤ its best value passes that value as `target`:
+    /// a cheap bound already below it ends the call, and one far above it is returned as is
+    /// (the relaxation rarely gains more than a factor 2 there, and costs 3–20× more).
+    public static func bound(network: ReLUNetwork, states: [[NeuronState]], p: LipschitzNorm,
+                             target: Double? = nil, exhaustiveLimit: Int = 3,
+                             hopelessRatio: Double = 2) throws -> Double {
+        try p.check(outputs: network.outputDimension)
+        let unknown = states.reduce(0) { $0 + $1.filter { $0 == .unknown }.count }
+        if unknown <= exhaustiveLimit {
+            return try JacobianBound(network: network, states: states, exhaustiveLimit: exhaustiveLimit).operatorNormBound(p: p)
+        }
+        let (weights, chain) = fold(network, states: states)
+        var (lo, hi) = forwardInterval(weights, states: chain)
+        let (bwLo, bwHi) = backwardInterval(weights, states: chain)
+        for t in lo.indices { lo[t] = max(lo[t], bwLo[t]); hi[t] = min(hi[t], bwHi[t]) }
+        let magnitude = Matrix(rows: network.outputDimension, columns: network.inputDimension,
+                               storage: zip(lo, hi).map { max(abs($0), abs($1)) })
+        let cheap = try operatorNorm(magnitude, p: p)
+        if let target, cheap <= target || cheap > hopelessRatio * target { return cheap }
+        let full = try JacobianBound(network: network, states: states, exhaustiveLimit: exhaustiveLimit).operatorNormBound(p: p)
+        return min(cheap, full)
+    }
+
+    /// The chain with its fully decided leading layers folded into one point matrix.
+    static func fold(_ network: ReLUNetwork, states: [[NeuronState]]) -> ([Matrix], [[NeuronState]]) {
+        let first = states.firstIndex { $0.contains(.unknown) } ?? states.count
+        var folded = network.layers[0].weights
+        for k in 0..<first {
+            for i in 0..<folded.rows where states[k][i] == .inactive {
+                for c in 0..<folded.columns { folded[i, c] = 0 }
+            }
+            folded = network.layers[k + 1].weights * folded
+        }
+        return ([folded] + network.layers.dropFirst(first + 1).map(\.weights), Array(states.dropFirst(first)))
+    }
+
+    /// Entrywise interval product from the input side (as `IntervalJacobian`), row-major m × d.
+    static func forwardInterval(_ weights: [Matrix], states: [[NeuronState]]) -> ([Double], [Double]) {
+        var lo = weights[0], hi = lo
+        for k in 1..<max(1, weights.count) {
+            for (i, state) in states[k - 1].enumerated() {
+                for c in 0..<lo.columns {
+                    switch state {
+                    case .active: break
+                    case .inactive: lo[i, c] = 0; hi[i, c] = 0
+                    case .unknown: lo[i, c] = min(0, lo[i, c]); hi[i, c] = max(0, hi[i, c])
+                    }
+                }
+            }
+            let w = weights[k]
+            var newLo = Matrix(rows: w.rows, columns: lo.columns), newHi = newLo
+            for r in 0..<w.rows {
+                for j in 0..<w.columns {
+                    let a = w[r, j]
+                    if a == 0 { continue }
+                    for c in 0..<lo.columns {
+                        if a > 0 { newLo[r, c] += a * lo[j, c]; newHi[r, c] += a * hi[j, c] }
+                        else { newLo[r, c] += a * hi[j, c]; newHi[r, c] += a * lo[j, c] }
+                    }
+                }
+            }
+            lo = newLo
+            hi = newHi
+        }
+        return (lo.storage, hi.storage)
+    }
+
     /// The entrywise largest magnitude M, with |J| ≤ M for every admissible J.
     public var magnitude: Matrix {
         Matrix(rows: lower.rows, columns: lower.columns,
@@ -179,7 +245,7 @@ public struct JacobianBound: Sendable {
         case .two:
             let ball = Relaxation(weights: chainWeights, states: chainStates, input: .ball(.two))
             let rotated = rotatedFrame()
-            let standard = m > 1 ? coordinateRelaxations ?? [] : []
+            var standard = m > 1 ? coordinateRelaxations ?? [] : []
             // max over δ of ‖cᵀ D_{L−1} ⋯ W_0‖_2 for a row combination c: the ball relaxation,
             // or any orthonormal frame's per-axis bounds (the standard one, the rotated one).
             func combination(_ c: [Double]) -> Double {
@@ -190,6 +256,7 @@ public struct JacobianBound: Sendable {
             }
             let rowBounds = (0..<m).map { combination(last.row($0)) }
             if m == 1 { return min(best, rowBounds[0]) }
+            standard = []  // for the directions below, the ball and the rotated frame only (cost)
             best = min(best, rowBounds.reduce(0) { $0 + $1 * $1 }.squareRoot())
             if m == 2 {
                 // Directions y_t = (cos tπ/K, sin tπ/K): every unit y is within π/2K of some ±y_t.
@@ -261,8 +328,8 @@ public struct JacobianBound: Sendable {
         }
     }
 
-    /// Directions for the two-output ℓ2 bound (inflation 1/cos(π/2K) ≈ 1.005 for K = 16).
-    static let circleDirections = 16
+    /// Directions for the two-output ℓ2 bound (inflation 1/cos(π/2K) ≈ 1.02 for K = 8).
+    static let circleDirections = 8
 
     /// The Jacobian of every completion of the chain's unknown neurons (2^unknown of them).
     static func completionJacobians(_ weights: [Matrix], states: [[NeuronState]]) -> [Matrix] {

@@ -71,6 +71,32 @@ final class JacobianBoundTests: XCTestCase {
         XCTAssertGreaterThan(tighter, compared / 4, "the relaxation is tighter than intervals in many cases")
     }
 
+    /// The staged entry point for a search: sound whatever the target, never looser than
+    /// intervals, and equal to the full bound without a target.
+    func testStagedBoundIsSoundForAnyTarget() throws {
+        var rng = SplitMix64(seed: 99)
+        for widths in [[2, 4, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [3, 4, 3, 3]] {
+            for _ in 0..<6 {
+                let net = randomNetwork(widths, rng: &rng)
+                let states = randomStates(net, rng: &rng, unknownShare: 7)
+                let jacobians = completions(states).map { net.jacobian(for: $0) }
+                var norms: [LipschitzNorm] = [.one, .two, .infinity]
+                if net.outputDimension == 1 { norms.append(.p(3)) }
+                for p in norms {
+                    let truth = try jacobians.map { try operatorNorm($0, p: p) }.max() ?? 0
+                    let old = try IntervalJacobian(network: net, states: states).operatorNormBound(p: p)
+                    let full = try JacobianBound(network: net, states: states).operatorNormBound(p: p)
+                    XCTAssertEqual(try JacobianBound.bound(network: net, states: states, p: p), full)
+                    for target in [0, truth / 2, truth, (truth + old) / 2, old, 3 * old] {
+                        let staged = try JacobianBound.bound(network: net, states: states, p: p, target: target)
+                        XCTAssertGreaterThanOrEqual(staged, truth * (1 - 1e-12) - 1e-12, "ℓ\(p) \(widths) target \(target)")
+                        XCTAssertLessThanOrEqual(staged, old * (1 + 1e-12) + 1e-12, "ℓ\(p) \(widths) target \(target)")
+                    }
+                }
+            }
+        }
+    }
+
     /// A full pattern gives the exact Jacobian and norm (one completion, nothing relaxed).
     func testFullPatternIsExact() throws {
         var rng = SplitMix64(seed: 17)
