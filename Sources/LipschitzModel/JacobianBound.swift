@@ -35,8 +35,18 @@ import Foundation
 ///   max over K directions y_t of ‖y_tᵀJ‖_2 / cos(π/2K) (the left singular vector lies within
 ///   angle π/2K of some ±y_t, and ‖y_tᵀJ‖ ≥ σ·cos of that angle).
 ///
+/// - **a rotated orthonormal frame** Q (ℓ2): ‖g‖_2 = ‖Qᵀg‖_2 ≤ sqrt(Σ_t max|q_t·g|²), each
+///   q_t·g bounded with X = {q_t}. Q's first axis is the top right singular vector of the
+///   enclosure's midpoint, so that gradients pointing roughly one way have little spread on the
+///   other axes (what lets wine 11-12-12-1 prune at the end of its first layer).
+///
+/// Fully decided leading layers are folded into one point matrix first (x ↦ a^f is linear there).
 /// With at most `exhaustiveLimit` unknown neurons, every completion is evaluated instead
 /// (the exact maximum, and still sound: only more patterns than real regions).
+///
+/// For a search, `JacobianBound.bound(network:states:p:target:)` stages the work: intervals
+/// first, the relaxation only when the interval bound is above the target but within
+/// `hopelessRatio` of it.
 ///
 /// The result is the smallest of these sound bounds. Linear-relaxation values carry a relative
 /// rounding margin of 1e-10 of the magnitude of the terms summed (float rounding, as elsewhere in
@@ -469,15 +479,16 @@ struct Relaxation {
             let n = coefficients.count
             var s = [Double](repeating: 0, count: n)
             var layerConstant = 0.0
+            let layerStates = states[layer], layerLo = lo[layer], layerHi = hi[layer]
             // Relax λ δ a ≤ s a + t on [l, u] (the chord of max(0, λ a)).
             for i in 0..<n {
                 let lambda = coefficients[i]
                 if lambda == 0 { continue }
-                switch states[layer][i] {
+                switch layerStates[i] {
                 case .active: s[i] = lambda
                 case .inactive: break
                 case .unknown:
-                    let l = lo[layer][i], u = hi[layer][i]
+                    let l = layerLo[i], u = layerHi[i]
                     if l >= 0 { if lambda > 0 { s[i] = lambda } }
                     else if u <= 0 { if lambda < 0 { s[i] = lambda } }
                     else if lambda > 0 {
@@ -500,10 +511,15 @@ struct Relaxation {
             magnitude += layerConstant
             // s·a^layer = (W_layerᵀ s)·b^{layer−1}.
             let w = weights[layer]
-            var next = [Double](repeating: 0, count: w.columns)
-            for i in 0..<w.rows where s[i] != 0 {
-                let si = s[i]
-                for c in 0..<w.columns { next[c] += si * w[i, c] }
+            let columns = w.columns
+            var next = [Double](repeating: 0, count: columns)
+            w.storage.withUnsafeBufferPointer { wb in
+                next.withUnsafeMutableBufferPointer { nb in
+                    for i in 0..<w.rows where s[i] != 0 {
+                        let si = s[i], base = i * columns
+                        for c in 0..<columns { nb[c] += si * wb[base + c] }
+                    }
+                }
             }
             coefficients = next
             layer -= 1
