@@ -310,6 +310,7 @@ func pruningBounds() throws {
         for w in widths.dropLast() { depths.append(running + w / 2); running += w; depths.append(running) }
         depths.append(running + widths.last! / 2)
         depths.append(max(0, total - 3))
+        depths = Array(Set(depths)).sorted()
         var generator = SeededGenerator(seed: 11)
         let scale = net.lengthScale
         let points: [[Double]] = (0..<200).map { _ in
