@@ -179,7 +179,8 @@ public struct JacobianBound: Sendable {
                                storage: zip(lo, hi).map { max(abs($0), abs($1)) })
         let cheap = try operatorNorm(magnitude, p: p)
         if let target, cheap <= target || cheap > hopelessRatio * target { return cheap }
-        let full = try JacobianBound(network: network, states: states, exhaustiveLimit: exhaustiveLimit).operatorNormBound(p: p)
+        let full = try JacobianBound(network: network, states: states, exhaustiveLimit: exhaustiveLimit)
+            .operatorNormBound(p: p, target: target)
         return min(cheap, full)
     }
 
@@ -234,7 +235,10 @@ public struct JacobianBound: Sendable {
     }
 
     /// A sound upper bound on ‖J‖_{p→p} over every admissible J (see the type's documentation).
-    public func operatorNormBound(p: LipschitzNorm) throws -> Double {
+    ///
+    /// With a `target`, the work stops as soon as some bound is ≤ target (that bound is returned:
+    /// sound, but not the tightest), which is all a pruning test needs.
+    public func operatorNormBound(p: LipschitzNorm, target: Double? = nil) throws -> Double {
         let m = network.outputDimension
         try p.check(outputs: m)
         if let completions {
@@ -243,6 +247,8 @@ public struct JacobianBound: Sendable {
         var best = try operatorNorm(magnitude, p: p)
         let hidden = chainWeights.count - 1
         if best == 0 { return best }
+        let stopAt = target ?? -Double.infinity
+        if best <= stopAt { return best }
         let last = chainWeights[hidden]
         switch p {
         case .one:
@@ -253,6 +259,12 @@ public struct JacobianBound: Sendable {
             for r in 0..<m { rows = max(rows, relaxation.upperBound(onActivations: hidden - 1, coefficients: last.row(r))) }
             best = min(best, rows)
         case .two:
+            if m > 1 {
+                // ‖J‖_2 ≤ sqrt(‖J‖_1 ‖J‖_∞) for every J: the cheapest of the vector-output bounds.
+                let one = try operatorNormBound(p: .one), infinity = try operatorNormBound(p: .infinity)
+                best = min(best, (one * infinity).squareRoot())
+                if best <= stopAt { return best }
+            }
             let ball = Relaxation(weights: chainWeights, states: chainStates, input: .ball(.two))
             let rotated = rotatedFrame()
             var standard = m > 1 ? coordinateRelaxations ?? [] : []
@@ -268,6 +280,7 @@ public struct JacobianBound: Sendable {
             if m == 1 { return min(best, rowBounds[0]) }
             standard = []  // for the directions below, the ball and the rotated frame only (cost)
             best = min(best, rowBounds.reduce(0) { $0 + $1 * $1 }.squareRoot())
+            if best <= stopAt { return best }
             if m == 2 {
                 // Directions y_t = (cos tπ/K, sin tπ/K): every unit y is within π/2K of some ±y_t.
                 let k = Self.circleDirections
@@ -279,8 +292,6 @@ public struct JacobianBound: Sendable {
                 }
                 best = min(best, directional / cos(.pi / Double(2 * k)))
             }
-            let one = try operatorNormBound(p: .one), infinity = try operatorNormBound(p: .infinity)
-            best = min(best, (one * infinity).squareRoot())
         }
         return best
     }

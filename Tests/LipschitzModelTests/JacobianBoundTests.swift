@@ -91,6 +91,9 @@ final class JacobianBoundTests: XCTestCase {
                         let staged = try JacobianBound.bound(network: net, states: states, p: p, target: target)
                         XCTAssertGreaterThanOrEqual(staged, truth * (1 - 1e-12) - 1e-12, "ℓ\(p) \(widths) target \(target)")
                         XCTAssertLessThanOrEqual(staged, old * (1 + 1e-12) + 1e-12, "ℓ\(p) \(widths) target \(target)")
+                        let early = try JacobianBound(network: net, states: states).operatorNormBound(p: p, target: target)
+                        XCTAssertGreaterThanOrEqual(early, truth * (1 - 1e-12) - 1e-12, "ℓ\(p) \(widths) target \(target)")
+                        XCTAssertGreaterThanOrEqual(early, full, "an early answer is never below the full bound")
                     }
                 }
             }
