@@ -79,16 +79,25 @@ func binomialSum(_ n: Int, _ d: Int) -> Int {
 
 var outputPath = "docs/benchmarks.md"
 var quick = false
+/// The sections of the suite, in the order they run; `--section NAME` (repeatable) runs only those.
+let allSections = ["random", "count", "published", "deep-random", "bounds"]
+var sections: [String] = []
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
+func usage() -> Never {
+    FileHandle.standardError.write("usage: lipschitz-bench [--output FILE] [--quick] [--section \(allSections.joined(separator: "|"))]...\n".data(using: .utf8)!)
+    exit(2)
+}
 while let argument = arguments.next() {
     switch argument {
     case "--output": outputPath = arguments.next() ?? outputPath
     case "--quick": quick = true
-    default:
-        FileHandle.standardError.write("usage: lipschitz-bench [--output FILE] [--quick]\n".data(using: .utf8)!)
-        exit(2)
+    case "--section":
+        guard let name = arguments.next(), allSections.contains(name) else { usage() }
+        sections.append(name)
+    default: usage()
     }
 }
+if sections.isEmpty { sections = allSections }
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lipschitz").path
 guard FileManager.default.isExecutableFile(atPath: binary) else {
     FileHandle.standardError.write("lipschitz-bench: build the lipschitz binary first (\(binary))\n".data(using: .utf8)!)
@@ -140,7 +149,7 @@ emit()
 emit("Written by `make bench` (`lipschitz-bench`) on \(ISO8601DateFormatter().string(from: started)), \(ProcessInfo.processInfo.activeProcessorCount) cores, release build. Every time is the wall time of a separate `lipschitz exact` process (including process start), the median of up to 3 runs (1 when a run takes over 5 s or stops at its time limit). Memory is the peak resident set of the process. Networks are drawn as in THEORY.md §2 (hidden weights N(0, 2/N), output weights N(0, 1), biases N(0, 1)) with the seeds shown, so `lipschitz generate` redraws them. The machine has 2 noisy cores: read ratios, not single figures.")
 emit()
 emit("Columns: regions = full-dimensional regions visited (all of them unless pruned or stopped); LPs = linear programs solved; skipped = splits decided by a known interior ball with no LP; vertices = arrangement vertices visited; pruned = subtrees cut by branch and bound; speed-up = baseline time / this time (≥ when the baseline stopped at its limit).")
-for item in cases {
+for item in cases where sections.contains("random") {
     let net = try RandomNetworkGenerator.generate(item.spec)
     let path = folder.appendingPathComponent("net-\(item.spec.seed).json").path
     try NetworkJSON.encode(net).write(toFile: path, atomically: true, encoding: .utf8)
@@ -173,6 +182,7 @@ for item in cases {
 }
 
 // Counting more than a million regions, checked against Σ_{i≤d} C(N, i).
+if sections.contains("count") {
 let countSpec = try spec(3, 200, seed: 9)
 let countPath = folder.appendingPathComponent("count.json").path
 try NetworkJSON.encode(try RandomNetworkGenerator.generate(countSpec)).write(toFile: countPath, atomically: true, encoding: .utf8)
@@ -184,6 +194,165 @@ emit()
 emit("## Counting regions: (3, 200), seed 9")
 emit()
 emit("`lipschitz exact --count-regions` visited \(count.json["regions"] ?? "—") regions (arrangement formula Σ_{i≤3} C(200, i) = \(expected): \((count.json["regions"] as? Int) == expected ? "equal" : "DIFFERENT")) in \(String(format: "%.2f", count.median)) s median, peak memory \(String(format: "%.1f", Double(count.peakKilobytes) / 1024)) MB.")
+}
+
+// MARK: - Published networks and random deep networks (issue 10)
+
+/// `instances/benchmarks/` of the clone: from the working directory (`make bench` runs at the
+/// root), else located from this source file. Never `../shared`.
+func benchmarksFolder() -> URL {
+    let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("instances/benchmarks")
+    if FileManager.default.fileExists(atPath: here.appendingPathComponent("truth.json").path) { return here }
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("instances/benchmarks")
+}
+
+func format(_ value: Double?) -> String { value.map { String(format: "%.10g", $0) } ?? "—" }
+
+/// "yes", "NO (…)" or the interval reached when stopped.
+func verdict(_ m: Measurement, truth: Double?) -> (constant: String, matches: String) {
+    let value = m.json["lipschitz"] as? Double
+    guard m.exact else {
+        let lower = m.json["lower"] as? Double ?? 0, upper = m.json["upper"] as? Double ?? .infinity
+        let contains = truth.map { $0 >= lower * (1 - 1e-9) && $0 <= upper * (1 + 1e-9) }
+        return ("stopped: [\(String(format: "%.6g", lower)), \(String(format: "%.6g", upper))]",
+                contains == false ? "NO: truth outside" : "—")
+    }
+    guard let truth, let value else { return (format(value), "—") }
+    return (format(value), abs(value - truth) <= 1e-9 * abs(truth) ? "yes" : "NO")
+}
+
+func publishedNetworks() throws {
+    let folder = benchmarksFolder()
+    let truthData = try Data(contentsOf: folder.appendingPathComponent("truth.json"))
+    guard let truth = try JSONSerialization.jsonObject(with: truthData) as? [[String: Any]] else {
+        throw NSError(domain: "bench", code: 2, userInfo: [NSLocalizedDescriptionKey: "bad truth.json"])
+    }
+    let pruneLimit = quick ? 30.0 : 120.0, defaultLimit = quick ? 10.0 : 30.0
+    let configurations = [
+        Configuration(label: "`--prune`", arguments: ["--prune", "--threads", "2"], norms: ["2"], timeLimit: pruneLimit, isBaseline: false),
+        Configuration(label: "default flags", arguments: ["--threads", "2"], norms: ["2"], timeLimit: defaultLimit, isBaseline: false),
+    ]
+    emit()
+    emit("## Published networks")
+    emit()
+    emit("The trained networks of `instances/benchmarks/` (sources and licences in its README), ℓ2, global, 2 threads, `lipschitz exact NET --json --norm 2 --threads 2 --time-limit T` with `--prune` (T = \(Int(pruneLimit)) s) and with default flags (T = \(Int(defaultLimit)) s). Median of up to 5 runs (1 when a run takes over 5 s or stops). \"matches\" compares with `truth.json` to 1e-9 relative; ExLipBaB s is its time on a 2-core machine of this kind (`exlipbab_seconds`); speed-up = ExLipBaB s / median s.")
+    emit()
+    emit("| network | shape | flags | constant (ℓ2) | matches truth | median s | ExLipBaB s | speed-up |")
+    emit("|---|---|---|---|---|---|---|---|")
+    for entry in truth {
+        guard let file = entry["file"] as? String else { continue }
+        let path = folder.appendingPathComponent(file).path
+        let expected = (entry["2"] as? NSNumber)?.doubleValue
+        let exlipbab = (entry["exlipbab_seconds"] as? NSNumber)?.doubleValue
+        for configuration in configurations {
+            let m = try measure(binary, network: path, configuration: configuration, norm: "2", repeats: 5)
+            let (constant, matches) = verdict(m, truth: expected)
+            var speedup = "—"
+            if let exlipbab {
+                speedup = (m.exact ? "" : "≥ ") + String(format: "%.0f×", exlipbab / m.median)
+                if !m.exact { speedup = "—" }
+            }
+            let name = file.replacingOccurrences(of: ".json", with: "")
+            emit("| \(name) | \(entry["shape"] as? String ?? "—") | \(configuration.label) | \(constant) | \(matches) | "
+                 + String(format: "%.3f", m.median) + " | \(exlipbab.map { String(format: "%.1f", $0) } ?? "—") | \(speedup) |")
+        }
+    }
+}
+
+func randomDeepNetworks() throws {
+    let limit = quick ? 20.0 : 60.0
+    let shapes: [(label: String, d: Int, n: Int, depth: Int, seed: UInt64)] = [
+        ("(3, 20, 20, 1)", 3, 20, 2, 7),
+        ("(4, 16, 16, 16, 1)", 4, 16, 3, 8),
+        ("(2, 32, 32, 32, 1)", 2, 32, 3, 10),
+    ]
+    let configuration = Configuration(label: "`--prune`", arguments: ["--prune", "--threads", "2"], norms: ["2"], timeLimit: limit, isBaseline: false)
+    emit()
+    emit("## Random deep networks")
+    emit()
+    emit("Drawn as above (`lipschitz generate --input-dim d --width n --depth L --seed s`), ℓ2, global, `lipschitz exact NET --json --prune --threads 2 --time-limit \(Int(limit))`; median of up to 5 runs (1 when a run takes over 5 s or stops); a stopped run reports the certified interval it reached.")
+    emit()
+    emit("| network | seed | constant (ℓ2) | exact | nodes | LPs | pruned | median s |")
+    emit("|---|---|---|---|---|---|---|---|")
+    for shape in shapes {
+        let net = try RandomNetworkGenerator.generate(try spec(shape.d, shape.n, depth: shape.depth, seed: shape.seed))
+        let path = folder.appendingPathComponent("deep-\(shape.seed).json").path
+        try NetworkJSON.encode(net).write(toFile: path, atomically: true, encoding: .utf8)
+        let m = try measure(binary, network: path, configuration: configuration, norm: "2", repeats: 5)
+        let s = m.statistics
+        let (constant, _) = verdict(m, truth: nil)
+        emit("| \(shape.label) | \(shape.seed) | \(constant) | \(m.exact ? "yes" : "no") | \(s["nodes"] ?? "—") | \(s["linear_programs"] ?? "—") | \(s["pruned_subtrees"] ?? "—") | "
+             + String(format: "%.3f", m.median) + " |")
+    }
+}
+
+/// Pruning bounds (issue 10): `IntervalJacobian` against `JacobianBound` on the published networks,
+/// at the root (every neuron unknown) and at nodes of depth k (the first k neurons in layer order
+/// decided as at a sampled point, so the node holds a real region), with the cost per call.
+func pruningBounds() throws {
+    let folder = benchmarksFolder()
+    let truthData = try Data(contentsOf: folder.appendingPathComponent("truth.json"))
+    guard let truth = try JSONSerialization.jsonObject(with: truthData) as? [[String: Any]] else { return }
+    emit()
+    emit("## Pruning bounds")
+    emit()
+    emit("ℓ2 bounds on max ‖J‖ over a subtree, old = `IntervalJacobian` (entrywise interval product, norm of its magnitude), new = `JacobianBound` (linear relaxation of the unknown indicators, backward through the Jacobian, intersected with forward and backward intervals; exhaustive when ≤ 3 neurons are unknown). Each bound is divided by the network's exact constant. Depth k: the first k hidden neurons (layer order, as the search splits) decided as at one of 200 points drawn N(0, s²I) with s the network's length scale; \"prunable\" = share of those nodes whose bound is below the constant (a search that holds the constant prunes them). Cost = µs per call (construction + one norm), release build.")
+    emit()
+    emit("| network | depth k | old / truth (median) | new / truth (median) | prunable old | prunable new | µs old | µs new |")
+    emit("|---|---|---|---|---|---|---|---|")
+    for entry in truth {
+        guard let file = entry["file"] as? String, let exact = (entry["2"] as? NSNumber)?.doubleValue else { continue }
+        let net = try NetworkJSON.read(contentsOf: folder.appendingPathComponent(file).path)
+        let widths = net.hiddenWidths, total = widths.reduce(0, +)
+        var depths = [0]
+        var running = 0
+        for w in widths.dropLast() { depths.append(running + w / 2); running += w; depths.append(running) }
+        depths.append(running + widths.last! / 2)
+        depths.append(max(0, total - 3))
+        depths = Array(Set(depths)).sorted()
+        var generator = SeededGenerator(seed: 11)
+        let scale = net.lengthScale
+        let points: [[Double]] = (0..<200).map { _ in
+            (0..<net.inputDimension).map { _ in scale * generator.nextNormal() }
+        }
+        let patterns = points.map { net.activationPattern(at: $0) }
+        for k in depths {
+            var oldRatios: [Double] = [], newRatios: [Double] = []
+            var oldPrunable = 0, newPrunable = 0
+            var oldNanos: UInt64 = 0, newNanos: UInt64 = 0
+            let samples = k == 0 ? Array(patterns.prefix(1)) : patterns
+            for pattern in samples {
+                var states = widths.map { Array(repeating: NeuronState.unknown, count: $0) }
+                var t = 0
+                for (layer, w) in widths.enumerated() {
+                    for i in 0..<w where t < k { states[layer][i] = pattern.layers[layer][i] ? .active : .inactive; t += 1 }
+                }
+                let repeats = 20
+                var old = 0.0, new = 0.0
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<repeats { old = try IntervalJacobian(network: net, states: states).operatorNormBound(p: .two) }
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<repeats { new = try JacobianBound(network: net, states: states).operatorNormBound(p: .two) }
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                oldNanos += (t1 - t0) / UInt64(repeats); newNanos += (t2 - t1) / UInt64(repeats)
+                oldRatios.append(old / exact); newRatios.append(new / exact)
+                if old < exact * (1 - 1e-9) { oldPrunable += 1 }
+                if new < exact * (1 - 1e-9) { newPrunable += 1 }
+            }
+            func median(_ v: [Double]) -> String { String(format: "%.3f", v.sorted()[v.count / 2]) }
+            let n = Double(samples.count)
+            emit("| \(file.replacingOccurrences(of: ".json", with: "")) | \(k) of \(total) | \(median(oldRatios)) | \(median(newRatios)) | "
+                 + String(format: "%.0f%% | %.0f%% | %.1f | %.1f |", 100 * Double(oldPrunable) / n, 100 * Double(newPrunable) / n,
+                          Double(oldNanos) / n / 1000, Double(newNanos) / n / 1000))
+        }
+    }
+}
+
+if sections.contains("published") { try publishedNetworks() }
+if sections.contains("deep-random") { try randomDeepNetworks() }
+if sections.contains("bounds") { try pruningBounds() }
+
 emit()
 emit("Total benchmark time: \(String(format: "%.0f", Date().timeIntervalSince(started))) s.")
 try (report.joined(separator: "\n") + "\n").write(toFile: outputPath, atomically: true, encoding: .utf8)

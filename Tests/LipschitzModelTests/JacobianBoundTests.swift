@@ -1,0 +1,194 @@
+import Foundation
+import XCTest
+import LipschitzModel
+
+final class JacobianBoundTests: XCTestCase {
+    /// All completions of a partial pattern (brute force, no LP: a completion that is not a real
+    /// region only makes the soundness check stricter).
+    func completions(_ states: [[NeuronState]]) -> [ActivationPattern] {
+        let unknown = states.enumerated().flatMap { k, layer in
+            layer.enumerated().compactMap { i, s in s == .unknown ? (k, i) : nil }
+        }
+        precondition(unknown.count <= 14)
+        return (0..<(1 << unknown.count)).map { mask in
+            var pattern = states.map { $0.map { $0 == .active } }
+            for (bit, (k, i)) in unknown.enumerated() { pattern[k][i] = (mask >> bit) & 1 == 1 }
+            return ActivationPattern(layers: pattern)
+        }
+    }
+
+    func randomStates(_ net: ReLUNetwork, rng: inout SplitMix64, unknownShare: Int) -> [[NeuronState]] {
+        net.hiddenWidths.map { n in
+            (0..<n).map { _ in
+                rng.int(0...9) < unknownShare ? NeuronState.unknown : (rng.bool() ? .active : .inactive)
+            }
+        }
+    }
+
+    /// The bound is ≥ max ‖J‖ over every completion, for ℓ1, ℓ2, ℓ∞ and (scalar) ℓ3 and ℓ1.5, the
+    /// enclosure holds every completion's Jacobian, and nothing is looser than IntervalJacobian.
+    func testSoundForEveryCompletionAndNoLooserThanIntervals() throws {
+        var rng = SplitMix64(seed: 4242)
+        let architectures = [[2, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [4, 5, 3], [1, 4, 4, 1], [3, 4, 4, 1],
+                             [2, 3, 3, 2], [3, 3, 4, 3], [2, 3, 2, 3, 5], [5, 4, 4, 1], [2, 2, 2, 2, 2, 1]]
+        var checked = 0, tighter = 0, compared = 0
+        for widths in architectures {
+            for trial in 0..<6 {
+                let net = randomNetwork(widths, rng: &rng)
+                let states = randomStates(net, rng: &rng, unknownShare: trial < 3 ? 10 : 6)
+                let patterns = completions(states)
+                let jacobians = patterns.map { net.jacobian(for: $0) }
+                var norms: [LipschitzNorm] = [.one, .two, .infinity]
+                if net.outputDimension == 1 { norms += [.p(3), .p(1.5)] }
+                let old = IntervalJacobian(network: net, states: states)
+                for limit in [0, 3] {
+                    let bound = JacobianBound(network: net, states: states, exhaustiveLimit: limit)
+                    for j in jacobians {
+                        for t in j.storage.indices {
+                            let slack = 1e-12 * (1 + abs(j.storage[t]))
+                            XCTAssertGreaterThanOrEqual(j.storage[t], bound.lower.storage[t] - slack, "\(widths) \(states)")
+                            XCTAssertLessThanOrEqual(j.storage[t], bound.upper.storage[t] + slack, "\(widths) \(states)")
+                        }
+                    }
+                    for p in norms {
+                        let truth = try jacobians.map { try operatorNorm($0, p: p) }.max() ?? 0
+                        let value = try bound.operatorNormBound(p: p)
+                        let previous = try old.operatorNormBound(p: p)
+                        XCTAssertGreaterThanOrEqual(value, truth * (1 - 1e-12) - 1e-12,
+                                                    "ℓ\(p) \(widths) \(states) limit \(limit)")
+                        XCTAssertLessThanOrEqual(value, previous * (1 + 1e-12) + 1e-12,
+                                                 "ℓ\(p) \(widths) \(states) limit \(limit)")
+                        if limit == 0 {
+                            compared += 1
+                            if value < previous * (1 - 1e-9) { tighter += 1 }
+                        }
+                        checked += 1
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 500)
+        XCTAssertGreaterThan(tighter, compared / 4, "the relaxation is tighter than intervals in many cases")
+    }
+
+    /// The staged entry point for a search: sound whatever the target, never looser than
+    /// intervals, and equal to the full bound without a target.
+    func testStagedBoundIsSoundForAnyTarget() throws {
+        var rng = SplitMix64(seed: 99)
+        for widths in [[2, 4, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [3, 4, 3, 3]] {
+            for _ in 0..<6 {
+                let net = randomNetwork(widths, rng: &rng)
+                let states = randomStates(net, rng: &rng, unknownShare: 7)
+                let jacobians = completions(states).map { net.jacobian(for: $0) }
+                var norms: [LipschitzNorm] = [.one, .two, .infinity]
+                if net.outputDimension == 1 { norms.append(.p(3)) }
+                for p in norms {
+                    let truth = try jacobians.map { try operatorNorm($0, p: p) }.max() ?? 0
+                    let old = try IntervalJacobian(network: net, states: states).operatorNormBound(p: p)
+                    let full = try JacobianBound(network: net, states: states).operatorNormBound(p: p)
+                    XCTAssertEqual(try JacobianBound.bound(network: net, states: states, p: p), full)
+                    for target in [0, truth / 2, truth, (truth + old) / 2, old, 3 * old] {
+                        let staged = try JacobianBound.bound(network: net, states: states, p: p, target: target)
+                        XCTAssertGreaterThanOrEqual(staged, truth * (1 - 1e-12) - 1e-12, "ℓ\(p) \(widths) target \(target)")
+                        XCTAssertLessThanOrEqual(staged, old * (1 + 1e-12) + 1e-12, "ℓ\(p) \(widths) target \(target)")
+                        let early = try JacobianBound(network: net, states: states).operatorNormBound(p: p, target: target)
+                        XCTAssertGreaterThanOrEqual(early, truth * (1 - 1e-12) - 1e-12, "ℓ\(p) \(widths) target \(target)")
+                        XCTAssertGreaterThanOrEqual(early, full, "an early answer is never below the full bound")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A full pattern gives the exact Jacobian and norm (one completion, nothing relaxed).
+    func testFullPatternIsExact() throws {
+        var rng = SplitMix64(seed: 17)
+        for widths in [[2, 3, 1], [3, 4, 4, 2], [2, 5, 3, 4, 3]] {
+            let net = randomNetwork(widths, rng: &rng)
+            for _ in 0..<5 {
+                let pattern = ActivationPattern(layers: net.hiddenWidths.map { n in (0..<n).map { _ in rng.bool() } })
+                let states = pattern.layers.map { $0.map { $0 ? NeuronState.active : .inactive } }
+                let j = net.jacobian(for: pattern)
+                let bound = JacobianBound(network: net, states: states, exhaustiveLimit: 0)
+                assertClose(bound.lower, j, relative: 1e-12, absolute: 1e-13)
+                assertClose(bound.upper, j, relative: 1e-12, absolute: 1e-13)
+                for p in [LipschitzNorm.one, .two, .infinity] {
+                    assertClose(try bound.operatorNormBound(p: p), try operatorNorm(j, p: p), relative: 1e-9)
+                }
+            }
+        }
+    }
+
+    /// One hidden layer, scalar output: the relaxation is exact (g = Σ_i c_i δ_i W_0[i, :] is
+    /// linear in δ, so each coordinate's range is exact, and for ℓ1 the bound is the true maximum).
+    func testOneHiddenLayerScalarIsExactForLOne() throws {
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<10 {
+            let net = randomNetwork([3, 6, 1], rng: &rng)
+            let states = net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+            let bound = JacobianBound(network: net, states: states, exhaustiveLimit: 0)
+            let truth = try completions(states).map { try operatorNorm(net.jacobian(for: $0), p: .one) }.max()!
+            assertClose(try bound.operatorNormBound(p: .one), truth, relative: 1e-9)
+        }
+    }
+
+    func testHandComputed() throws {
+        // 1 → 2 → 1: W0 = [[1], [-2]], W1 = [[3, 1]]: J ∈ {0, 3, −2, 1}; intervals say [−2, 3].
+        let net = try ReLUNetwork(layers: [
+            AffineLayer(weights: Matrix(rowArrays: [[1], [-2]]), biases: [0, 0]),
+            AffineLayer(weights: Matrix(rowArrays: [[3, 1]]), biases: [0]),
+        ])
+        let open = JacobianBound(network: net, states: [[.unknown, .unknown]], exhaustiveLimit: 0)
+        XCTAssertEqual(open.lower.rowArrays, [[-2]])
+        XCTAssertEqual(open.upper.rowArrays, [[3]])
+        assertClose(try open.operatorNormBound(p: .two), 3, relative: 1e-9)
+        // No hidden layer: the Jacobian is W0.
+        let affine = try ReLUNetwork(layers: [AffineLayer(weights: Matrix(rowArrays: [[3, -4]]), biases: [1])])
+        XCTAssertEqual(try JacobianBound(network: affine, states: []).operatorNormBound(p: .two), 5)
+    }
+
+    /// Two hidden layers where intervals lose the coupling: a 1-2-2-1 network whose product has
+    /// cancelling paths. Intervals add |paths|; the relaxation keeps their signs.
+    func testCancellationIsSeen() throws {
+        let net = try ReLUNetwork(layers: [
+            AffineLayer(weights: Matrix(rowArrays: [[1], [1]]), biases: [0, 0]),
+            AffineLayer(weights: Matrix(rowArrays: [[1, -1], [1, -1]]), biases: [0, 0]),
+            AffineLayer(weights: Matrix(rowArrays: [[1, 1]]), biases: [0]),
+        ])
+        let states: [[NeuronState]] = [[.active, .active], [.unknown, .unknown]]
+        // With layer 0 active, a¹ = (0, 0) exactly: J = 0 for every completion.
+        let bound = JacobianBound(network: net, states: states, exhaustiveLimit: 0)
+        XCTAssertEqual(try bound.operatorNormBound(p: .two), 0, accuracy: 1e-12)
+        XCTAssertEqual(try IntervalJacobian(network: net, states: states).operatorNormBound(p: .two), 0)
+        let open: [[NeuronState]] = [[.unknown, .unknown], [.unknown, .unknown]]
+        let truth = try completions(open).map { try operatorNorm(net.jacobian(for: $0), p: .two) }.max()!
+        let new = try JacobianBound(network: net, states: open, exhaustiveLimit: 0).operatorNormBound(p: .two)
+        let old = try IntervalJacobian(network: net, states: open).operatorNormBound(p: .two)
+        XCTAssertGreaterThanOrEqual(new, truth * (1 - 1e-12))
+        XCTAssertLessThanOrEqual(new, old)
+    }
+}
+
+/// The published networks of `instances/benchmarks/` at the root of the search (every neuron
+/// unknown): the bound stays above the exact constant and below the interval bound.
+final class JacobianBoundBenchmarkTests: XCTestCase {
+    func testPublishedNetworksAtTheRoot() throws {
+        let folder = packageRoot.appendingPathComponent("instances/benchmarks")
+        let truthData = try Data(contentsOf: folder.appendingPathComponent("truth.json"))
+        let truth = try XCTUnwrap(JSONSerialization.jsonObject(with: truthData) as? [[String: Any]])
+        for entry in truth {
+            let file = try XCTUnwrap(entry["file"] as? String)
+            let net = try NetworkJSON.read(contentsOf: folder.appendingPathComponent(file).path)
+            let states = net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+            let new = JacobianBound(network: net, states: states)
+            let old = IntervalJacobian(network: net, states: states)
+            for (key, norm) in [("1", LipschitzNorm.one), ("2", .two), ("inf", .infinity)] {
+                guard let exact = (entry[key] as? NSNumber)?.doubleValue else { continue }
+                let n = try new.operatorNormBound(p: norm), o = try old.operatorNormBound(p: norm)
+                XCTAssertGreaterThanOrEqual(n, exact * (1 - 1e-12), "\(file) ℓ\(key)")
+                XCTAssertLessThanOrEqual(n, o * (1 + 1e-12), "\(file) ℓ\(key)")
+                print("root bound \(file) ℓ\(key): interval \(o), new \(n), exact \(exact)")
+            }
+        }
+    }
+}
