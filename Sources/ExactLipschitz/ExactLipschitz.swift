@@ -39,9 +39,9 @@ public enum ExactLipschitz {
             throw ExactError.badLimit("time limit must be a non-negative number of seconds")
         }
         if let limit = options.maxRegions, limit < 1 { throw ExactError.badLimit("region limit must be at least 1") }
-        guard options.relativeRadiusTolerance.isFinite, options.relativeRadiusTolerance > 0,
-              options.relativeRadiusTolerance < 1 else {
-            throw ExactError.badLimit("radius tolerance must lie in (0, 1)")
+        guard options.relativeRadiusTolerance.isFinite, options.relativeRadiusTolerance >= Tolerances.smallestDecisionBand,
+              options.relativeRadiusTolerance <= 0.1 else {
+            throw ExactError.badLimit("radius tolerance must lie in [1e-8, 0.1] (below 1e-8 GLPK's own tolerance would decide)")
         }
         guard (1...256).contains(options.threads) else { throw ExactError.badLimit("threads must be between 1 and 256") }
         // |J_ij| ≤ ∏ ‖W_k‖_∞ · d: refuse networks whose Jacobians could overflow a double.

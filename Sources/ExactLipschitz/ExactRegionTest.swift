@@ -103,7 +103,7 @@ struct ExactRegionTest {
         guard !rows.isEmpty else { return .fullDimensional(point: Array(repeating: 0, count: d)) }
         let solution = try solve(rows, columns: columns, objective: columns - 1, upperBound: 1)
         switch solution.status {
-        case .optimal where solution.objective > 0: return .fullDimensional(point: Array(solution.values[0..<d]))
+        case .optimal where solution.values[columns - 1] > 0: return .fullDimensional(point: Array(solution.values[0..<d]))
         case .optimal, .infeasible: return .empty
         case .unbounded: throw LinearProgramError.undecidedStatus(status: -1)
         }
@@ -151,15 +151,22 @@ struct ExactRegionTest {
                 rows.append((row, .fixed(0)))
             }
         }
-        let objective = preActivation(layer: k, neuron: i, pattern: pattern, columns: columns, width: columns.count).0
-        let lp = try LinearProgram(columns: columns.count, optimisation: .maximise)
-        try lp.setObjective(objective)
+        // The objective g·v gets its own column (glp_exact reads only integral objective
+        // coefficients exactly): maximise s subject to s − W_{k,i}·u_{k−1} = 0.
+        let objective = columns.count
+        var defining = preActivation(layer: k, neuron: i, pattern: pattern, columns: columns, width: objective + 1).0.map { -$0 }
+        defining[objective] = 1
+        let lp = try LinearProgram(columns: objective + 1, optimisation: .maximise)
+        var c = Array(repeating: 0.0, count: objective + 1)
+        c[objective] = 1
+        try lp.setObjective(c)
         for j in 0..<d { try lp.setColumnBound(j, .between(-1, 1)) }
-        for (row, bound) in rows { try lp.addRow(row, bound) }
+        for (row, bound) in rows { try lp.addRow(row + [0], bound) }
+        try lp.addRow(defining, .fixed(0))
         _ = try? lp.solve()
         let solution = try lp.solveExactly()
         guard solution.status == .optimal else { throw LinearProgramError.undecidedStatus(status: -1) }
-        return solution.objective <= 0
+        return solution.values[objective] <= 0
     }
 
     /// Maximises column `objective` (bounded above) subject to `rows`: a floating-point solve

@@ -270,7 +270,7 @@ final class RegionEnumerator {
                 // Visit the side holding the centre first: it needs no LP.
                 frame.split = Split(layer: layer, index: index, plane: (normal, offset, error),
                                     sides: distance >= 0 ? [true, false] : [false, true],
-                                    rowCount: currentRowCount, basis: plain ? nil : lp.basis())
+                                    rowCount: currentRowCount, basis: savedBasis())
                 return true
             }
         }
@@ -470,6 +470,13 @@ final class RegionEnumerator {
     }
 
     // MARK: - Rows
+
+    /// The basis to restore after a split, saved only on paths of moderate length so that the
+    /// saved bases take O(limit²) memory, not O(depth²); deeper, GLPK rebuilds a basis when
+    /// the truncated one is no longer valid (`LinearProgram.solve` handles that).
+    private func savedBasis() -> Basis? {
+        plain || lp.rowCount > Tolerances.savedBasisRowLimit ? nil : lp.basis()
+    }
 
     private var currentRowCount: Int { plain ? pathRows.count : lp.rowCount }
 

@@ -14,6 +14,8 @@ enum Tolerances {
     /// tolerance. Inside the band the region is decided exactly. Users may widen it
     /// (`--radius-tolerance`); narrowing it below GLPK's accuracy is refused.
     static let defaultDecisionBand = 1e-7
+    /// Ten times GLPK's tolerance: the narrowest band a user may ask for.
+    static let smallestDecisionBand = 1e-8
 
     /// The unit roundoff of Double.
     static let unitRoundoff = 0x1p-53
@@ -32,4 +34,7 @@ enum Tolerances {
     /// The floating-point verdict is used only when the row errors on the path are at most this
     /// fraction of the decision band, otherwise every side is decided exactly.
     static let rowErrorWeight = 100.0
+
+    /// Paths longer than this many rows do not save a basis per split (memory, not accuracy).
+    static let savedBasisRowLimit = 2048
 }

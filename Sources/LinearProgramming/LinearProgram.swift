@@ -11,6 +11,8 @@ public enum LinearProgramError: Error, Equatable, CustomStringConvertible {
     case solverFailed(code: Int32)
     /// The solver returned, but with a status that proves neither optimality nor infeasibility.
     case undecidedStatus(status: Int32)
+    /// The exact solver cannot read these numbers exactly (they span too many binary orders).
+    case notExactlyRepresentable(what: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum LinearProgramError: Error, Equatable, CustomStringConvertible {
             return "linear program: \(what) has \(got) entries, expected \(expected)"
         case .solverFailed(let code): return "GLPK simplex failed (code \(code))"
         case .undecidedStatus(let status): return "GLPK ended with an undecided status (\(status))"
+        case .notExactlyRepresentable(let what): return "linear program: \(what) cannot be scaled to integers for the exact solver"
         }
     }
 }
@@ -68,6 +71,15 @@ public final class LinearProgram {
     private var parameters = glp_smcp()
     /// Solves run so far (for statistics).
     public private(set) var solveCount = 0
+    /// For tests of the callers' recovery: every solve whose number (1, 2, …) is a multiple of
+    /// this fails with `solverFailed(code: -1)` before GLPK is called.
+    public var injectedFailurePeriod: Int?
+
+    private func injectFailure() throws {
+        if let period = injectedFailurePeriod, period > 0, solveCount % period == 0 {
+            throw LinearProgramError.solverFailed(code: -1)
+        }
+    }
 
     /// - Parameters:
     ///   - columns: number of variables (≥ 1).
@@ -90,6 +102,8 @@ public final class LinearProgram {
         parameters.presolve = GLP_OFF
         parameters.tol_bnd = feasibilityTolerance
         parameters.tol_dj = feasibilityTolerance
+        // A float solve that stalls must fail (the caller then decides exactly), never hang.
+        parameters.tm_lim = 10_000
     }
 
     deinit { glp_delete_prob(problem) }
@@ -175,6 +189,7 @@ public final class LinearProgram {
     public func solve() throws -> Solution {
         checkThread()
         solveCount += 1
+        try injectFailure()
         var code = glp_simplex(problem, &parameters)
         if code == GLP_EBADB || code == GLP_ESING || code == GLP_ECOND || code == GLP_EFAIL {
             glp_adv_basis(problem, 0)
@@ -199,18 +214,32 @@ public final class LinearProgram {
         return try solution(status: glp_get_status(problem))
     }
 
-    /// Solves in exact rational arithmetic (GLPK's `glp_exact`): the problem's doubles are taken
-    /// as the rationals they are, so `.optimal` and `.infeasible` are proofs, and the sign of the
-    /// optimum is exact (the value is the exact optimum rounded to a double, which keeps its sign
-    /// unless it underflows). Starts from the current basis, or from the standard one when that is
-    /// not valid. Slow: for the borderline decisions only.
-    public func solveExactly() throws -> Solution {
+    /// Solves in exact rational arithmetic (GLPK's `glp_exact`), so `.optimal` and `.infeasible`
+    /// are proofs about the problem as written with these doubles.
+    ///
+    /// GLPK 5.0's exact loader does *not* read a non-integral double exactly: it replaces it by
+    /// a continued fraction within 1e-9 relative error (`set_d_eps`), so 1 + 1e-12 would become
+    /// 1. Integral doubles are read exactly. Every row is therefore first multiplied, bounds
+    /// included, by the smallest power of two that makes all its numbers integers (exact in
+    /// binary floating point; a positive row scaling changes neither the feasible set nor the
+    /// optimum), and column bounds and objective coefficients must already be integers — give a
+    /// general objective its own column and an equality row. Read the optimum from a column's
+    /// value: the exact values are stored rounded toward zero, which keeps their sign unless they
+    /// underflow, while the objective value is re-summed in floating point. The rows stay scaled.
+    ///
+    /// Throws `notExactlyRepresentable` when a row cannot be scaled to integers within double
+    /// range, and `solverFailed`/`undecidedStatus` for anything but a clean proof.
+    public func solveExactly(timeLimit milliseconds: Int32 = 60_000) throws -> Solution {
         checkThread()
         solveCount += 1
+        try injectFailure()
         guard rowCount > 0 else { throw LinearProgramError.dimensionMismatch(what: "row count", got: 0, expected: 1) }
+        try checkIntegralColumnData()
+        for i in 1...Int32(rowCount) { try scaleRowToIntegers(i) }
         var exact = glp_smcp()
         glp_init_smcp(&exact)
         exact.msg_lev = GLP_MSG_OFF
+        exact.tm_lim = milliseconds
         var code = glp_exact(problem, &exact)
         if code == GLP_EBADB || code == GLP_ESING {
             glp_std_basis(problem)
@@ -218,6 +247,51 @@ public final class LinearProgram {
         }
         guard code == 0 else { throw LinearProgramError.solverFailed(code: code) }
         return try solution(status: glp_get_status(problem))
+    }
+
+    /// Multiplies row i and its bounds by the smallest power of two making them integers.
+    private func scaleRowToIntegers(_ i: Int32) throws {
+        var indices = [Int32](repeating: 0, count: columnCount + 1)
+        var values = [Double](repeating: 0, count: columnCount + 1)
+        let count = Int(glp_get_mat_row(problem, i, &indices, &values))
+        let type = glp_get_row_type(problem, i)
+        let hasLower = type == GLP_LO || type == GLP_DB || type == GLP_FX
+        let hasUpper = type == GLP_UP || type == GLP_DB || type == GLP_FX
+        let lower = hasLower ? glp_get_row_lb(problem, i) : 0, upper = hasUpper ? glp_get_row_ub(problem, i) : 0
+        guard let scale = Self.integralScale(Array(values[1...max(1, count)].prefix(count)) + [lower, upper]) else {
+            throw LinearProgramError.notExactlyRepresentable(what: "row \(i - 1)")
+        }
+        guard scale != 1 else { return }
+        for k in 1...max(1, count) where k <= count { values[k] *= scale }
+        glp_set_mat_row(problem, i, Int32(count), indices, values)
+        glp_set_row_bnds(problem, i, type, lower * scale, upper * scale)
+    }
+
+    /// Column bounds and objective coefficients must be integral for `glp_exact` to read them.
+    private func checkIntegralColumnData() throws {
+        for j in 1...Int32(columnCount) {
+            let data = [glp_get_col_lb(problem, j), glp_get_col_ub(problem, j), glp_get_obj_coef(problem, j)]
+            guard data.allSatisfy({ $0.isFinite && $0 == $0.rounded() }) else {
+                throw LinearProgramError.notExactlyRepresentable(what: "column \(j - 1) bound or objective")
+            }
+        }
+    }
+
+    /// The smallest 2^s (s ≥ 0) with every v·2^s an integer, or nil when that overflows. A double
+    /// v = m·2^e has its lowest significant bit at 2^(exponent − significandWidth).
+    static func integralScale(_ values: [Double]) -> Double? {
+        var shift = 0
+        for v in values where v != 0 {
+            guard v.isFinite else { return nil }
+            shift = max(shift, v.significandWidth - Int(v.exponent))
+        }
+        guard shift < 1024 else { return nil }
+        let scale = Double(sign: .plus, exponent: shift, significand: 1)
+        for v in values {
+            let scaled = v * scale
+            guard scaled.isFinite, scaled == scaled.rounded() else { return nil }
+        }
+        return scale
     }
 
     /// Reads the verdict; only proven optimality, infeasibility (GLP_NOFEAS) or unboundedness

@@ -37,7 +37,7 @@ struct ExactCommand: ParsableCommand {
     @Option(name: .customLong("max-regions"), help: ArgumentHelp("Stop after this many regions and report certified bounds.", valueName: "N"))
     var maxRegions: Int?
 
-    @Option(name: .customLong("radius-tolerance"), help: ArgumentHelp("A region counts when its inscribed ball's radius exceeds this fraction of the length scale.", valueName: "TAU"))
+    @Option(name: .customLong("radius-tolerance"), help: ArgumentHelp("Speed only, never the answer: a floating-point inscribed-ball radius within this band (relative to the local scale) is not trusted, and the region is decided in exact rational arithmetic instead. Between 1e-8 and 0.1.", valueName: "TAU"))
     var radiusTolerance: Double = 1e-7
 
     @Option(help: ArgumentHelp("Search method: automatic (arrangement geometry for one hidden layer, else LPs), lp, plain (baseline: a fresh LP for every side of every split), arrangement.", valueName: "METHOD"))
@@ -72,8 +72,8 @@ struct ExactCommand: ParsableCommand {
             guard maxRegions >= 1 else { throw CLIError("--max-regions must be at least 1") }
             options.maxRegions = maxRegions
         }
-        guard radiusTolerance.isFinite, radiusTolerance > 0, radiusTolerance < 1 else {
-            throw CLIError("--radius-tolerance must lie in (0, 1)")
+        guard radiusTolerance.isFinite, radiusTolerance >= 1e-8, radiusTolerance <= 0.1 else {
+            throw CLIError("--radius-tolerance must lie in [1e-8, 0.1] (below 1e-8 GLPK's own tolerance would decide)")
         }
         options.relativeRadiusTolerance = radiusTolerance
         guard let searchMethod = SearchMethod(rawValue: method) else {
@@ -85,6 +85,8 @@ struct ExactCommand: ParsableCommand {
         options.threads = threads ?? max(1, cores)
         options.prune = prune && !countRegions
         options.shouldStop = { stop.isSet }
+        // The time limit counts from the start of the process: reading the file is part of the run.
+        options.startTime = Lipschitz.started
         let progress = ProgressLine()
         if progress.enabled {
             options.progress = { p in
@@ -126,7 +128,7 @@ enum ExactJSON {
         fields.append(("domain", box.map { "{\"lower\": \(NetworkJSON.encode($0.lower)), \"upper\": \(NetworkJSON.encode($0.upper))}" } ?? "null"))
         fields.append(("witness", bound.witness.map(witness) ?? "null"))
         let s = report.statistics
-        fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons), \"pruned_subtrees\": \(s.prunedSubtrees), \"vertices\": \(s.vertices)}"))
+        fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons), \"pruned_subtrees\": \(s.prunedSubtrees), \"vertices\": \(s.vertices), \"exact_decisions\": \(s.exactDecisions), \"failed_linear_programs\": \(s.failedLinearPrograms), \"undecided_subtrees\": \(s.undecidedSubtrees)}"))
         fields.append(("seconds", EstimateCommand.number(report.seconds)))
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }

@@ -19,7 +19,11 @@ struct Lipschitz: ParsableCommand {
         subcommands: [ExactCommand.self, ConvertCommand.self, EstimateCommand.self, GenerateCommand.self, CompareCommand.self, FixtureCommand.self]
     )
 
+    /// When the process started (uptime nanoseconds): time limits count from here.
+    static let started = DispatchTime.now().uptimeNanoseconds
+
     static func main() {
+        _ = started
         do {
             var command = try parseAsRoot()
             try command.run()
