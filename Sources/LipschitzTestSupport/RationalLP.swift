@@ -121,7 +121,12 @@ final class RationalLP {
         parameters.msg_lev = GLP_MSG_OFF
         parameters.presolve = GLP_OFF
         glp_scale_prob(problem, GLP_SF_AUTO)  // helps the float solve; glp_exact reads unscaled data
-        if glp_simplex(problem, &parameters) != 0 { glp_std_basis(problem) }
+        // The float simplex can stall on rows scaled by 2^60 and more: bound its effort.
+        var float = parameters
+        float.it_lim = Int32(50 * (rows + columns))
+        float.tm_lim = 1000
+        if glp_simplex(problem, &float) != 0 { glp_std_basis(problem) }
+        parameters.tm_lim = 120_000  // a stuck exact solve fails the test instead of hanging it
         var code = glp_exact(problem, &parameters)
         if code == GLP_EBADB || code == GLP_ESING {
             glp_std_basis(problem)
