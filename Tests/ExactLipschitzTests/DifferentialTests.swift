@@ -25,6 +25,7 @@ final class DifferentialTests: XCTestCase {
     /// DIFFERENTIAL_SCALE=k multiplies every class's network count (default 1).
     static let scale = ProcessInfo.processInfo.environment["DIFFERENTIAL_SCALE"].flatMap(Double.init) ?? 1
     private var referenceSeconds = 0.0
+    private var configurationSeconds: [String: Double] = [:]
     static let verbose = ProcessInfo.processInfo.environment["DIFFERENTIAL_VERBOSE"] != nil
     static let configurations: [Configuration] = [SearchMethod.automatic, .linearPrograms, .plain, .arrangement].flatMap { m in
         [false, true].flatMap { p in [1, 2].map { Configuration(method: m, prune: p, threads: $0) } }
@@ -34,7 +35,7 @@ final class DifferentialTests: XCTestCase {
 
     /// One hidden layer, Gaussian weights and biases, global.
     func testShallowGeneric() throws {
-        try runClass("shallow generic", networks: 250, seed: 901) { rng in
+        try runClass("shallow generic", networks: 120, seed: 901) { rng in
             let d = rng.int(1...3)
             return Case(network: randomNetwork([d, rng.int(1...7), rng.int(1...3)], using: &rng))
         }
@@ -42,7 +43,7 @@ final class DifferentialTests: XCTestCase {
 
     /// Two or three hidden layers, vector outputs, global.
     func testDeepVectorValued() throws {
-        try runClass("deep, vector-valued", networks: 200, seed: 902) { rng in
+        try runClass("deep, vector-valued", networks: 100, seed: 902) { rng in
             try Case(network: anchoredNetwork(deepWidths(&rng), &rng, anchor: { r, d in (0..<d).map { _ in r.normal() } }))
         }
     }
@@ -50,7 +51,7 @@ final class DifferentialTests: XCTestCase {
     /// Boxes with widths from 1e-8 to 1e8 per dimension (thin in some dimensions), hyperplanes
     /// through random points of the box; one hidden layer.
     func testThinBoxesShallow() throws {
-        try runClass("thin boxes, shallow", networks: 250, seed: 903) { rng in
+        try runClass("thin boxes, shallow", networks: 120, seed: 903) { rng in
             let d = rng.int(1...3)
             let box = try randomAspectBox(d, &rng)
             let net = try anchoredNetwork([d, rng.int(1...6), rng.int(1...2)], &rng, anchor: { r, _ in point(in: box, &r) })
@@ -60,7 +61,7 @@ final class DifferentialTests: XCTestCase {
 
     /// Boxes of random aspect ratio on deep networks whose deeper neurons also switch inside the box.
     func testThinBoxesDeep() throws {
-        try runClass("thin boxes, deep", networks: 150, seed: 904) { rng in
+        try runClass("thin boxes, deep", networks: 80, seed: 904) { rng in
             let d = rng.int(1...3)
             let box = try randomAspectBox(d, &rng)
             let net = try anchoredNetwork(deepWidths(&rng), &rng, d: d, anchor: { r, _ in point(in: box, &r) })
@@ -71,7 +72,7 @@ final class DifferentialTests: XCTestCase {
     /// All hyperplanes pass near one point at distance 1e6–1e9 from the origin (biases ~1e6–1e9
     /// relative to the weights), the regions between them of size ~1; global.
     func testFarAwayHyperplanes() throws {
-        try runClass("far-away hyperplanes", networks: 200, seed: 905) { rng in
+        try runClass("far-away hyperplanes", networks: 100, seed: 905) { rng in
             let d = rng.int(1...2)
             let far = pow(10, 6 + 3 * rng.uniform())
             let direction = unit(d, &rng)
@@ -85,7 +86,7 @@ final class DifferentialTests: XCTestCase {
 
     /// Far-away arrangements seen through a box around them (of random aspect ratio).
     func testFarAwayBoxes() throws {
-        try runClass("far-away boxes", networks: 150, seed: 906) { rng in
+        try runClass("far-away boxes", networks: 80, seed: 906) { rng in
             let d = rng.int(1...2)
             let far = pow(10, 6 + 3 * rng.uniform())
             let direction = unit(d, &rng)
@@ -100,7 +101,7 @@ final class DifferentialTests: XCTestCase {
     /// A row next to the same row times (1 ± 1e-12): whole row (the same hyperplane up to
     /// rounding), weights only (a parallel hyperplane ~1e-12 away) or bias only.
     func testNearDuplicateHyperplanes() throws {
-        try runClass("near-duplicate hyperplanes", networks: 250, seed: 907) { rng in
+        try runClass("near-duplicate hyperplanes", networks: 120, seed: 907) { rng in
             let d = rng.int(1...3)
             let base = randomNetwork([d, rng.int(1...4), rng.int(1...2)], using: &rng)
             var layer = base.layers[0]
@@ -124,7 +125,7 @@ final class DifferentialTests: XCTestCase {
     /// Exact duplicate rows, opposite rows (−w, −b), zero rows and zero biases (hyperplanes
     /// through one point), in the first and in deeper layers.
     func testDuplicatesOppositesAndZeroBiases() throws {
-        try runClass("duplicates, opposites, zero biases", networks: 250, seed: 908) { rng in
+        try runClass("duplicates, opposites, zero biases", networks: 120, seed: 908) { rng in
             let d = rng.int(1...3)
             let widths = rng.int(0...1) == 0 ? [d, rng.int(1...4), rng.int(1...2)] : deepWidths(&rng, d: d)
             var net = randomNetwork(widths, using: &rng, biasScale: rng.int(0...2) == 0 ? 0 : 1)
@@ -151,7 +152,7 @@ final class DifferentialTests: XCTestCase {
 
     /// Weights and biases of magnitude 10^U(−6, 6) with random signs.
     func testWideDynamicRange() throws {
-        try runClass("weights 1e-6 to 1e6", networks: 200, seed: 909) { rng in
+        try runClass("weights 1e-6 to 1e6", networks: 100, seed: 909) { rng in
             let d = rng.int(1...3)
             let widths = rng.int(0...1) == 0 ? [d, rng.int(1...6), rng.int(1...2)] : deepWidths(&rng, d: d)
             var layers: [AffineLayer] = []
@@ -169,7 +170,7 @@ final class DifferentialTests: XCTestCase {
     /// first-layer neurons (h and c·h for c a power of two, or copies weighted 1, 2⁻⁶⁰, −1,
     /// −2⁻⁶⁰) read with weights that cancel, plus all-zero rows.
     func testConstantNeuronsByCancellation() throws {
-        try runClass("constant neurons by cancellation", networks: 150, seed: 910) { rng in
+        try runClass("constant neurons by cancellation", networks: 80, seed: 910) { rng in
             let d = rng.int(1...2)
             let w = (0..<d).map { _ in rng.normal() }, b = rng.normal()
             let c = [0.5, 2, 4][rng.int(0...2)]
@@ -223,6 +224,9 @@ final class DifferentialTests: XCTestCase {
         }
         let summary = "DifferentialTests: \(name): \(count) networks, \(failing.count) failing, \(String(format: "%.1f", Date().timeIntervalSince(start))) s (reference \(String(format: "%.1f", referenceSeconds)) s)\n"
         FileHandle.standardError.write(summary.data(using: .utf8)!)
+        if Self.verbose {
+            for (k, v) in configurationSeconds.sorted(by: { $0.key < $1.key }) { FileHandle.standardError.write("  \(k): \(v) s\n".data(using: .utf8)!) }
+        }
         guard let smallest = failing.min(by: { size($0.0) < size($1.0) }) else { return }
         let shrunk = shrink(smallest.0)
         XCTFail("""
@@ -252,6 +256,8 @@ final class DifferentialTests: XCTestCase {
             options.prune = configuration.prune
             options.threads = configuration.threads
             do {
+                let start = Date()
+                defer { configurationSeconds[configuration.description, default: 0] += Date().timeIntervalSince(start) }
                 let report = try ExactLipschitz.compute(c.network, options: options)
                 var issues: [String] = []
                 if !report.isExact { issues.append("not exact") }
@@ -280,13 +286,16 @@ final class DifferentialTests: XCTestCase {
         c.network.layers.reduce(0) { $0 + $1.weights.rows * ($1.weights.columns + 1) }
     }
 
-    /// Drops hidden neurons and outputs while the case still fails; returns it with its problems.
+    /// Drops hidden neurons and outputs while the case still fails (at most 40 tries); returns
+    /// it with its problems.
     private func shrink(_ c: Case) -> (Case, [String]) {
         var current = c, problems = check(c)
-        var progress = true
+        var progress = true, budget = 40
         while progress {
             progress = false
             for candidate in smaller(current) {
+                budget -= 1
+                if budget < 0 { return (current, problems) }
                 let p = check(candidate)
                 if !p.isEmpty { current = candidate; problems = p; progress = true; break }
             }
