@@ -8,7 +8,7 @@ DEB_PACKAGES := libglpk-dev liblapacke-dev
 INSTANCE ?= instances/fixtures/deep-3x4x3x2.json
 BIN := .build/release/lipschitz
 
-.PHONY: run test build release deps bench clean fuzz-build fuzz fuzz-ci fuzz-regressions
+.PHONY: run test build release deps bench clean tsan fuzz-build fuzz fuzz-ci fuzz-regressions
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -32,6 +32,33 @@ run: release
 test: deps
 	swift build --build-tests
 	swift test --skip-build --disable-swift-testing
+
+# ThreadSanitizer over the multi-threaded exact search: its own scratch path (.build-tsan), the
+# threaded library tests and the CLI runs that use the default thread count (the cores). Every
+# report is written under .build-tsan/tsan-reports (test process and CLI children alike); any
+# report fails the target after the run, with the reports printed.
+TSAN_SCRATCH := .build-tsan
+TSAN_REPORTS := $(CURDIR)/$(TSAN_SCRATCH)/tsan-reports
+TSAN_DIFFERENTIAL_SCALE ?= 0.05
+TSAN_FILTERS := --filter 'ExactLipschitzTests.MethodAgreementTests' \
+	--filter 'ExactLipschitzTests.BoundedSearchTests' \
+	--filter 'ExactLipschitzTests.DifferentialTests' \
+	--filter 'CLITests.ExactCLITests/testExactMatchesTruth' \
+	--filter 'CLITests.ExactCLITests/testBoxes' \
+	--filter 'CLITests.ExactCLITests/testMaxRegionsGivesCertifiedInterval'
+
+tsan: deps
+	swift build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
+	@rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
+	@status=0; \
+	TSAN_OPTIONS="log_path=$(TSAN_REPORTS)/report second_deadlock_stack=1" \
+	DIFFERENTIAL_SCALE=$(TSAN_DIFFERENTIAL_SCALE) \
+	  swift test --sanitize=thread --scratch-path $(TSAN_SCRATCH) --skip-build --disable-swift-testing $(TSAN_FILTERS) || status=$$?; \
+	if ls $(TSAN_REPORTS)/report* >/dev/null 2>&1; then \
+	  cat $(TSAN_REPORTS)/report*; echo "make tsan: ThreadSanitizer reports above ($(TSAN_REPORTS))"; exit 1; \
+	fi; \
+	if [ $$status -ne 0 ]; then echo "make tsan: tests failed (no ThreadSanitizer report)"; fi; \
+	exit $$status
 
 bench: release
 	.build/release/lipschitz-bench --output docs/benchmarks.md

@@ -47,6 +47,9 @@ let package = Package(
             "LipschitzModel", "ExactLipschitz", "LipschitzEstimates", "LipschitzTheory",
             "RandomNetworks", "NetworkFormats",
         ]),
+        // Test support: an exact brute-force reference (GLPK's rational simplex), independent of
+        // ExactLipschitz and LinearProgramming so that it can hold them to account.
+        .target(name: "LipschitzTestSupport", dependencies: ["LipschitzModel", "CGLPK"]),
         // The command-line tool: thin, argument parsing and printing only.
         .executableTarget(name: "lipschitz", dependencies: [
             "LipschitzModel", "ExactLipschitz", "LipschitzEstimates", "LipschitzTheory",
@@ -58,7 +61,8 @@ let package = Package(
 
         .testTarget(name: "LipschitzModelTests", dependencies: ["LipschitzModel"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming"]),
-        .testTarget(name: "ExactLipschitzTests", dependencies: ["ExactLipschitz", "LipschitzModel", "LinearProgramming"]),
+        .testTarget(name: "ExactLipschitzTests", dependencies: ["ExactLipschitz", "LipschitzModel", "LinearProgramming", "LipschitzTestSupport"]),
+        .testTarget(name: "LipschitzTestSupportTests", dependencies: ["LipschitzTestSupport", "LipschitzModel"]),
         .testTarget(name: "RandomNetworksTests", dependencies: ["RandomNetworks", "LipschitzModel"]),
         .testTarget(name: "LipschitzEstimatesTests", dependencies: ["LipschitzEstimates", "ExactLipschitz", "RandomNetworks", "LipschitzModel"]),
         .testTarget(name: "LipschitzTheoryTests", dependencies: ["LipschitzTheory", "RandomNetworks"]),
