@@ -71,7 +71,7 @@ struct ArrangementEnumerator {
         constantPattern = Array(repeating: false, count: n)
 
         // Group neurons by hyperplane (unit normal with its first non-zero entry positive).
-        var keyed: [(normal: [Double], offset: Double, neuron: Int, orientation: Double)] = []
+        var keyed: [(normal: [Double], offset: Double, neuron: Int, orientation: Double, raw: [Double])] = []
         for i in 0..<n {
             let w = hidden.weights.row(i)
             let length = vectorNorm(w, p: .two)
@@ -84,17 +84,20 @@ struct ArrangementEnumerator {
             }
             let first = w.first { $0 != 0 }!
             let orientation: Double = first > 0 ? 1 : -1
-            keyed.append((w.map { orientation * $0 / length }, orientation * hidden.biases[i] / length, i, orientation))
+            keyed.append((w.map { orientation * $0 / length }, orientation * hidden.biases[i] / length, i, orientation,
+                          (w + [hidden.biases[i]]).map { orientation * $0 }))
         }
         keyed.sort { lhs, rhs in
             for j in 0..<lhs.normal.count where lhs.normal[j] != rhs.normal[j] { return lhs.normal[j] < rhs.normal[j] }
             return lhs.offset < rhs.offset
         }
-        let same = { (a: [Double], b: [Double], x: Double, y: Double) -> Bool in
-            zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 } && abs(x - y) <= 1e-12 * max(1, abs(x), abs(y))
-        }
+        // Only neurons whose weights and bias are identical (up to one sign) share a hyperplane;
+        // nearly equal ones stay apart, so the thin cell between them is not lost (their
+        // near-degenerate vertices then send the network to the LP search).
+        var lastRaw: [Double] = []
         for entry in keyed {
-            if let last = planes.last, same(last.normal, entry.normal, last.offset, entry.offset) {
+            defer { lastRaw = entry.raw }
+            if planes.last != nil, lastRaw == entry.raw {
                 planes[planes.count - 1].members.append((entry.neuron, entry.orientation))
             } else {
                 planes.append(Hyperplane(normal: entry.normal, offset: entry.offset, positive: [], negative: [],

@@ -164,10 +164,7 @@ final class RegionEnumerator {
 
     /// Explores one task's subtree: replays its prefix as rows, then searches below it.
     func run(_ task: SearchTask) throws {
-        guard try replay(task.pattern, depth: task.depth) != .undecidable else {
-            try recordUndecided(decided: task.depth, extra: nil)
-            return
-        }
+        _ = try replay(task.pattern, depth: task.depth)
         try search(from: task.depth, ball: Ball(center: task.center, radius: task.radius))
     }
 
@@ -177,7 +174,6 @@ final class RegionEnumerator {
     func certifiedRegion(of complete: [[Bool]]) throws -> (center: [Double], radius: Double)? {
         switch try replay(complete, depth: hiddenCount) {
         case .empty: return nil
-        case .undecidable: throw LinearProgramError.undecidedStatus(status: -1)
         case .exactNeeded:
             // A neuron constant on the region with a sign not yet decided: only the exact test knows.
             return try decideLeafExactly()
@@ -195,8 +191,10 @@ final class RegionEnumerator {
     private struct Split {
         let layer: Int
         let index: Int
-        /// nil for a neuron constant on the region: both sides are decided exactly, no row.
+        /// nil when both sides are decided exactly, with no row (`Neuron.exactOnly`).
         let plane: (normal: [Double], offset: Double, error: Double)?
+        /// The neuron is constant on the region (exactly).
+        let constant: Bool
         let sides: [Bool]
         let rowCount: Int
         let basis: Basis?
@@ -228,7 +226,7 @@ final class RegionEnumerator {
                 continue
             }
             pattern[split.layer][split.index] = active
-            exactlyConstant[frame.depth] = split.plane == nil
+            exactlyConstant[frame.depth] = split.constant
             switch try decideSide(split, active: active, ball: frame.ball, depth: frame.depth) {
             case .ball(let child): stack.append(Frame(depth: frame.depth + 1, ball: child))
             case .empty: statistics.emptySides += 1
@@ -258,17 +256,15 @@ final class RegionEnumerator {
                 exactlyConstant[depth] = constant
                 statistics.constantNeurons += 1
                 frame.depth += 1
-            case .constant:
-                frame.split = Split(layer: layer, index: index, plane: nil, sides: [true, false], rowCount: currentRowCount, basis: nil)
+            case .exactOnly(let constant):
+                frame.split = Split(layer: layer, index: index, plane: nil, constant: constant, sides: [true, false],
+                                    rowCount: currentRowCount, basis: nil)
                 return true
-            case .undecidable:
-                try recordUndecided(decided: depth, extra: nil)
-                return false
             case .plane(let normal, let offset, let error):
                 var distance = offset
                 for j in 0..<dimension { distance += normal[j] * frame.ball.center[j] }
                 // Visit the side holding the centre first: it needs no LP.
-                frame.split = Split(layer: layer, index: index, plane: (normal, offset, error),
+                frame.split = Split(layer: layer, index: index, plane: (normal, offset, error), constant: false,
                                     sides: distance >= 0 ? [true, false] : [false, true],
                                     rowCount: currentRowCount, basis: savedBasis())
                 return true
@@ -285,7 +281,8 @@ final class RegionEnumerator {
     /// Adds the split's row for one side and decides whether that side is a region.
     private func decideSide(_ split: Split, active: Bool, ball: Ball, depth: Int) throws -> SideVerdict {
         guard let plane = split.plane else {
-            // Constant neuron: the region is unchanged on its side and empty on the other.
+            // No row: the exact test decides; the parent's ball serves as a (heuristic) start
+            // below — it is the region itself on a constant neuron's side.
             return try decideExactly(depth: depth + 1, fallback: ball)
         }
         let sign = active ? 1.0 : -1.0
@@ -308,7 +305,9 @@ final class RegionEnumerator {
                 }
             }
         }
-        return try solveBall(depth: depth + 1)
+        // The parent's centre is a feasible point of this side's LP with r = min(radius, distance):
+        // an optimum below that is a solver error.
+        return try solveBall(depth: depth + 1, floor: (point: ball.center, r: min(ball.radius, signedDistance)))
     }
 
     // MARK: - Deciding regions
@@ -323,17 +322,18 @@ final class RegionEnumerator {
 
     /// The Chebyshev ball of the current rows when the floating-point LP is clear about it,
     /// otherwise the exact verdict on the first `depth` neurons.
-    private func solveBall(depth: Int) throws -> SideVerdict {
+    private func solveBall(depth: Int, floor: (point: [Double], r: Double)? = nil) throws -> SideVerdict {
         statistics.linearPrograms += 1
+        let problem: LinearProgram
         let solution: Solution
         do {
             if plain {
-                let fresh = try Self.makeProblem(dimension: dimension)
-                for (row, bound) in pathRows { try fresh.addRow(row, bound) }
-                solution = try fresh.solve()
+                problem = try Self.makeProblem(dimension: dimension)
+                for (row, bound) in pathRows { try problem.addRow(row, bound) }
             } else {
-                solution = try lp.solve()
+                problem = lp
             }
+            solution = try problem.solve()
         } catch is LinearProgramError {
             // A failed or undecided solve (GLPK code 5 was seen on real networks): the exact test.
             statistics.failedLinearPrograms += 1
@@ -341,16 +341,39 @@ final class RegionEnumerator {
         }
         switch solution.status {
         case .infeasible:
-            return .empty  // even r = −1 is infeasible: empty by a full length unit
+            // Even r = −1 is infeasible: empty by a full length unit, unless the tight
+            // constraints are so ill-conditioned that the solver's tolerances could hide a region.
+            let rows = Tolerances.rowErrorWeight * (rowErrors.last ?? 0)
+            if rows < Tolerances.trustedInfeasibility,
+               problem.tightConstraintCondition() * Tolerances.glpkFeasibility < Tolerances.trustedInfeasibility,
+               problem.smallestTightCoefficient() >= Tolerances.smallestTrustedCoefficient { return .empty }
+            return try decideExactly(depth: depth, fallback: nil)
         case .optimal:
             let center = Array(solution.values[0..<dimension]), r = solution.objective
             let threshold = decisionBand(at: center)
             if r > threshold { return .ball(Ball(center: center, radius: r)) }
-            if r < -threshold { return .empty }
+            if r < -threshold && trustsEmptyVerdict(problem, r: r, center: center, threshold: threshold, floor: floor) {
+                return .empty
+            }
             return try decideExactly(depth: depth, fallback: r > 0 ? Ball(center: center, radius: r) : nil)
         case .unbounded:
             return try decideExactly(depth: depth, fallback: nil)
         }
+    }
+
+    /// Whether a negative floating-point radius r̂ may discard a side. It must clear the band
+    /// plus κ·tolerance·(1 + |y|) (κ: condition of the constraints tight at the optimum), the
+    /// basis must be dual feasible without tolerance (along an unbounded direction any dual
+    /// slack is an unlimited improvement), no tight row may carry a coefficient so small that
+    /// GLPK's pivoting tolerances could ignore it (nearly parallel hyperplanes that meet far
+    /// away), and r̂ may not lie below the radius already attained at a known feasible point.
+    private func trustsEmptyVerdict(_ problem: LinearProgram, r: Double, center: [Double], threshold: Double,
+                                    floor: (point: [Double], r: Double)?) -> Bool {
+        let scale = 1 + center.reduce(0) { max($0, abs($1)) }
+        if let floor, r < floor.r - Tolerances.glpkFeasibility * scale * 10 { return false }
+        let doubt = Tolerances.conditionWeight * problem.tightConstraintCondition() * Tolerances.glpkFeasibility * scale
+        guard r < -(threshold + doubt), problem.dualInfeasibility() == 0 else { return false }
+        return problem.smallestTightCoefficient() >= Tolerances.smallestTrustedCoefficient
     }
 
     /// Decides the first `depth` neurons of `pattern` in exact arithmetic. A full-dimensional
@@ -371,12 +394,14 @@ final class RegionEnumerator {
     private enum Neuron {
         /// Decided without a split: `constant` when it is constant on the region.
         case fixed(active: Bool, constant: Bool)
-        /// Constant on the region in exact arithmetic, with a value whose sign is not certain.
-        case constant
+        /// Split with both sides decided in exact arithmetic and no row: a neuron constant on the
+        /// region whose sign is not certain, or one whose hyperplane cannot be represented in
+        /// floating point (a row lost to cancellation, or out of range). Without its row the
+        /// floating-point LPs below describe a superset of the region, so their empty verdicts
+        /// stay sound, and the leaf check verifies the neuron's sign.
+        case exactOnly(constant: Bool)
         /// A hyperplane: unit normal, offset and relative rounding error.
         case plane(normal: [Double], offset: Double, error: Double)
-        /// Numbers out of range (a hyperplane too far away to represent).
-        case undecidable
     }
 
     /// What neuron `depth` does on the current region.
@@ -388,14 +413,14 @@ final class RegionEnumerator {
         // An exactly zero row (no term reached it): constant, with the sign of its offset (exact
         // when no term reached the offset either).
         let signKnown = offsetError == 0 || abs(c) > offsetError
-        if largest == 0 && error == 0 { return signKnown ? .fixed(active: c > 0, constant: true) : .constant }
+        if largest == 0 && error == 0 { return signKnown ? .fixed(active: c > 0, constant: true) : .exactOnly(constant: true) }
         let unit = a.map { $0 / largest }
         let length = unit.reduce(0) { $0 + $1 * $1 }.squareRoot() * largest
         if !(length > Tolerances.constancyFactor * error) || !length.isFinite {
             guard try isConstant(depth: depth) else {
-                return length > 0 && length.isFinite ? plane(a: a, c: c, length: length, error: error + offsetError) : .undecidable
+                return length > 0 && length.isFinite ? plane(a: a, c: c, length: length, error: error + offsetError) : .exactOnly(constant: false)
             }
-            return signKnown ? .fixed(active: c > 0, constant: true) : .constant
+            return signKnown ? .fixed(active: c > 0, constant: true) : .exactOnly(constant: true)
         }
         return plane(a: a, c: c, length: length, error: error + offsetError)
     }
@@ -406,6 +431,8 @@ final class RegionEnumerator {
         let normal = a.map { ($0 / largest) / unitLength }
         let offset = (c / largest) / unitLength
         let relativeError = error / length
+        // A row mostly made of rounding (cancellation) would only mislead the LPs.
+        if !(relativeError < Tolerances.largestRowError) { return .exactOnly(constant: false) }
         if domain.box != nil {
             // The box is [−1, 1]^d here: a hyperplane that misses it leaves one sign on it.
             let reach = normal.reduce(0) { $0 + abs($1) }
@@ -413,7 +440,7 @@ final class RegionEnumerator {
                 return .fixed(active: offset > 0, constant: false)
             }
         }
-        guard offset.isFinite, normal.allSatisfy(\.isFinite) else { return .undecidable }
+        guard offset.isFinite, normal.allSatisfy(\.isFinite) else { return .exactOnly(constant: false) }
         return .plane(normal: normal, offset: offset, error: relativeError)
     }
 
@@ -480,7 +507,7 @@ final class RegionEnumerator {
 
     private var currentRowCount: Int { plain ? pathRows.count : lp.rowCount }
 
-    private enum Replay { case ready, exactNeeded, empty, undecidable }
+    private enum Replay { case ready, exactNeeded, empty }
 
     /// Makes the problem's rows those of the first `depth` neurons of `prefix`. `.empty` when a
     /// neuron decided without a split disagrees with `prefix` (its region is empty),
@@ -496,11 +523,9 @@ final class RegionEnumerator {
             case .fixed(let active, let constant):
                 exactlyConstant[t] = constant
                 if active != prefix[layer][index] { return .empty }
-            case .constant:
-                exactlyConstant[t] = true
+            case .exactOnly(let constant):
+                exactlyConstant[t] = constant
                 outcome = .exactNeeded
-            case .undecidable:
-                return .undecidable
             case .plane(let normal, let b, let error):
                 exactlyConstant[t] = false
                 try addSplitRow(normal: normal, b: b, sign: prefix[layer][index] ? 1 : -1, error: error)

@@ -27,6 +27,10 @@ enum Tolerances {
         2 * Double(terms + 2) * unitRoundoff * magnitude / length
     }
 
+    /// A row whose relative rounding error exceeds this is not given to the LPs at all: its
+    /// neuron is split with both sides decided exactly.
+    static let largestRowError = 1e-6
+
     /// A row whose length is at most this multiple of its rounding error may be exactly zero:
     /// its neuron may be constant on the region, which only the exact test can tell.
     static let constancyFactor = 4.0
@@ -34,6 +38,19 @@ enum Tolerances {
     /// The floating-point verdict is used only when the row errors on the path are at most this
     /// fraction of the decision band, otherwise every side is decided exactly.
     static let rowErrorWeight = 100.0
+
+    /// An empty verdict of the floating-point LP stands only when the constraints tight at its
+    /// final basis are well conditioned: GLPK's answer can be off by about κ·tolerance (nearly
+    /// parallel hyperplanes meeting far away are the typical trap). A proof of infeasibility
+    /// (every point violates a row by a full length unit) is trusted while κ·tolerance is
+    /// below this; a negative radius r̂ while |r̂| exceeds the band plus `conditionWeight`·κ·
+    /// tolerance·(1 + |y|). Otherwise the exact test decides.
+    static let trustedInfeasibility = 1e-3
+    static let conditionWeight = 10.0
+
+    /// A tight row with a non-zero coefficient below this (rows are unit normals) makes an empty
+    /// verdict untrusted: GLPK's pivot tolerance (1e-10 relative) could have treated it as zero.
+    static let smallestTrustedCoefficient = 1e-6
 
     /// Paths longer than this many rows do not save a basis per split (memory, not accuracy).
     static let savedBasisRowLimit = 2048

@@ -214,6 +214,91 @@ public final class LinearProgram {
         return try solution(status: glp_get_status(problem))
     }
 
+    /// The smallest non-zero coefficient magnitude among the rows that are not basic (tight).
+    public func smallestTightCoefficient() -> Double {
+        checkThread()
+        var smallest = Double.infinity
+        var indices = [Int32](repeating: 0, count: columnCount + 1), values = [Double](repeating: 0, count: columnCount + 1)
+        for i in stride(from: 1, through: rowCount, by: 1) where glp_get_row_stat(problem, Int32(i)) != GLP_BS {
+            let count = Int(glp_get_mat_row(problem, Int32(i), &indices, &values))
+            for k in stride(from: 1, through: count, by: 1) where values[k] != 0 { smallest = min(smallest, abs(values[k])) }
+        }
+        return smallest
+    }
+
+    /// The largest violation of dual feasibility at the current basis: a non-basic row or column
+    /// whose reduced cost has the wrong sign for its bound (or is non-zero for a free one). GLPK
+    /// accepts violations below its tolerance; a caller that needs the optimum's sign for sure
+    /// must not, since along an unbounded direction any violation is an improvement without
+    /// limit (nearly parallel hyperplanes crossing far away are the typical case).
+    public func dualInfeasibility() -> Double {
+        checkThread()
+        let sense: Double = glp_get_obj_dir(problem) == GLP_MAX ? 1 : -1
+        func violation(_ status: Int32, _ d: Double) -> Double {
+            switch status {
+            case GLP_NL: return max(0, sense * d)
+            case GLP_NU: return max(0, -sense * d)
+            case GLP_NF: return abs(d)
+            default: return 0
+            }
+        }
+        var worst = 0.0
+        for i in stride(from: 1, through: rowCount, by: 1) {
+            worst = max(worst, violation(glp_get_row_stat(problem, Int32(i)), glp_get_row_dual(problem, Int32(i))))
+        }
+        for j in 1...columnCount {
+            worst = max(worst, violation(glp_get_col_stat(problem, Int32(j)), glp_get_col_dual(problem, Int32(j))))
+        }
+        return worst
+    }
+
+    /// An upper estimate of the condition number κ_F = ‖M‖_F·‖M⁻¹‖_F ≥ κ₂ of the constraints
+    /// that are tight at the current basis: the rows and columns that are not basic (one per
+    /// column in a valid basis). A float verdict is only as good as κ times the solver's
+    /// tolerance; callers use this to decide when to re-decide exactly. Infinite when those
+    /// constraints are singular, the basis is not square, or a free column is non-basic.
+    public func tightConstraintCondition() -> Double {
+        checkThread()
+        let n = columnCount
+        var tight: [[Double]] = []
+        for i in 1...max(1, rowCount) where rowCount > 0 && glp_get_row_stat(problem, Int32(i)) != GLP_BS {
+            var indices = [Int32](repeating: 0, count: n + 1), values = [Double](repeating: 0, count: n + 1)
+            let count = Int(glp_get_mat_row(problem, Int32(i), &indices, &values))
+            var row = [Double](repeating: 0, count: n)
+            for k in stride(from: 1, through: count, by: 1) { row[Int(indices[k]) - 1] = values[k] }
+            tight.append(row)
+        }
+        for j in 1...n where glp_get_col_stat(problem, Int32(j)) != GLP_BS {
+            // A free column that is not basic is held by nothing: its reduced cost, zero only
+            // within tolerance, may hide an arbitrarily large improvement along it.
+            if glp_get_col_type(problem, Int32(j)) == GLP_FR { return .infinity }
+            var row = [Double](repeating: 0, count: n)
+            row[j - 1] = 1
+            tight.append(row)
+        }
+        guard tight.count == n else { return .infinity }
+        return Self.frobeniusCondition(tight)
+    }
+
+    /// ‖M‖_F·‖M⁻¹‖_F by Gauss–Jordan elimination with partial pivoting (n is small: d + 1).
+    static func frobeniusCondition(_ m: [[Double]]) -> Double {
+        let n = m.count
+        var a = m, inverse = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
+        for c in 0..<n {
+            guard let p = (c..<n).max(by: { abs(a[$0][c]) < abs(a[$1][c]) }), a[p][c] != 0 else { return .infinity }
+            a.swapAt(c, p); inverse.swapAt(c, p)
+            let pivot = a[c][c]
+            for k in 0..<n { a[c][k] /= pivot; inverse[c][k] /= pivot }
+            for r in 0..<n where r != c && a[r][c] != 0 {
+                let f = a[r][c]
+                for k in 0..<n { a[r][k] -= f * a[c][k]; inverse[r][k] -= f * inverse[c][k] }
+            }
+        }
+        let norm = { (x: [[Double]]) in x.reduce(0) { $0 + $1.reduce(0) { $0 + $1 * $1 } }.squareRoot() }
+        let value = norm(m) * norm(inverse)
+        return value.isFinite ? value : .infinity
+    }
+
     /// Solves in exact rational arithmetic (GLPK's `glp_exact`), so `.optimal` and `.infeasible`
     /// are proofs about the problem as written with these doubles.
     ///
