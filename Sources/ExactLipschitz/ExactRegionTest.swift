@@ -26,6 +26,8 @@ struct ExactRegionTest {
 
     let network: ReLUNetwork
     let box: InputBox?
+    /// Tests only: see `ExactOptions.injectedExactFailurePeriod`.
+    var injectedFailurePeriod: Int?
 
     /// The verdict for the first `depth` neurons of `pattern` (layer by layer).
     func decide(_ pattern: [[Bool]], depth: Int) throws -> Verdict {
@@ -157,6 +159,7 @@ struct ExactRegionTest {
         var defining = preActivation(layer: k, neuron: i, pattern: pattern, columns: columns, width: objective + 1).0.map { -$0 }
         defining[objective] = 1
         let lp = try LinearProgram(columns: objective + 1, optimisation: .maximise)
+        lp.injectedFailurePeriod = injectedFailurePeriod
         var c = Array(repeating: 0.0, count: objective + 1)
         c[objective] = 1
         try lp.setObjective(c)
@@ -173,6 +176,7 @@ struct ExactRegionTest {
     /// for a starting basis, then the exact one.
     private func solve(_ rows: [([Double], Bound)], columns: Int, objective: Int, upperBound: Double) throws -> Solution {
         let lp = try LinearProgram(columns: columns, optimisation: .maximise)
+        lp.injectedFailurePeriod = injectedFailurePeriod
         var c = Array(repeating: 0.0, count: columns)
         c[objective] = 1
         try lp.setObjective(c)

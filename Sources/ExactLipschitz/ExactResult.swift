@@ -31,6 +31,11 @@ public struct ExactOptions: Sendable {
     /// Called about four times a second with the search's state (for progress lines).
     public var progress: (@Sendable (ExactProgress) -> Void)?
 
+    /// Tests only: every k-th floating-point solve of the search fails (as GLPK's code 5 did on
+    /// a published network), and every k-th solve of the exact test's problems.
+    var injectedFailurePeriod: Int?
+    var injectedExactFailurePeriod: Int?
+
     public init(norms: [LipschitzNorm] = [.two], box: InputBox? = nil) {
         self.norms = norms
         self.box = box

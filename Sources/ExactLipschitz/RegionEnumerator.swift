@@ -70,7 +70,9 @@ final class RegionEnumerator {
         self.plain = plain
         self.norms = options.norms
         self.domain = ScaledDomain(network: network, box: options.box)
-        self.exact = ExactRegionTest(network: network, box: options.box)
+        var exact = ExactRegionTest(network: network, box: options.box)
+        exact.injectedFailurePeriod = options.injectedExactFailurePeriod
+        self.exact = exact
         self.band = options.relativeRadiusTolerance
         self.dimension = network.inputDimension
         var layerOf: [Int] = [], indexOf: [Int] = [], starts: [Int] = []
@@ -88,6 +90,7 @@ final class RegionEnumerator {
         (preMatrix, preOffset, preError, preOffsetError) = Self.firstLayer(network, domain)
 
         lp = try Self.makeProblem(dimension: dimension)
+        lp.injectedFailurePeriod = options.injectedFailurePeriod
         if let box = domain.box {
             for i in 0..<dimension {
                 var row = Array(repeating: 0.0, count: dimension + 1)
@@ -210,7 +213,18 @@ final class RegionEnumerator {
     /// Visits the subtree where neurons `0..<depth` follow `pattern`, with an explicit stack.
     private func search(from depth: Int, ball: Ball) throws {
         var stack = [Frame(depth: depth, ball: ball)]
+        let entryRows = currentRowCount
         while !stack.isEmpty {
+            if shared.stopReason != nil {
+                // Everything still pending lies below the shallowest frame with work left, and
+                // interval bounds only shrink as neurons are fixed: one bound there covers it
+                // all (one per frame would cost O(depth) bounds of O(network) each).
+                if let pending = stack.first(where: { frame in frame.split.map { frame.nextSide < $0.sides.count } ?? true }) {
+                    try recordUnexplored(decided: pending.depth, extra: nil)
+                }
+                try removeSplitRow(to: entryRows, basis: nil)
+                return
+            }
             let top = stack.count - 1
             if stack[top].split == nil {
                 if try !expand(&stack[top]) { stack.removeLast() }
@@ -221,10 +235,6 @@ final class RegionEnumerator {
             guard frame.nextSide < split.sides.count else { stack.removeLast(); continue }
             let active = split.sides[frame.nextSide]
             stack[top].nextSide += 1
-            if shared.stopReason != nil {
-                try recordUnexplored(decided: frame.depth, extra: active)
-                continue
-            }
             pattern[split.layer][split.index] = active
             exactlyConstant[frame.depth] = split.constant
             switch try decideSide(split, active: active, ball: frame.ball, depth: frame.depth) {

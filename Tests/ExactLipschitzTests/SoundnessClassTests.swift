@@ -1,0 +1,148 @@
+@testable import ExactLipschitz
+import LipschitzModel
+import XCTest
+
+/// One test per class of issue 9's "[exact] must never be wrong": whatever happens, a result is
+/// either exact and right, or marked inexact with a certified interval that holds the truth.
+final class SoundnessClassTests: XCTestCase {
+    private let norms: [LipschitzNorm] = [.one, .two, .infinity]
+
+    /// The reference: one thread, no pruning, nothing injected.
+    private func reference(_ net: ReLUNetwork, box: InputBox? = nil) throws -> ExactReport {
+        var options = ExactOptions(norms: norms, box: box)
+        options.method = .linearPrograms
+        let report = try ExactLipschitz.compute(net, options: options)
+        XCTAssertTrue(report.isExact)
+        return report
+    }
+
+    /// `report` is exact with the reference's constants, or inexact with intervals holding them.
+    private func assertSound(_ report: ExactReport, _ truth: ExactReport, allowInexact: Bool,
+                             _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        for (n, bound) in report.bounds.enumerated() {
+            let value = truth.bounds[n].value
+            XCTAssertLessThanOrEqual(bound.lower, bound.upper, what, file: file, line: line)
+            if report.isExact {
+                assertRelativelyEqual(bound.value, value, 1e-9, "\(what) ℓ\(bound.norm)", file: file, line: line)
+            } else {
+                XCTAssertTrue(allowInexact, "\(what): unexpectedly inexact", file: file, line: line)
+                XCTAssertNotNil(report.stopReason, what, file: file, line: line)
+                XCTAssertLessThanOrEqual(bound.lower, value * (1 + 1e-9), what, file: file, line: line)
+                XCTAssertGreaterThanOrEqual(bound.upper, value * (1 - 1e-9), what, file: file, line: line)
+            }
+        }
+    }
+
+    /// GLPK failures in the floating-point LPs are recovered by the exact test: same answer,
+    /// still exact. Failures of the exact test too give an honest interval at worst.
+    func testInjectedSolverFailuresNeverGiveAWrongExactAnswer() throws {
+        var rng = TestRandom(seed: 91)
+        for trial in 0..<24 {
+            let d = rng.int(1...3)
+            let net = randomNetwork([d, rng.int(2...5), rng.int(1...4), rng.int(1...2)], using: &rng)
+            let truth = try reference(net)
+            for threads in [1, 2] {
+                var options = ExactOptions(norms: norms)
+                options.threads = threads
+                options.prune = trial % 2 == 0
+                options.injectedFailurePeriod = [2, 3, 5][trial % 3]
+                let recovered = try ExactLipschitz.compute(net, options: options)
+                XCTAssertTrue(recovered.isExact, "float failures alone must be recovered")
+                assertSound(recovered, truth, allowInexact: false, "float failures, trial \(trial)")
+                XCTAssertGreaterThan(recovered.statistics.failedLinearPrograms, 0)
+                options.injectedExactFailurePeriod = 2
+                assertSound(try ExactLipschitz.compute(net, options: options), truth, allowInexact: true,
+                            "float and exact failures, trial \(trial)")
+            }
+        }
+    }
+
+    /// A stop requested before or during planning of the parallel search, or a tiny time limit,
+    /// gives an inexact result with a sound interval, never "exact" with missing regions.
+    func testStopsDuringPlanningAreNeverExact() throws {
+        var rng = TestRandom(seed: 92)
+        for trial in 0..<12 {
+            let net = randomNetwork([3, 8, 8, 1], using: &rng)
+            let truth = try reference(net)
+            var options = ExactOptions(norms: norms)
+            options.threads = 2
+            if trial % 2 == 0 {
+                options.shouldStop = { true }
+            } else {
+                options.timeLimit = 1e-6
+            }
+            let stopped = try ExactLipschitz.compute(net, options: options)
+            XCTAssertFalse(stopped.isExact, "trial \(trial)")
+            assertSound(stopped, truth, allowInexact: true, "stop during planning, trial \(trial)")
+        }
+    }
+
+    /// A time limit counts from `startTime` (the process start, for the command line).
+    func testTimeLimitCountsFromTheGivenStart() throws {
+        var rng = TestRandom(seed: 93)
+        let net = randomNetwork([2, 6, 1], using: &rng)
+        var options = ExactOptions(norms: [.two])
+        options.timeLimit = 5
+        options.startTime = DispatchTime.now().uptimeNanoseconds - 10_000_000_000
+        let report = try ExactLipschitz.compute(net, options: options)
+        XCTAssertFalse(report.isExact)
+        XCTAssertEqual(report.stopReason, .timeLimit)
+    }
+
+    /// No hidden layer: one region, the weight matrix's norm, on any thread count and method.
+    func testNetworkWithoutHiddenLayer() throws {
+        let net = network([([[3, 4]], [1])])
+        for method in [SearchMethod.automatic, .linearPrograms, .plain] {
+            for threads in [1, 2] {
+                var options = ExactOptions(norms: norms, box: threads == 2 ? try InputBox(lower: [0, 0], upper: [1e-8, 1e8]) : nil)
+                options.method = method
+                options.threads = threads
+                let report = try ExactLipschitz.compute(net, options: options)
+                XCTAssertTrue(report.isExact)
+                XCTAssertEqual(report.regions, 1)
+                XCTAssertEqual(report.bounds.map(\.value), [4, 5, 7])
+            }
+        }
+    }
+
+    /// Depth that grows with the network never recurses: a 1-D net of width 30 000 searched by
+    /// the LP enumerator (its path is 30 000 rows deep) ends cleanly at its time limit.
+    func testVeryDeepSearchPathsDoNotExhaustTheStack() throws {
+        let width = 30_000
+        let rows = (0..<width).map { _ in [1.0] }
+        let biases = (0..<width).map { -Double($0) }
+        let net = network([(rows, biases), ([(0..<width).map { $0 % 2 == 0 ? 1.0 : -1.0 }], [0])])
+        var options = ExactOptions(norms: [.two])
+        options.method = .linearPrograms
+        options.timeLimit = 2
+        let report = try ExactLipschitz.compute(net, options: options)
+        XCTAssertLessThanOrEqual(report.bounds[0].lower, report.bounds[0].upper)
+        XCTAssertGreaterThan(report.regions, 0)
+    }
+
+    /// A hat far from the origin (the farthest hyperplane sets the global scale), thin boxes,
+    /// boxes as wide as the doubles allow and tiny ones: every one exact and right. (A box whose
+    /// bounds are subnormal can end as an honest interval: `glp_exact` cannot take its rows.)
+    func testScaleExtremes() throws {
+        let hat = { (shift: Double) in
+            network([([[10], [10], [10]], [-shift, -shift - 10, -shift - 20]), ([[1, -2, 1]], [0])])
+        }
+        for shift in [0.0, 1e3, 1e6, 1e9, 1e12] {
+            let report = try ExactLipschitz.compute(hat(shift), options: ExactOptions(norms: [.two]))
+            XCTAssertTrue(report.isExact)
+            XCTAssertEqual(report.bounds[0].value, 10, "hat at \(shift)")
+            XCTAssertEqual(report.regions, 4, "hat at \(shift)")
+        }
+        let cases: [(Double, Double, Double)] = [(-1e8, 1e8, 10), (-1e308, 1e308, 10), (-1.7e308, 1.7e308, 10),
+                                                 (0.5, 0.5 + 1e-12, 10), (1e-300, 2e-300, 10), (1.5, 1.5 + 4e-16, 10)]
+        for (lo, hi, expected) in cases {
+            for method in [SearchMethod.automatic, .linearPrograms, .plain] {
+                var options = ExactOptions(norms: [.two], box: try InputBox(lower: [lo], upper: [hi]))
+                options.method = method
+                let report = try ExactLipschitz.compute(hat(0), options: options)
+                XCTAssertTrue(report.isExact, "box [\(lo), \(hi)] \(method)")
+                XCTAssertEqual(report.bounds[0].value, expected, "box [\(lo), \(hi)] \(method)")
+            }
+        }
+    }
+}
