@@ -428,29 +428,34 @@ final class RegionEnumerator {
         let length = unit.reduce(0) { $0 + $1 * $1 }.squareRoot() * largest
         if !(length > Tolerances.constancyFactor * error) || !length.isFinite {
             guard try isConstant(depth: depth) else {
-                return length > 0 && length.isFinite ? plane(a: a, c: c, length: length, error: error + offsetError) : .exactOnly(constant: false)
+                return length > 0 && length.isFinite ? plane(a: a, c: c, length: length, error: error, offsetError: offsetError) : .exactOnly(constant: false)
             }
             return signKnown ? .fixed(active: c > 0, constant: true) : .exactOnly(constant: true)
         }
-        return plane(a: a, c: c, length: length, error: error + offsetError)
+        return plane(a: a, c: c, length: length, error: error, offsetError: offsetError)
     }
 
-    private func plane(a: [Double], c: Double, length: Double, error: Double) -> Neuron {
+    /// The unit hyperplane of a row, or how the neuron is decided without one. `error` and
+    /// `offsetError` bound the rounding of the row and of its offset.
+    private func plane(a: [Double], c: Double, length: Double, error: Double, offsetError: Double) -> Neuron {
         let largest = a.reduce(0) { max($0, abs($1)) }
         let unitLength = length / largest
         let normal = a.map { ($0 / largest) / unitLength }
         let offset = (c / largest) / unitLength
-        let relativeError = error / length
-        // A row mostly made of rounding (cancellation) would only mislead the LPs.
-        if !(relativeError < Tolerances.largestRowError) { return .exactOnly(constant: false) }
+        let normalError = error / length, offsetSlack = offsetError / length
         if domain.box != nil {
             // The box is [−1, 1]^d here: a hyperplane that misses it leaves one sign on it.
             let reach = normal.reduce(0) { $0 + abs($1) }
-            if abs(offset) > reach * (1 + 1e-9) + 1e-9 + 4 * relativeError * (1 + reach) {
+            if abs(offset) - offsetSlack > reach * (1 + 1e-9) + 1e-9 + 4 * normalError * (1 + reach) {
                 return .fixed(active: offset > 0, constant: false)
             }
         }
-        guard offset.isFinite, normal.allSatisfy(\.isFinite) else { return .exactOnly(constant: false) }
+        // Relative error of the signed distance near the points where the row can be tight.
+        let relativeError = normalError + offsetSlack / (1 + abs(offset))
+        // A row mostly made of rounding (cancellation) would only mislead the LPs.
+        guard relativeError < Tolerances.largestRowError, offset.isFinite, normal.allSatisfy(\.isFinite) else {
+            return .exactOnly(constant: false)
+        }
         return .plane(normal: normal, offset: offset, error: relativeError)
     }
 
