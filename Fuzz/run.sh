@@ -14,6 +14,8 @@ config=${FUZZ_CONFIG:-release}
 export SWIFT_BACKTRACE=enable=no
 # Leak checking is off: the Swift runtime's caches look like leaks, and checking dominated the time.
 flags=(-timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048 -malloc_limit_mb=1024 -detect_leaks=0 -print_final_stats=1)
+# A fixed seed (FUZZ_SEED, as CI sets it) makes a run repeatable; unset, libFuzzer picks one.
+if [ -n "${FUZZ_SEED:-}" ]; then flags+=(-seed="$FUZZ_SEED"); fi
 
 mode=$1; shift
 if [ "$mode" = fuzz ]; then seconds=$1; shift; fi
