@@ -173,6 +173,7 @@ public enum ExactLipschitz {
         let tasks = try planTasks(network, options: options, shared: shared, threads: threads)
         let lock = NSLock()
         var next = 0
+        var skipped = false  // tasks left after a stop: bounded together, once, at the end
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             let worker: RegionEnumerator
             do { worker = try RegionEnumerator(network: network, options: options, shared: shared) } catch {
@@ -185,8 +186,12 @@ public enum ExactLipschitz {
                 next += 1
                 lock.unlock()
                 if index >= tasks.count { return }
+                if shared.stopReason != nil {
+                    lock.lock(); skipped = true; lock.unlock()
+                    continue
+                }
                 do {
-                    if shared.stopReason != nil { try worker.recordUnexplored(tasks[index]) } else { try worker.run(tasks[index]) }
+                    try worker.run(tasks[index])
                 } catch {
                     // A failure inside one subtree: bound it and say the result is not exact.
                     shared.markUndecided()
@@ -194,11 +199,14 @@ public enum ExactLipschitz {
                 }
             }
         }
-        if next < tasks.count {
-            // No worker could even start: every task is bounded and the result is not exact.
+        let started = next >= tasks.count
+        if !started { shared.markUndecided() }  // no worker could even start
+        if skipped || !started {
+            // One bound over everything (the root's) covers the tasks no worker ran: one interval
+            // Jacobian instead of one per task, which on wide networks costs seconds each.
             let fallback = try RegionEnumerator(network: network, options: options, shared: shared)
-            for task in tasks { try fallback.recordUnexplored(task) }
-            shared.markUndecided()
+            try fallback.recordUnexplored(SearchTask(depth: 0, pattern: network.hiddenWidths.map { Array(repeating: false, count: $0) },
+                                                     center: [], radius: 0))
         }
     }
 
@@ -227,7 +235,8 @@ public enum ExactLipschitz {
         func uniform() -> Double { rng.nextUniform() }
         var best = Array(repeating: -1.0, count: options.norms.count)
         var bestPattern: [ActivationPattern?] = Array(repeating: nil, count: options.norms.count)
-        for sample in 0..<256 {
+        let stop = stopCheck(options, shared)
+        for sample in 0..<256 where !stop() {
             // Box: uniform. Globally: a cube of half-width ℓ·4^k around the origin, k = −1, 0, 1, 2.
             let reach = options.box == nil ? pow(4, Double(sample % 4 - 1)) : 1
             let y = (0..<network.inputDimension).map { _ in reach * (2 * uniform() - 1) }

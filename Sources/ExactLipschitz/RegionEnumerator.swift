@@ -571,7 +571,9 @@ final class RegionEnumerator {
     private func checkStop() -> Bool {
         if shared.stopReason != nil { return true }
         if let limit = options.maxRegions, shared.regions >= limit { shared.stop(.maxRegions); return true }
-        if statistics.nodes & 63 == 0 {
+        // Every node: a node can cost a whole layer's pre-activation map on wide networks, and
+        // reading the clock costs nanoseconds.
+        do {
             let now = DispatchTime.now().uptimeNanoseconds
             let elapsed = shared.elapsed
             if let limit = options.timeLimit, elapsed >= limit { shared.stop(.timeLimit); return true }
