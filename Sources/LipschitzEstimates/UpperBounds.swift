@@ -130,36 +130,6 @@ enum UpperBounds {
     /// m × N_k interval matrix [lo, hi] times D_k (unknown neurons widen each entry to include
     /// 0) times the point matrix W_k, whose exact range is taken entry by entry. Row-major m × d.
     static func backwardIntervalJacobian(_ network: ReLUNetwork, states: [[NeuronState]]) -> (lower: [Double], upper: [Double]) {
-        let m = network.outputDimension
-        var lo = network.layers[network.layers.count - 1].weights.storage
-        var hi = lo
-        var k = network.layers.count - 2
-        while k >= 0 {
-            let w = network.layers[k].weights
-            let rows = w.rows, cols = w.columns
-            var newLo = [Double](repeating: 0, count: m * cols), newHi = newLo
-            for r in 0..<m {
-                for i in 0..<rows {
-                    var a = lo[r * rows + i], b = hi[r * rows + i]
-                    switch states[k][i] {
-                    case .active: break
-                    case .inactive: continue
-                    case .unknown: a = min(0, a); b = max(0, b)
-                    }
-                    if a == 0 && b == 0 { continue }
-                    w.storage.withUnsafeBufferPointer { wb in
-                        for c in 0..<cols {
-                            let x = wb[i * cols + c]
-                            if x > 0 { newLo[r * cols + c] += a * x; newHi[r * cols + c] += b * x }
-                            else if x < 0 { newLo[r * cols + c] += b * x; newHi[r * cols + c] += a * x }
-                        }
-                    }
-                }
-            }
-            lo = newLo
-            hi = newHi
-            k -= 1
-        }
-        return (lo, hi)
+        JacobianBound.backwardInterval(network.layers.map(\.weights), states: states)
     }
 }

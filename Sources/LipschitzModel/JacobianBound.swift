@@ -379,7 +379,7 @@ public struct JacobianBound: Sendable {
     /// Entrywise bounds on J multiplied from the output side: an m × N_k interval matrix times
     /// D_k (unknown neurons widen each entry to include 0) times the point matrix W_k, whose exact
     /// range is taken entry by entry. Row-major m × d.
-    static func backwardInterval(_ weights: [Matrix], states: [[NeuronState]]) -> (lower: [Double], upper: [Double]) {
+    public static func backwardInterval(_ weights: [Matrix], states: [[NeuronState]]) -> (lower: [Double], upper: [Double]) {
         let m = weights[weights.count - 1].rows
         var lo = weights[weights.count - 1].storage
         var hi = lo

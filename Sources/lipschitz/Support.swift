@@ -57,8 +57,8 @@ struct BoxOptions: ParsableArguments {
     }
 
     static func readBoxFile(_ path: String) throws -> InputBox {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError.badBox("cannot read box file \(path)") }
-        return try InputBox.parseBoxFile(data, path: path)
+        // The one reader of input files: a directory, FIFO or device is refused before it is opened.
+        try InputBox.parseBoxFile(try FileAccess.read(path), path: path)
     }
 }
 

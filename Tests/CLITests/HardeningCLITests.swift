@@ -72,6 +72,9 @@ extension ExactCLITests {
         try assertBadInput(["exact", fifo], mentions: [fifo, "not a regular file", "FIFO"])
         try assertBadInput(["exact", fifo, "--format", "onnx"], mentions: ["not a regular file"])
         try assertBadInput(["convert", fifo, folder.appendingPathComponent("out.json").path], mentions: ["not a regular file"])
+        // The box file goes through the same reader.
+        try assertBadInput(["exact", fixture("shallow-d2-n5.json"), "--box-file", fifo], mentions: [fifo, "not a regular file"])
+        try assertBadInput(["exact", fixture("shallow-d2-n5.json"), "--box-file", directory], mentions: ["is a directory"])
     }
 
     func testFixtureNamesTheBadFile() throws {
