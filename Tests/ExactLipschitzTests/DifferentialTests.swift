@@ -22,8 +22,8 @@ final class DifferentialTests: XCTestCase {
     }
 
     static let norms: [LipschitzNorm] = [.one, .two, .infinity]
-    /// DIFFERENTIAL_SCALE=k multiplies every class's network count (default 1).
-    static let scale = ProcessInfo.processInfo.environment["DIFFERENTIAL_SCALE"].flatMap(Double.init) ?? 1
+    /// DIFFERENTIAL_SCALE=k multiplies every class's network count (default 2: about 2,000 networks).
+    static let scale = ProcessInfo.processInfo.environment["DIFFERENTIAL_SCALE"].flatMap(Double.init) ?? 2
     private var referenceSeconds = 0.0
     private var configurationSeconds: [String: Double] = [:]
     static let verbose = ProcessInfo.processInfo.environment["DIFFERENTIAL_VERBOSE"] != nil
