@@ -42,6 +42,9 @@ final class RegionEnumerator {
     private var pathRows: [([Double], Bound)] = []
     /// The largest relative rounding error of the rows on the path, as a prefix maximum.
     private var rowErrors: [Double] = []
+    /// Per path row, as a prefix: some two rows so far are nearly parallel (`hasNearlyParallelRow`).
+    private var nearlyParallel: [Bool] = []
+    private var pathNormals: [[Double]] = []
     /// When set, nodes at this depth become tasks instead of being explored.
     private var frontierDepth: Int?
     private(set) var frontier: [SearchTask] = []
@@ -354,7 +357,7 @@ final class RegionEnumerator {
             // Even r = −1 is infeasible: empty by a full length unit, unless the tight
             // constraints are so ill-conditioned that the solver's tolerances could hide a region.
             let rows = Tolerances.rowErrorWeight * (rowErrors.last ?? 0)
-            if rows < Tolerances.trustedInfeasibility,
+            if rows < Tolerances.trustedInfeasibility, !(nearlyParallel.last ?? false),
                problem.tightConstraintCondition() * Tolerances.glpkFeasibility < Tolerances.trustedInfeasibility,
                problem.smallestTightCoefficient() >= Tolerances.smallestTrustedCoefficient { return .empty }
             return try decideExactly(depth: depth, fallback: nil)
@@ -379,6 +382,7 @@ final class RegionEnumerator {
     /// away), and r̂ may not lie below the radius already attained at a known feasible point.
     private func trustsEmptyVerdict(_ problem: LinearProgram, r: Double, center: [Double], threshold: Double,
                                     floor: (point: [Double], r: Double)?) -> Bool {
+        if nearlyParallel.last ?? false { return false }
         let scale = 1 + center.reduce(0) { max($0, abs($1)) }
         if let floor, r < floor.r - Tolerances.glpkFeasibility * scale * 10 { return false }
         let doubt = Tolerances.conditionWeight * problem.tightConstraintCondition() * Tolerances.glpkFeasibility * scale
@@ -554,6 +558,22 @@ final class RegionEnumerator {
         row.append(-1)
         if plain { pathRows.append((row, .atLeast(-sign * b))) } else { try lp.addRow(row, .atLeast(-sign * b)) }
         rowErrors.append(max(rowErrors.last ?? 0, error))
+        nearlyParallel.append((nearlyParallel.last ?? false) || hasNearlyParallelRow(normal))
+        pathNormals.append(normal)
+    }
+
+    /// True when `normal` is nearly parallel to a row already on the path. Globally such a pair
+    /// may meet far away in a region that the floating-point LP cannot see (its rows are
+    /// rounded to 1e-16 and its tolerances are 1e-9): below such a pair, empty verdicts are
+    /// decided exactly. Inside a box every point is near, so the check is not needed there.
+    private func hasNearlyParallelRow(_ normal: [Double]) -> Bool {
+        guard domain.box == nil else { return false }
+        for other in pathNormals {
+            var dot = 0.0
+            for j in 0..<dimension { dot += normal[j] * other[j] }
+            if abs(dot) > 1 - Tolerances.parallelCosine { return true }
+        }
+        return false
     }
 
     private func removeSplitRow(to rowCount: Int, basis: Basis?) throws {
@@ -564,6 +584,8 @@ final class RegionEnumerator {
             if let basis { lp.restore(basis) }
         }
         rowErrors.removeSubrange((rowCount - boxRowCount)...)
+        nearlyParallel.removeSubrange((rowCount - boxRowCount)...)
+        pathNormals.removeSubrange((rowCount - boxRowCount)...)
     }
 
     // MARK: - Layers, regions, bounds

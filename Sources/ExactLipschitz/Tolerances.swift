@@ -52,6 +52,11 @@ enum Tolerances {
     /// verdict untrusted: GLPK's pivot tolerance (1e-10 relative) could have treated it as zero.
     static let smallestTrustedCoefficient = 1e-6
 
+    /// Two unit rows with |cos| above 1 − this (an angle below about 1.4e-6) are nearly parallel:
+    /// globally they may meet at a distance of order gap/angle, beyond what the floating-point
+    /// LP resolves, so empty verdicts below them are decided exactly.
+    static let parallelCosine = 1e-12
+
     /// Paths longer than this many rows do not save a basis per split (memory, not accuracy).
     static let savedBasisRowLimit = 2048
 }
