@@ -58,7 +58,11 @@ struct BoxOptions: ParsableArguments {
 
     static func readBoxFile(_ path: String) throws -> InputBox {
         // The one reader of input files: a directory, FIFO or device is refused before it is opened.
-        try InputBox.parseBoxFile(try FileAccess.read(path), path: path)
+        let data: Data
+        do { data = try FileAccess.read(path) } catch let problem as InputProblem {
+            throw InputError.badBox("cannot read box file: \(problem.description)")
+        }
+        return try InputBox.parseBoxFile(data, path: path)
     }
 }
 
