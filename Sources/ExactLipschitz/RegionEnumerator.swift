@@ -566,8 +566,10 @@ final class RegionEnumerator {
     /// may meet far away in a region that the floating-point LP cannot see (its rows are
     /// rounded to 1e-16 and its tolerances are 1e-9): below such a pair, empty verdicts are
     /// decided exactly. Inside a box every point is near, so the check is not needed there.
+    /// Cost: one dot product per earlier row, once per split (stopping at the first pair).
     private func hasNearlyParallelRow(_ normal: [Double]) -> Bool {
-        guard domain.box == nil else { return false }
+        // In one dimension hyperplanes are points: parallel is all they can be, and they never meet.
+        guard domain.box == nil, dimension > 1 else { return false }
         for other in pathNormals {
             var dot = 0.0
             for j in 0..<dimension { dot += normal[j] * other[j] }
