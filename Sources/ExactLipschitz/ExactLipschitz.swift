@@ -16,7 +16,9 @@ public enum ExactLipschitz {
                 method = .arrangement
                 return answered
             }
-            if method == .arrangement { throw ExactError.arrangementNotApplicable }
+            // A stop during the arrangement's set-up is not "not applicable": the LP search below
+            // sees the stop at once and reports the certified interval.
+            if method == .arrangement && shared.stopReason == nil { throw ExactError.arrangementNotApplicable }
             method = .linearPrograms
         }
         let threads = method == .plain || network.hiddenNeuronCount == 0 ? 1 : options.threads
