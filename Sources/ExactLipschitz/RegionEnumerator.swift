@@ -356,8 +356,10 @@ final class RegionEnumerator {
         case .infeasible:
             // Even r = −1 is infeasible: empty by a full length unit, unless the tight
             // constraints are so ill-conditioned that the solver's tolerances could hide a region.
+            // (The parent's centre is feasible with r = floor.r: above −1, "infeasible" is an error.)
             let rows = Tolerances.rowErrorWeight * (rowErrors.last ?? 0)
-            if rows < Tolerances.trustedInfeasibility, !(nearlyParallel.last ?? false),
+            let contradicted = floor.map { $0.r > -1 + Tolerances.trustedInfeasibility } ?? false
+            if !contradicted, rows < Tolerances.trustedInfeasibility, !(nearlyParallel.last ?? false),
                problem.tightConstraintCondition() * Tolerances.glpkFeasibility < Tolerances.trustedInfeasibility,
                problem.smallestTightCoefficient() >= Tolerances.smallestTrustedCoefficient { return .empty }
             return try decideExactly(depth: depth, fallback: nil)
