@@ -28,6 +28,7 @@ let package = Package(
         ], path: "Sources/fuzz-box"),
         .executableTarget(name: "fuzz-exact", dependencies: [
             "FuzzSupport", .product(name: "LipschitzModel", package: "lipschitz"), .product(name: "ExactLipschitz", package: "lipschitz"),
+            .product(name: "RandomNetworks", package: "lipschitz"),
         ], path: "Sources/fuzz-exact"),
     ]
 )

@@ -2,6 +2,7 @@ import ExactLipschitz
 import Foundation
 import FuzzSupport
 import LipschitzModel
+import RandomNetworks
 
 // `exact` on tiny networks decoded from the fuzzer's bytes (docs/fuzzing.md).
 //
@@ -46,20 +47,6 @@ struct ByteReader {
         produced.append(x)
         return x
     }
-}
-
-/// SplitMix64, seeded from the input so that a reproduction samples the same points.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func symmetric() -> Double { Double(next() >> 11) / Double(1 << 53) * 2 - 1 }
 }
 
 struct Case {
@@ -229,15 +216,15 @@ func check(_ c: Case, seed: UInt64) {
     guard let (_, report) = first else { return }
 
     // Sampled lower bounds: any point of a region with a clear interior ball.
-    var random = SplitMix64(state: seed)
+    var random = SeededGenerator(seed: seed)  // seeded from the input: a reproduction samples the same points
     for sample in 0..<16 {
         let x: [Double]
         if let box = c.box {
-            x = box.lower.indices.map { i in box.lower[i] + (random.symmetric() + 1) / 2 * (box.upper[i] - box.lower[i]) }
+            x = box.lower.indices.map { i in box.lower[i] + random.nextUniform() * (box.upper[i] - box.lower[i]) }
         } else {
             // Near the origin, and far out where unbounded regions may be all that is left.
             let spread = c.network.lengthScale * [0.5, 1, 2, 10, 1e3, 1e6, 1e9, 1][sample % 8]
-            x = (0..<c.network.inputDimension).map { _ in random.symmetric() * spread }
+            x = (0..<c.network.inputDimension).map { _ in (2 * random.nextUniform() - 1) * spread }
         }
         // Every region with an interior point counts, however small: any clear point is a witness.
         guard let radius = clearRadius(c.network, x, box: c.box), radius > 0 else { continue }
