@@ -53,7 +53,7 @@ public enum FixtureExporter {
             var options = ExactOptions(norms: [.one, .two, .infinity])
             options.timeLimit = timeLimit
             let report: ExactReport
-            do { report = try ExactLipschitz.compute(network, options: options) } catch let problem as InputProblem {
+            do { report = try ExactSearch.compute(network, options: options) } catch let problem as InputProblem {
                 // Name the network's file: several are exported at once.
                 throw FixtureError.badInput("\(name): \(problem)")
             }

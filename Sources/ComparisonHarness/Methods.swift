@@ -75,7 +75,7 @@ public struct ExactOutcome: Sendable {
 public typealias ExactRunner = @Sendable (ReLUNetwork, [LipschitzNorm], _ timeLimit: Double?) throws -> ExactOutcome
 
 public enum ExactRunners {
-    /// `ExactLipschitz.compute` with a time limit; past it, the certified [lower, upper].
+    /// `ExactSearch.compute` with a time limit; past it, the certified [lower, upper].
     public static let enumeration: ExactRunner = enumeration(stoppingWhen: nil)
 
     /// `enumeration`, also stopping (with the certified [lower, upper]) once `shouldStop` says so.
@@ -90,7 +90,7 @@ public enum ExactRunners {
         var options = ExactOptions(norms: norms)
         options.timeLimit = timeLimit
         if let shouldStop { options.shouldStop = shouldStop }
-        let report = try ExactLipschitz.compute(network, options: options)
+        let report = try ExactSearch.compute(network, options: options)
         var values: [LipschitzNorm: CertifiedValue] = [:]
         for bound in report.bounds {
             values[bound.norm] = CertifiedValue(lower: bound.lower, upper: bound.upper, witness: bound.witness?.interiorPoint)

@@ -1,5 +1,4 @@
 import LipschitzModel
-import RandomNetworks
 
 /// Where random points come from: uniform in the box, or (globally) centred Gaussians at
 /// three scales so that both sides of every first-layer hyperplane get points.

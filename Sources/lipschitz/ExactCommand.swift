@@ -94,7 +94,7 @@ struct ExactCommand: ParsableCommand {
                 progress.show("regions \(p.regions)  \(work)  best \(human(p.best))  \(String(format: "%.1f", p.elapsed)) s")
             }
         }
-        let report = try ExactLipschitz.compute(net, options: options)
+        let report = try ExactSearch.compute(net, options: options)
         progress.clear()
         let normText = ["1", "2", "inf"].contains(parsedNorm.description) ? parsedNorm.description : norm.trimmingCharacters(in: .whitespaces)
         if json {

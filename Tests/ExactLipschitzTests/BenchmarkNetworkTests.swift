@@ -43,7 +43,7 @@ final class BenchmarkNetworkTests: XCTestCase {
             options.prune = true
             options.threads = 2
             let started = Date()
-            let report = try ExactLipschitz.compute(net, options: options)
+            let report = try ExactSearch.compute(net, options: options)
             let seconds = Date().timeIntervalSince(started)
             XCTAssertTrue(report.isExact, file)
             for (key, norm) in given {

@@ -8,11 +8,11 @@ final class BoundedSearchTests: XCTestCase {
         var rng = TestRandom(seed: 5)
         for _ in 0..<20 {
             let net = randomNetwork([2, 6, 4, 2], using: &rng)
-            let truth = try ExactLipschitz.compute(net, options: ExactOptions(norms: [.one, .two, .infinity]))
+            let truth = try ExactSearch.compute(net, options: ExactOptions(norms: [.one, .two, .infinity]))
             for limit in [1, 3, max(1, truth.regions / 2)] {
                 var options = ExactOptions(norms: [.one, .two, .infinity])
                 options.maxRegions = limit
-                let partial = try ExactLipschitz.compute(net, options: options)
+                let partial = try ExactSearch.compute(net, options: options)
                 if limit >= truth.regions { continue }
                 XCTAssertFalse(partial.isExact)
                 XCTAssertEqual(partial.stopReason, .maxRegions)
@@ -29,10 +29,10 @@ final class BoundedSearchTests: XCTestCase {
     func testStopRequestGivesCertifiedInterval() throws {
         var rng = TestRandom(seed: 6)
         let net = randomNetwork([3, 10, 1], using: &rng)
-        let truth = try ExactLipschitz.compute(net)
+        let truth = try ExactSearch.compute(net)
         var options = ExactOptions()
         options.shouldStop = { true }
-        let partial = try ExactLipschitz.compute(net, options: options)
+        let partial = try ExactSearch.compute(net, options: options)
         XCTAssertFalse(partial.isExact)
         XCTAssertEqual(partial.stopReason, .interrupted)
         XCTAssertLessThanOrEqual(partial.bounds[0].lower, truth.bounds[0].value)
@@ -41,11 +41,11 @@ final class BoundedSearchTests: XCTestCase {
 
     func testBadOptionsAreRejected() {
         let net = network([([[1], [-1]], [0, 0]), ([[1, 1], [1, 0]], [0, 0])])
-        XCTAssertThrowsError(try ExactLipschitz.compute(net, options: ExactOptions(norms: [.p(3)])))
-        XCTAssertThrowsError(try ExactLipschitz.compute(net, options: ExactOptions(norms: [])))
-        XCTAssertThrowsError(try ExactLipschitz.compute(net, options: ExactOptions(box: try! InputBox(lower: [0, 0], upper: [1, 1]))))
+        XCTAssertThrowsError(try ExactSearch.compute(net, options: ExactOptions(norms: [.p(3)])))
+        XCTAssertThrowsError(try ExactSearch.compute(net, options: ExactOptions(norms: [])))
+        XCTAssertThrowsError(try ExactSearch.compute(net, options: ExactOptions(box: try! InputBox(lower: [0, 0], upper: [1, 1]))))
         var options = ExactOptions()
         options.maxRegions = 0
-        XCTAssertThrowsError(try ExactLipschitz.compute(net, options: options))
+        XCTAssertThrowsError(try ExactSearch.compute(net, options: options))
     }
 }

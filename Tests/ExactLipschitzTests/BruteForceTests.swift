@@ -10,7 +10,7 @@ final class BruteForceTests: XCTestCase {
         let reference = try BruteForce.run(net, norms: norms, box: box)
         var options = ExactOptions(norms: norms, box: box)
         options.relativeRadiusTolerance = 1e-7
-        let report = try ExactLipschitz.compute(net, options: options)
+        let report = try ExactSearch.compute(net, options: options)
         XCTAssertTrue(report.isExact)
         XCTAssertEqual(report.regions, reference.regions, "\(net.architecture) \(net.layers)", file: file, line: line)
         for (m, norm) in norms.enumerated() {

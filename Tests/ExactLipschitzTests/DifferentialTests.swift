@@ -258,7 +258,7 @@ final class DifferentialTests: XCTestCase {
             do {
                 let start = Date()
                 defer { configurationSeconds[configuration.description, default: 0] += Date().timeIntervalSince(start) }
-                let report = try ExactLipschitz.compute(c.network, options: options)
+                let report = try ExactSearch.compute(c.network, options: options)
                 var issues: [String] = []
                 if !report.isExact { issues.append("not exact") }
                 if !configuration.prune, report.regions != reference.regions {

@@ -13,7 +13,7 @@ final class FixtureTests: XCTestCase {
         for entry in truth {
             let file = try XCTUnwrap(entry["file"] as? String)
             let net = try NetworkJSON.read(contentsOf: folder.appendingPathComponent(file).path)
-            let report = try ExactLipschitz.compute(net, options: ExactOptions(norms: [.one, .two, .infinity]))
+            let report = try ExactSearch.compute(net, options: ExactOptions(norms: [.one, .two, .infinity]))
             XCTAssertTrue(report.isExact)
             XCTAssertEqual(report.regions, entry["regions"] as? Int, file)
             for (key, norm) in [("1", LipschitzNorm.one), ("2", .two), ("inf", .infinity)] {

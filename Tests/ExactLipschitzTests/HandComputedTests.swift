@@ -5,7 +5,7 @@ import XCTest
 /// Cases whose regions and slopes can be listed by hand.
 final class HandComputedTests: XCTestCase {
     private func exact(_ net: ReLUNetwork, _ norm: LipschitzNorm = .two, box: InputBox? = nil) throws -> ExactReport {
-        try ExactLipschitz.compute(net, options: ExactOptions(norms: [norm], box: box))
+        try ExactSearch.compute(net, options: ExactOptions(norms: [norm], box: box))
     }
 
     func testReluMinusReluIsZeroEverywhere() throws {

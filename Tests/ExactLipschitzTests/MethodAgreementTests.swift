@@ -14,7 +14,7 @@ final class MethodAgreementTests: XCTestCase {
         options.method = method
         options.threads = threads
         options.prune = prune
-        return try ExactLipschitz.compute(net, options: options)
+        return try ExactSearch.compute(net, options: options)
     }
 
     private func assertAgree(_ net: ReLUNetwork, box: InputBox? = nil, expectArrangement: Bool? = nil,
@@ -113,7 +113,7 @@ final class MethodAgreementTests: XCTestCase {
             let net = randomNetwork([d, n, 1], using: &rng)
             var options = ExactOptions()
             options.threads = 2
-            let report = try ExactLipschitz.compute(net, options: options)
+            let report = try ExactSearch.compute(net, options: options)
             XCTAssertEqual(report.method, .arrangement)
             var expected = 0, binomial = 1
             for i in 0...d {

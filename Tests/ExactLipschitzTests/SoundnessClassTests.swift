@@ -11,7 +11,7 @@ final class SoundnessClassTests: XCTestCase {
     private func reference(_ net: ReLUNetwork, box: InputBox? = nil) throws -> ExactReport {
         var options = ExactOptions(norms: norms, box: box)
         options.method = .linearPrograms
-        let report = try ExactLipschitz.compute(net, options: options)
+        let report = try ExactSearch.compute(net, options: options)
         XCTAssertTrue(report.isExact)
         return report
     }
@@ -46,12 +46,12 @@ final class SoundnessClassTests: XCTestCase {
                 options.threads = threads
                 options.prune = trial % 2 == 0
                 options.injectedFailurePeriod = [2, 3, 5][trial % 3]
-                let recovered = try ExactLipschitz.compute(net, options: options)
+                let recovered = try ExactSearch.compute(net, options: options)
                 XCTAssertTrue(recovered.isExact, "float failures alone must be recovered")
                 assertSound(recovered, truth, allowInexact: false, "float failures, trial \(trial)")
                 XCTAssertGreaterThan(recovered.statistics.failedLinearPrograms, 0)
                 options.injectedExactFailurePeriod = 2
-                assertSound(try ExactLipschitz.compute(net, options: options), truth, allowInexact: true,
+                assertSound(try ExactSearch.compute(net, options: options), truth, allowInexact: true,
                             "float and exact failures, trial \(trial)")
             }
         }
@@ -71,7 +71,7 @@ final class SoundnessClassTests: XCTestCase {
             } else {
                 options.timeLimit = 1e-6
             }
-            let stopped = try ExactLipschitz.compute(net, options: options)
+            let stopped = try ExactSearch.compute(net, options: options)
             XCTAssertFalse(stopped.isExact, "trial \(trial)")
             assertSound(stopped, truth, allowInexact: true, "stop during planning, trial \(trial)")
         }
@@ -84,7 +84,7 @@ final class SoundnessClassTests: XCTestCase {
         var options = ExactOptions(norms: [.two])
         options.timeLimit = 5
         options.startTime = DispatchTime.now().uptimeNanoseconds - 10_000_000_000
-        let report = try ExactLipschitz.compute(net, options: options)
+        let report = try ExactSearch.compute(net, options: options)
         XCTAssertFalse(report.isExact)
         XCTAssertEqual(report.stopReason, .timeLimit)
     }
@@ -97,7 +97,7 @@ final class SoundnessClassTests: XCTestCase {
                 var options = ExactOptions(norms: norms, box: threads == 2 ? try InputBox(lower: [0, 0], upper: [1e-8, 1e8]) : nil)
                 options.method = method
                 options.threads = threads
-                let report = try ExactLipschitz.compute(net, options: options)
+                let report = try ExactSearch.compute(net, options: options)
                 XCTAssertTrue(report.isExact)
                 XCTAssertEqual(report.regions, 1)
                 XCTAssertEqual(report.bounds.map(\.value), [4, 5, 7])
@@ -115,7 +115,7 @@ final class SoundnessClassTests: XCTestCase {
         var options = ExactOptions(norms: [.two])
         options.method = .linearPrograms
         options.timeLimit = 2
-        let report = try ExactLipschitz.compute(net, options: options)
+        let report = try ExactSearch.compute(net, options: options)
         XCTAssertLessThanOrEqual(report.bounds[0].lower, report.bounds[0].upper)
         XCTAssertGreaterThan(report.regions, 0)
     }
@@ -128,7 +128,7 @@ final class SoundnessClassTests: XCTestCase {
             network([([[10], [10], [10]], [-shift, -shift - 10, -shift - 20]), ([[1, -2, 1]], [0])])
         }
         for shift in [0.0, 1e3, 1e6, 1e9, 1e12] {
-            let report = try ExactLipschitz.compute(hat(shift), options: ExactOptions(norms: [.two]))
+            let report = try ExactSearch.compute(hat(shift), options: ExactOptions(norms: [.two]))
             XCTAssertTrue(report.isExact)
             XCTAssertEqual(report.bounds[0].value, 10, "hat at \(shift)")
             XCTAssertEqual(report.regions, 4, "hat at \(shift)")
@@ -139,7 +139,7 @@ final class SoundnessClassTests: XCTestCase {
             for method in [SearchMethod.automatic, .linearPrograms, .plain] {
                 var options = ExactOptions(norms: [.two], box: try InputBox(lower: [lo], upper: [hi]))
                 options.method = method
-                let report = try ExactLipschitz.compute(hat(0), options: options)
+                let report = try ExactSearch.compute(hat(0), options: options)
                 XCTAssertTrue(report.isExact, "box [\(lo), \(hi)] \(method)")
                 XCTAssertEqual(report.bounds[0].value, expected, "box [\(lo), \(hi)] \(method)")
             }

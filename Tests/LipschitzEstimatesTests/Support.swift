@@ -69,7 +69,7 @@ func assertSound(_ e: Estimate, exact: Double, network: ReLUNetwork, options: Es
 }
 
 func exactValue(_ network: ReLUNetwork, norm: LipschitzNorm, box: InputBox? = nil) throws -> Double {
-    let report = try ExactLipschitz.compute(network, options: ExactOptions(norms: [norm], box: box))
+    let report = try ExactSearch.compute(network, options: ExactOptions(norms: [norm], box: box))
     XCTAssertTrue(report.isExact)
     return try XCTUnwrap(report.bound(for: norm)).value
 }

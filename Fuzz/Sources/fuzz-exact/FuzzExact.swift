@@ -168,7 +168,7 @@ func check(_ c: Case, seed: UInt64) {
         options.prune = configuration.prune
         let report: ExactReport
         do {
-            report = try ExactLipschitz.compute(c.network, options: options)
+            report = try ExactSearch.compute(c.network, options: options)
         } catch is InputProblem {
             return  // a clean rejection (e.g. Jacobians that could overflow)
         } catch where allowSolverFailures && isSolverFailure(error) {

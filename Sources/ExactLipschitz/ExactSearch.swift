@@ -1,10 +1,9 @@
 import Foundation
 import LipschitzModel
-import RandomNetworks
 
 /// Exact Lipschitz constants by enumerating every full-dimensional activation region
 /// (THEORY.md §1): Lip_p(Φ) = max over those regions of ‖J‖_{p→p}.
-public enum ExactLipschitz {
+public enum ExactSearch {
     /// Certifies the constant for every norm in `options.norms`, or, when a limit stops the
     /// search, a certified interval [lower, upper] for each.
     public static func compute(_ network: ReLUNetwork, options: ExactOptions = ExactOptions()) throws -> ExactReport {
