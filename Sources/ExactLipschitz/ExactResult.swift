@@ -26,6 +26,9 @@ public struct ExactOptions: Sendable {
     /// Branch and bound: skip subtrees whose interval-Jacobian bound cannot beat the best value
     /// so far. The constant stays exact, but `regions` then counts only the regions visited.
     public var prune: Bool = false
+    /// Search only this part of the input space (`Shard.whole` by default); the result is then
+    /// certified over the part only, and `lipschitz merge` combines the parts.
+    public var shard: Shard = .whole
     /// Polled during the search; returning true stops it like a time limit (used for Ctrl-C).
     public var shouldStop: (@Sendable () -> Bool)?
     /// Called about four times a second with the search's state (for progress lines).
