@@ -38,7 +38,7 @@ struct CompareCommand: ParsableCommand {
     var depths: String = "1"
 
     @Option(name: .long, help: ArgumentHelp("Sweep: bias distributions (normal, uniform, laplace, rademacher, zero), comma separated.", valueName: "LIST"),
-            transform: BiasDistribution.parseList)
+            transform: { try BiasDistribution.parseList($0) })
     var biases: [BiasDistribution] = [.normal]
 
     @Option(name: .customLong("bias-scale"), help: ArgumentHelp("Sweep: scale s of the bias distributions.", valueName: "S"))
@@ -60,7 +60,7 @@ struct CompareCommand: ParsableCommand {
     var sampling: SamplingOptions
 
     @Option(name: .long, help: ArgumentHelp("Methods to run (default all): sampled, local-search, layer-product, interval-jacobian, clever.", valueName: "LIST"),
-            transform: EstimationMethod.parseList)
+            transform: { try EstimationMethod.parseList($0) })
     var methods: [[EstimationMethod]] = []
 
     @Option(name: .customLong("time-limit"), help: ArgumentHelp("Seconds for the exact search per network; past it the certified [lower, upper] is reported.", valueName: "SECONDS"))
@@ -98,7 +98,7 @@ struct CompareCommand: ParsableCommand {
         let samples = sampling.samples
         let inputs = try self.inputs()
         let settings = HarnessSettings(norms: norm.norms, timeLimit: timeLimit)
-        let harness = Harness(settings: settings, methods: ComparedMethod.estimators(EstimationMethod.chosen(methods), samples: samples, seed: seed),
+        let harness = Harness(settings: settings, methods: ComparedMethod.estimators(EstimationMethod.chosen(methods), samples: samples, seed: seed) + Self.testMethods,
                               exact: ExactRunners.enumeration(stoppingWhen: { stop.isSet }))
         // Every norm must suit every network before any time is spent (a sweep's networks all have one output).
         try harness.validate(inputs.suite ?? [try inputs.caseAt(0)])

@@ -22,7 +22,7 @@ struct EstimateCommand: ParsableCommand {
     var norm: NormOptions
 
     @Option(name: .long, help: ArgumentHelp("Methods to run: sampled, local-search, layer-product, interval-jacobian, clever or all; repeat the option or give a comma list.", valueName: "METHOD"),
-            transform: EstimationMethod.parseList)
+            transform: { try EstimationMethod.parseList($0) })
     var method: [[EstimationMethod]] = []
 
     @OptionGroup

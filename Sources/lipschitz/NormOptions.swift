@@ -7,7 +7,7 @@ import LipschitzModel
 struct NormOptions: ParsableArguments {
     @Option(name: .customLong("norm"),
             help: ArgumentHelp("The ℓp norm on inputs and outputs: 1, 2, inf, or a real p ≥ 1 (scalar outputs only). Repeat the option or give a comma list (1,2,inf) for several norms.", valueName: "P"),
-            transform: LipschitzNorm.parseList)
+            transform: { try LipschitzNorm.parseList($0) })
     var lists: [[LipschitzNorm]] = []
 
     /// The norms in the order first given, without repeats; ℓ2 when none was given.
