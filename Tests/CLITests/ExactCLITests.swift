@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import LipschitzTestSupport
 
 /// Runs the built `lipschitz` executable as a user would and checks what it prints.
 /// The network arithmetic used to check witnesses is redone here from the JSON, independently
@@ -8,8 +9,7 @@ final class ExactCLITests: XCTestCase {
     // MARK: - Locating and running the binary
 
     /// Package root: this file is Tests/CLITests/ExactCLITests.swift.
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = LipschitzTestSupport.packageRoot
     static let fixtures = packageRoot.appendingPathComponent("instances/fixtures")
 
     /// The products folder of this test run holds the `lipschitz` executable (CLITests depends on it);

@@ -1,7 +1,7 @@
 @testable import LipschitzEstimates
 import LipschitzModel
-import RandomNetworks
 import XCTest
+import LipschitzTestSupport
 
 /// The pieces behind the methods: batched Jacobians, ties, interval states, layer norms,
 /// the reverse Weibull fit, validation and determinism.
