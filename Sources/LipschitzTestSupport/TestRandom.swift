@@ -1,9 +1,10 @@
 import Foundation
 import LipschitzModel
 
-/// The tests' generator: SplitMix64 (Steele, Lea & Flood 2014), deliberately independent of the
-/// package's `SeededGenerator` (xoshiro256**), so that a fault in the package's sampling cannot
-/// hide itself in the data that tests it. Every test target draws from this one copy.
+/// The tests' generator: the raw SplitMix64 stream (the model's one `SplitMix64` step),
+/// deliberately not the package's `SeededGenerator` (xoshiro256**) nor its samplers, so that a
+/// fault in the package's sampling cannot hide itself in the data that tests it. Every test
+/// target draws from this one copy.
 ///
 /// `normal()` uses Box–Muller with the platform's `log` and `cos`: test data need determinism
 /// on one machine only, not the bit-identical portability promised for the package's samplers.
@@ -12,13 +13,7 @@ public struct TestRandom: RandomNumberGenerator {
 
     public init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { SplitMix64.next(&state) }
 
     /// Uniform on [0, 1) with 53 random bits.
     public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }

@@ -7,14 +7,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) {
         var splitMix = seed
-        func next() -> UInt64 {
-            splitMix &+= 0x9E37_79B9_7F4A_7C15
-            var z = splitMix
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (next(), next(), next(), next())
+        state = (SplitMix64.next(&splitMix), SplitMix64.next(&splitMix), SplitMix64.next(&splitMix), SplitMix64.next(&splitMix))
     }
 
     public mutating func next() -> UInt64 {
