@@ -35,14 +35,17 @@ struct FlatNetwork {
         var valid = [Bool](repeating: true, count: count)
         var masks: [[UInt8]] = []
         var h = x
-        for k in 0..<self.hiddenCount {
-            let rows = self.widths[k + 1], cols = self.widths[k]
+        for k in 0..<dense.hiddenCount {
+            let rows = dense.widths[k + 1], cols = dense.widths[k]
             var hmax = [Double](repeating: 0, count: count)
-            for j in 0..<cols { for b in 0..<count { hmax[b] = max(hmax[b], abs(h[j * count + b])) } }
+            h.withUnsafeBufferPointer { hb in
+                for j in 0..<cols { for b in 0..<count { hmax[b] = max(hmax[b], abs(hb[j * count + b])) } }
+            }
             var z = dense.preActivations(layer: k, of: h, count: count)
             var mask = [UInt8](repeating: 0, count: rows * count)
+            let biases = dense.biases[k], sums = rowAbsSums[k]
             for i in 0..<rows {
-                let scale = rowAbsSums[k][i], bias = abs(self.biases[k][i])
+                let scale = sums[i], bias = abs(biases[i])
                 for b in 0..<count {
                     let v = z[i * count + b]
                     if v > 0 { mask[i * count + b] = 1 }
@@ -65,8 +68,8 @@ struct FlatNetwork {
     /// reaches it from an input (layer 0) or from an active neuron. Such a neuron's tie is
     /// harmless: its output is locally constant, whichever side is chosen.
     private func isLocallyConstant(layer k: Int, neuron i: Int, point b: Int, count: Int, previousMask: [UInt8]?) -> Bool {
-        let cols = self.widths[k]
-        for j in 0..<cols where self.weights[k][i * cols + j] != 0 {
+        let cols = dense.widths[k]
+        for j in 0..<cols where dense.weights[k][i * cols + j] != 0 {
             guard let previousMask else { return false }
             if previousMask[j * count + b] != 0 { return false }
         }
@@ -81,10 +84,10 @@ struct FlatNetwork {
         var start = 0
         while start < points.count {
             let count = min(batch, points.count - start)
-            var x = [Double](repeating: 0, count: self.inputs * count)
+            var x = [Double](repeating: 0, count: dense.inputs * count)
             for b in 0..<count {
                 let p = points[start + b]
-                for j in 0..<self.inputs { x[j * count + b] = p[j] }
+                for j in 0..<dense.inputs { x[j * count + b] = p[j] }
             }
             let (masks, valid) = forward(x, count: count)
             let grads = dense.backward(masks: masks, count: count)
