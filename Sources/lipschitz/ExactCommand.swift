@@ -76,6 +76,8 @@ struct ExactCommand: ParsableCommand {
         let stop = StopSignals.install()
         let loaded = try input.load()
         let net = loaded.network
+        // Before the domain, whose notes would precede the error: a norm that does not fit the outputs.
+        for p in norm.norms { try p.check(outputs: net.outputDimension) }
         let progress = ProgressLine()
         let options = options(box: try input.domain(domain, for: loaded), stop: stop, progress: progress)
         let report = try ExactSearch.compute(net, options: options)
