@@ -52,6 +52,12 @@ struct ExactCommand: ParsableCommand {
     @Flag(name: .customLong("count-regions"), help: "Visit every region, so that \"regions\" is the full count (the default; overrides --prune).")
     var countRegions = false
 
+    @Option(name: .customLong("lower-bound"), help: ArgumentHelp("A value Φ attains (e.g. from `lipschitz estimate`): branch and bound (turned on by this option) prunes against it from the start. It only prunes: if no region reaches it, the result is the interval [best found, X], not exact.", valueName: "X"))
+    var lowerBound: Double?
+
+    @OptionGroup
+    var sharding: ShardOptions
+
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
@@ -84,6 +90,13 @@ struct ExactCommand: ParsableCommand {
         if let threads, !(1...256).contains(threads) { throw CLIError("--threads must be between 1 and 256") }
         options.threads = threads ?? max(1, cores)
         options.prune = prune && !countRegions
+        options.shard = try sharding.parsed()
+        if let lowerBound {
+            guard lowerBound.isFinite, lowerBound >= 0 else { throw CLIError("--lower-bound must be a finite number ≥ 0, got \(lowerBound)") }
+            guard !countRegions else { throw CLIError("--lower-bound prunes, --count-regions visits every region: give one of them") }
+            options.prune = true
+            options.lowerBounds = [parsedNorm: lowerBound]
+        }
         options.shouldStop = { stop.isSet }
         // The time limit counts from the start of the process: reading the file is part of the run.
         options.startTime = Lipschitz.started
@@ -98,59 +111,32 @@ struct ExactCommand: ParsableCommand {
         progress.clear()
         let normText = ["1", "2", "inf"].contains(parsedNorm.description) ? parsedNorm.description : norm.trimmingCharacters(in: .whitespaces)
         if json {
-            standardOutput(ExactJSON.object(network: net, report: report, normText: normText, box: options.box) + "\n")
+            let document = ExactResultDocument(network: net, report: report, normText: normText, box: options.box,
+                                               shard: options.shard, lowerBound: lowerBound)
+            standardOutput(document.jsonText + "\n")
         } else {
-            standardOutput(ExactText.render(network: net, report: report, normText: normText, box: options.box))
+            standardOutput(ExactText.render(network: net, report: report, normText: normText, box: options.box, shard: options.shard))
         }
         // Stopped by a signal: the interval is printed; the status says the run was interrupted.
         if let status = stop.exitStatus { throw ExitCode(status) }
     }
 }
 
-/// JSON output of `exact` (keys are a public interface: see README).
-enum ExactJSON {
-    static func object(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?) -> String {
-        let bound = report.bounds[0]
-        var fields: [(String, String)] = [
-            ("network", NetworkJSON.quote(network.name)),
-            ("architecture", "[" + network.architecture.map(String.init).joined(separator: ", ") + "]"),
-            ("norm", NetworkJSON.quote(normText)),
-            // null, not a crash, should a bound not be finite (JSON has no infinity).
-            ("lipschitz", EstimateCommand.number(bound.value)),
-            ("exact", report.isExact ? "true" : "false"),
-            ("lower", EstimateCommand.number(bound.lower)),
-            ("upper", EstimateCommand.number(bound.upper)),
-            ("regions", "\(report.regions)"),
-            ("regions_complete", report.regionsComplete ? "true" : "false"),
-            ("method", NetworkJSON.quote(report.method.rawValue)),
-        ]
-        if let reason = report.stopReason { fields.append(("stopped", NetworkJSON.quote(reason.rawValue))) }
-        fields.append(("domain", box.map { "{\"lower\": \(NetworkJSON.encode($0.lower)), \"upper\": \(NetworkJSON.encode($0.upper))}" } ?? "null"))
-        fields.append(("witness", bound.witness.map(witness) ?? "null"))
-        let s = report.statistics
-        fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons), \"pruned_subtrees\": \(s.prunedSubtrees), \"vertices\": \(s.vertices), \"exact_decisions\": \(s.exactDecisions), \"failed_linear_programs\": \(s.failedLinearPrograms), \"undecided_subtrees\": \(s.undecidedSubtrees)}"))
-        fields.append(("seconds", EstimateCommand.number(report.seconds)))
-        return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
-    }
-
-    static func witness(_ w: RegionWitness) -> String {
-        let pattern = "[" + w.pattern.layers.map { "[" + $0.map { $0 ? "1" : "0" }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
-        let list = { (v: [Double]) in "[" + v.map(EstimateCommand.number).joined(separator: ", ") + "]" }
-        let jacobian = "[" + w.jacobian.rowArrays.map(list).joined(separator: ", ") + "]"
-        return "{\"point\": \(list(w.interiorPoint)), \"radius\": \(EstimateCommand.number(w.radius)), \"pattern\": \(pattern), \"jacobian\": \(jacobian)}"
-    }
-}
-
 /// Text output of `exact`, for people.
 enum ExactText {
-    static func render(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?) -> String {
+    static func render(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?, shard: Shard = .whole) -> String {
         let bound = report.bounds[0]
         var lines: [String] = []
         // The name comes from the file: escaped, so that a newline in it cannot forge a result line.
         let name = network.name.isEmpty ? "network" : escapingControlCharacters(network.name)
         lines.append("\(name): \(network.architecture.map(String.init).joined(separator: " → ")) ReLU network")
         lines.append("domain: " + (box.map { "box \($0)" } ?? "all of R^\(network.inputDimension)"))
-        if report.isExact {
+        if shard.count > 1 {
+            let part = report.partition.map { ": \($0.owned) of \($0.parts) subtrees at depth \($0.depth)" } ?? ""
+            lines.append("shard \(shard)\(part) (combine every shard's --json output with `lipschitz merge`)")
+            let status = report.isExact ? "part complete" : "stopped: \(report.stopReason?.rawValue ?? "")"
+            lines.append("on this part, Lipschitz constant (ℓ\(normText)): in [\(human(bound.lower)), \(human(bound.upper))]  [\(status)]")
+        } else if report.isExact {
             lines.append("Lipschitz constant (ℓ\(normText)): \(human(bound.value))  [exact]")
         } else {
             lines.append("Lipschitz constant (ℓ\(normText)): in [\(human(bound.lower)), \(human(bound.upper))]  [stopped: \(report.stopReason?.rawValue ?? "")]")

@@ -1,0 +1,64 @@
+import LipschitzModel
+
+/// How a sharded search cut the input space: every shard of one partition must report the same
+/// value, and `lipschitz merge` refuses shards whose partitions differ.
+public struct SearchPartition: Sendable, Equatable, Codable {
+    /// "lp-frontier": subtrees of the LP search's split tree at a fixed depth.
+    public let kind: String
+    /// The frontier's depth (hidden neurons decided, in the search's order).
+    public let depth: Int
+    /// The number of frontier subtrees dealt to the shards.
+    public let parts: Int
+    /// How many of them this shard owns.
+    public let owned: Int
+
+    public init(kind: String, depth: Int, parts: Int, owned: Int) {
+        self.kind = kind
+        self.depth = depth
+        self.parts = parts
+        self.owned = owned
+    }
+
+    /// The same cut (the shard's own share aside).
+    public func sameCut(as other: SearchPartition) -> Bool {
+        kind == other.kind && depth == other.depth && parts == other.parts
+    }
+}
+
+/// The LP search's partition for `exact --shard K/N`: subtrees of the split tree at a fixed
+/// frontier, dealt round-robin.
+///
+/// The frontier is the tree's nodes at the first depth 1, 2, 4, … (capped at the number of
+/// hidden neurons) that has at least `subtreesPerShard · N` nodes. It depends only on the
+/// network, the domain and N — not on threads, timing, pruning or K — because it is expanded
+/// without pruning by the same deterministic LPs on every machine; the depth and the frontier's
+/// size are reported so that a merge can refuse shards that cut differently. Nodes are taken in
+/// the search's depth-first order and node i goes to shard (i mod N) + 1: neighbouring subtrees,
+/// which tend to have similar sizes, land on different shards, which balances without a cost
+/// model. Every full-dimensional region lies below exactly one frontier node, so the shards'
+/// regions add up to the whole count and their certified bounds cover the whole space.
+enum FrontierPartition {
+    /// Frontier nodes per shard: enough that round-robin evens out subtree sizes.
+    static let subtreesPerShard = 16
+
+    /// This shard's subtrees, and the partition they belong to.
+    static func tasks(_ network: ReLUNetwork, options: ExactOptions,
+                      shared: SharedSearchState) throws -> (tasks: [SearchTask], partition: SearchPartition) {
+        let shard = options.shard
+        var planning = options
+        planning.prune = false
+        planning.progress = nil
+        let probe = try RegionEnumerator(network: network, options: planning, shared: shared)
+        defer { shared.add(probe.statistics) }
+        let hidden = network.hiddenNeuronCount
+        var depth = min(1, hidden)
+        var frontier: [SearchTask]
+        while true {
+            frontier = try probe.collectFrontier(depth: depth)
+            if frontier.count >= subtreesPerShard * shard.count || depth >= hidden || shared.stopReason != nil { break }
+            depth = min(2 * depth, hidden)
+        }
+        let mine = frontier.indices.filter(shard.ownsRoundRobin).map { frontier[$0] }
+        return (mine, SearchPartition(kind: "lp-frontier", depth: depth, parts: frontier.count, owned: mine.count))
+    }
+}

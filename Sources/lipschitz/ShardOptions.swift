@@ -1,0 +1,15 @@
+import ArgumentParser
+import ExactLipschitz
+
+/// `--shard K/N`: run only part K of N of the work (`docs/cluster.md`); `lipschitz merge`
+/// combines the parts' outputs into what one unsharded run writes.
+struct ShardOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Run only part K of N (1 ≤ K ≤ N), e.g. 3/8 or $SLURM_ARRAY_TASK_ID/8; combine the parts' outputs with `lipschitz merge`.", valueName: "K/N"))
+    var shard: String?
+
+    /// The parsed shard (`Shard.whole` when not given).
+    func parsed() throws -> Shard {
+        guard let shard else { return .whole }
+        return try Shard(parsing: shard.trimmingCharacters(in: .whitespaces))
+    }
+}
