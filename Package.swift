@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "LipschitzEstimatesTests", dependencies: ["LipschitzEstimates", "ExactLipschitz", "RandomNetworks", "LipschitzModel"]),
         .testTarget(name: "LipschitzTheoryTests", dependencies: ["LipschitzTheory", "RandomNetworks"]),
         .testTarget(name: "NetworkFormatsTests", dependencies: ["NetworkFormats", "LipschitzModel"]),
-        .testTarget(name: "ComparisonHarnessTests", dependencies: ["ComparisonHarness", "LipschitzModel"]),
+        .testTarget(name: "ComparisonHarnessTests", dependencies: ["ComparisonHarness", "ExactLipschitz", "LipschitzEstimates", "LipschitzModel"]),
         .testTarget(name: "CLITests", dependencies: ["lipschitz"]),
     ],
     swiftLanguageVersions: [.v5]
