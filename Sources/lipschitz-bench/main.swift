@@ -80,7 +80,7 @@ func binomialSum(_ n: Int, _ d: Int) -> Int {
 var outputPath = "docs/benchmarks.md"
 var quick = false
 /// The sections of the suite, in the order they run; `--section NAME` (repeatable) runs only those.
-let allSections = ["random", "count", "published", "deep-random", "bounds"]
+let allSections = ["random", "count", "published", "deep-random", "bounds", "sharding"]
 var sections: [String] = []
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 func usage() -> Never {
@@ -352,6 +352,7 @@ func pruningBounds() throws {
 if sections.contains("published") { try publishedNetworks() }
 if sections.contains("deep-random") { try randomDeepNetworks() }
 if sections.contains("bounds") { try pruningBounds() }
+if sections.contains("sharding") { try shardingOverhead() }
 
 emit()
 emit("Total benchmark time: \(String(format: "%.0f", Date().timeIntervalSince(started))) s.")

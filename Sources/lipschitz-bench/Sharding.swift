@@ -1,0 +1,84 @@
+// The cost of sharding (issue 13): a comparison sweep run whole and as 8 shards one after
+// another (plus the merge), and `exact --shard` on deep networks against one process, both
+// seeded with `--lower-bound` from `lipschitz estimate`. Every run is a separate process, as on
+// a cluster, so the per-shard fixed cost (process start, reading, planning) is included.
+import Foundation
+import LipschitzModel
+import RandomNetworks
+
+/// Runs the binary and returns its wall seconds and stdout, failing on a non-zero status
+/// (`compare` exits 1 on a soundness violation: that is a failure here too).
+func timedRun(_ arguments: [String]) throws -> (seconds: Double, output: Data) {
+    let (seconds, _, data) = try runProcess(binary, arguments)
+    return (seconds, data)
+}
+
+func shardingOverhead() throws {
+    let shards = 8
+    let trials = quick ? 4 : 40
+    let sweep = ["--dims", "2,3,4", "--widths", "8,16,24", "--depths", "1,2", "--trials", "\(trials)", "--samples", "500",
+                 "--seed", "13", "--quiet"]
+    let out = folder.appendingPathComponent("shards")
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    emit()
+    emit("## Sharding (`--shard K/N`, `lipschitz merge`)")
+    emit()
+    emit("A compare sweep (`lipschitz compare \(sweep.joined(separator: " "))`, \(18 * trials) networks) run as one process, then as \(shards) shards run one after another (each a separate process writing `--json`), then merged. Overhead = (Σ shard times + merge) / whole.")
+    emit()
+    let whole = try timedRun(["compare"] + sweep + ["--csv", out.appendingPathComponent("whole.csv").path]).seconds
+    var shardTimes: [Double] = []
+    for k in 1...shards {
+        shardTimes.append(try timedRun(["compare"] + sweep + ["--shard", "\(k)/\(shards)", "--json", out.appendingPathComponent("part-\(k).json").path]).seconds)
+    }
+    let parts = (1...shards).map { out.appendingPathComponent("part-\($0).json").path }
+    let merge = try timedRun(["merge"] + parts + ["--csv", out.appendingPathComponent("merged.csv").path]).seconds
+    let idle = try timedRun(["compare", "--dims", "1", "--widths", "1", "--trials", "1", "--samples", "1", "--quiet"]).seconds
+    let total = shardTimes.reduce(0, +) + merge
+    emit("| whole s | Σ \(shards) shards s | slowest shard s | merge s | overhead | fixed cost per process s |")
+    emit("|---|---|---|---|---|---|")
+    emit(String(format: "| %.2f | %.2f | %.2f | %.2f | %.3f× | %.3f |", whole, shardTimes.reduce(0, +), shardTimes.max()!, merge, total / whole, idle))
+    emit()
+    emit("The fixed cost per process (a one-network compare: start, theory cache, output) is paid once per shard, so \(shards) shards of a sweep that takes W seconds cost about W + \(shards)·fixed + merge; for W ≥ 10 min that is below 1.05× when fixed + merge/\(shards) < 3.75 s.")
+    try exactShards()
+}
+
+/// `exact --shard` on deep networks: the shards' total work against one process, single-threaded,
+/// pruning against the best lower bound of `lipschitz estimate`.
+func exactShards() throws {
+    let shapes: [(label: String, d: Int, n: Int, depth: Int, seed: UInt64)] = quick
+        ? [("(3, 12, 12, 1)", 3, 12, 2, 7)]
+        : [("(3, 20, 20, 1)", 3, 20, 2, 7), ("(4, 16, 16, 16, 1)", 4, 16, 3, 8)]
+    emit()
+    emit("`exact --shard K/N --prune --lower-bound X --threads 1` on deep networks, X = the best lower bound of `lipschitz estimate`; \"work\" = Σ over shards of LP-search nodes (and seconds), divided by one process's with the same options.")
+    emit()
+    emit("| network | N | constant | merged exact | nodes ratio | seconds ratio |")
+    emit("|---|---|---|---|---|---|")
+    for shape in shapes {
+        let net = try RandomNetworkGenerator.generate(try spec(shape.d, shape.n, depth: shape.depth, seed: shape.seed))
+        let path = folder.appendingPathComponent("shard-\(shape.seed).json").path
+        try NetworkJSON.encode(net).write(toFile: path, atomically: true, encoding: .utf8)
+        let estimate = try JSONSerialization.jsonObject(with: try timedRun(["estimate", path, "--json"]).output) as? [String: Any]
+        let lower = ((estimate?["estimates"] as? [[String: Any]]) ?? [])
+            .filter { $0["kind"] as? String == "lower bound" }.compactMap { $0["value"] as? Double }.max() ?? 0
+        let options = ["--prune", "--lower-bound", "\(lower)", "--threads", "1", "--json"]
+        let one = try timedRun(["exact", path] + options)
+        let single = try JSONSerialization.jsonObject(with: one.output) as? [String: Any] ?? [:]
+        let singleNodes = Double((single["statistics"] as? [String: Any])?["nodes"] as? Int ?? 1)
+        for n in [4, 8] {
+            var nodes = 0.0, seconds = 0.0
+            var parts: [String] = []
+            for k in 1...n {
+                let run = try timedRun(["exact", path, "--shard", "\(k)/\(n)"] + options)
+                let part = folder.appendingPathComponent("shard-\(shape.seed)-\(k).json").path
+                try run.output.write(to: URL(fileURLWithPath: part))
+                parts.append(part)
+                seconds += run.seconds
+                let object = try JSONSerialization.jsonObject(with: run.output) as? [String: Any] ?? [:]
+                nodes += Double((object["statistics"] as? [String: Any])?["nodes"] as? Int ?? 0)
+            }
+            let merged = try JSONSerialization.jsonObject(with: try timedRun(["merge"] + parts + ["--json"]).output) as? [String: Any] ?? [:]
+            emit("| \(shape.label) | \(n) | \(format(merged["lipschitz"] as? Double)) | \(merged["exact"] as? Bool == true ? "yes" : "no") | "
+                 + String(format: "%.2f | %.2f |", nodes / singleNodes, seconds / one.seconds))
+        }
+    }
+}
