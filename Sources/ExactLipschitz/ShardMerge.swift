@@ -11,9 +11,12 @@ import Foundation
 /// settled too.
 public enum ShardMerge {
     /// The merged document; parts that do not form one complete partition are refused.
-    public static func merge(_ parts: [(place: String, document: ExactResultDocument)]) throws -> ExactResultDocument {
-        guard let first = parts.first else { throw ResultDocumentError("no shard results to merge") }
-        try checkCompatible(parts)
+    public static func merge(_ given: [(place: String, document: ExactResultDocument)]) throws -> ExactResultDocument {
+        guard !given.isEmpty else { throw ResultDocumentError("no shard results to merge") }
+        try checkCompatible(given)
+        // In shard order, so that the witness among equal maxima does not depend on the order given.
+        let parts = given.sorted { $0.document.shard!.index < $1.document.shard!.index }
+        let first = parts[0]
         let best = parts.max { ($0.document.lower ?? -1) < ($1.document.lower ?? -1) }!.document
         let lower = best.lower ?? 0
         let settled = parts.map { part -> Bool in
@@ -47,6 +50,11 @@ public enum ShardMerge {
         guard let n = reference.document.shard?.count else {
             throw ResultDocumentError("\(reference.place): not a shard result (written without --shard K/N)")
         }
+        // Finished parts must be cut alike. A part stopped while expanding the frontier records
+        // a smaller one; it bounds the whole space by the root's interval Jacobian then
+        // (`FrontierPartition`), so it is sound whatever its cut, which is not compared.
+        let completeCut = parts.first { $0.document.partComplete && $0.document.partition != nil }
+            .map { (place: $0.place, partition: $0.document.partition!) }
         var seen: [Int: String] = [:]
         for (place, d) in parts {
             guard let shard = d.shard else { throw ResultDocumentError("\(place): not a shard result (written without --shard K/N)") }
@@ -58,8 +66,9 @@ public enum ShardMerge {
             if d.domain != reference.document.domain { throw differ("the domain") }
             if shard.count != n { throw differ("the number of shards N (\(shard.count), not \(n))") }
             if d.method != reference.document.method { throw differ("the search method") }
-            if let a = d.partition, let b = reference.document.partition, !a.sameCut(as: b) { throw differ("the partition (frontier depth or size)") }
-            if (d.partition == nil) != (reference.document.partition == nil) { throw differ("the partition") }
+            if d.partComplete, let cut = completeCut, d.partition.map({ !$0.sameCut(as: cut.partition) }) ?? true {
+                throw ResultDocumentError("\(place): the partition (frontier depth or size) differs from \(cut.place)'s; these shards are not parts of one search")
+            }
             if let other = seen[shard.index] { throw ResultDocumentError("\(place): shard \(shard.index)/\(n) given twice (also \(other))") }
             seen[shard.index] = place
         }

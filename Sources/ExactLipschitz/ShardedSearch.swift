@@ -58,6 +58,14 @@ enum FrontierPartition {
             if frontier.count >= subtreesPerShard * shard.count || depth >= hidden || shared.stopReason != nil { break }
             depth = min(2 * depth, hidden)
         }
+        if shared.stopReason != nil {
+            // Stopped before the frontier was complete: this frontier is not the one the other
+            // shards deal, so which of its nodes are this shard's is unknown. The root's bound
+            // covers the whole space, hence this shard's part.
+            try probe.recordUnexplored(SearchTask(depth: 0, pattern: network.hiddenWidths.map { Array(repeating: false, count: $0) },
+                                                  center: [], radius: 0))
+            return ([], SearchPartition(kind: "lp-frontier", depth: depth, parts: frontier.count, owned: 0))
+        }
         let mine = frontier.indices.filter(shard.ownsRoundRobin).map { frontier[$0] }
         return (mine, SearchPartition(kind: "lp-frontier", depth: depth, parts: frontier.count, owned: mine.count))
     }
