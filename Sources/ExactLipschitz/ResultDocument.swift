@@ -182,7 +182,25 @@ public struct ExactResultDocument: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = nonFinite.encoding
         // Cannot fail: every number is finite or has a string form, every key is a string.
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+        return spaced(String(decoding: try! encoder.encode(value), as: UTF8.self))
+    }
+
+    /// `{"a": 1, "b": [1, 2]}` rather than the encoder's `{"a":1,"b":[1,2]}`: one line still, in
+    /// the layout of every other JSON this tool writes. Only `:` and `,` outside strings change.
+    static func spaced(_ compact: String) -> String {
+        var out = "", inString = false, escaped = false
+        out.reserveCapacity(compact.utf8.count + compact.utf8.count / 8)
+        for ch in compact {
+            out.append(ch)
+            if inString {
+                if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false }
+            } else if ch == "\"" {
+                inString = true
+            } else if ch == ":" || ch == "," {
+                out.append(" ")
+            }
+        }
+        return out
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -129,7 +129,7 @@ for job in "$em" "$cm"; do
 done
 
 # exact: same constant (1e-12 relative), same region count, exact.
-field() { grep -o "\"$2\":[^,}]*" "$1" | head -1 | cut -d: -f2; }
+field() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | cut -d: -f2 | tr -d ' '; }
 for f in "$T/exact-whole.json" "$T/out-exact/merged.json"; do [ -s "$f" ] || { echo "slurm-test: $f missing"; exit 1; }; done
 w=$(field "$T/exact-whole.json" lower); m=$(field "$T/out-exact/merged.json" lower)
 awk -v a="$w" -v b="$m" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-12 * (a < 0 ? -a : a)) }' \
