@@ -1,3 +1,4 @@
+import Foundation
 import LipschitzModel
 
 /// How a sharded search cut the input space: every shard of one partition must report the same
@@ -28,15 +29,20 @@ public struct SearchPartition: Sendable, Equatable, Codable {
 /// The LP search's partition for `exact --shard K/N`: subtrees of the split tree at a fixed
 /// frontier, dealt round-robin.
 ///
-/// The frontier is the tree's nodes at the first depth 1, 2, 4, … (capped at the number of
-/// hidden neurons) that has at least `subtreesPerShard · N` nodes. It depends only on the
-/// network, the domain and N — not on threads, timing, pruning or K — because it is expanded
-/// without pruning by the same deterministic LPs on every machine; the depth and the frontier's
-/// size are reported so that a merge can refuse shards that cut differently. Nodes are taken in
-/// the search's depth-first order and node i goes to shard (i mod N) + 1: neighbouring subtrees,
-/// which tend to have similar sizes, land on different shards, which balances without a cost
-/// model. Every full-dimensional region lies below exactly one frontier node, so the shards'
-/// regions add up to the whole count and their certified bounds cover the whole space.
+/// The frontier is the tree's nodes at the first depth with at least `subtreesPerShard · N`
+/// nodes (capped at the number of hidden neurons). A level at most doubles the nodes, so from a
+/// frontier of c nodes the next depth tried is ⌈log₂(target / c)⌉ levels deeper: no level is
+/// expanded twice for nothing and the target is not overshot by a whole doubling of depth.
+/// With `prune`, the expansion prunes against the seeded threshold (`--lower-bound` and the
+/// fixed-seed samples); no region is reached while expanding (frontier nodes are cut before
+/// leaves), so that threshold does not move and the frontier is the same on every machine. It
+/// depends only on the network, the domain, N and the seeds — not on threads, timing or K; the
+/// depth and the frontier's size are reported so that a merge refuses shards cut differently.
+/// Nodes are taken in the search's depth-first order and node i goes to shard (i mod N) + 1:
+/// neighbouring subtrees, which tend to have similar sizes, land on different shards, which
+/// balances without a cost model. Every full-dimensional region lies below exactly one frontier
+/// node (or a pruned subtree, bounded by the threshold), so the shards' regions add up to the
+/// whole count and their certified bounds cover the whole space.
 enum FrontierPartition {
     /// Frontier nodes per shard: enough that round-robin evens out subtree sizes.
     static let subtreesPerShard = 16
@@ -46,17 +52,18 @@ enum FrontierPartition {
                       shared: SharedSearchState) throws -> (tasks: [SearchTask], partition: SearchPartition) {
         let shard = options.shard
         var planning = options
-        planning.prune = false
         planning.progress = nil
         let probe = try RegionEnumerator(network: network, options: planning, shared: shared)
         defer { shared.add(probe.statistics) }
         let hidden = network.hiddenNeuronCount
+        let target = subtreesPerShard * shard.count
         var depth = min(1, hidden)
         var frontier: [SearchTask]
         while true {
             frontier = try probe.collectFrontier(depth: depth)
-            if frontier.count >= subtreesPerShard * shard.count || depth >= hidden || shared.stopReason != nil { break }
-            depth = min(2 * depth, hidden)
+            if frontier.count >= target || depth >= hidden || shared.stopReason != nil { break }
+            let levels = max(1, Int(log2(Double(target) / Double(max(1, frontier.count))).rounded(.up)))
+            depth = min(depth + levels, hidden)
         }
         if shared.stopReason != nil {
             // Stopped before the frontier was complete: this frontier is not the one the other
