@@ -64,7 +64,7 @@ port=$((20000 + RANDOM % 20000))
 mkdir -p "$T/state" "$T/spool"
 cat > "$T/slurm.conf" <<CONF
 ClusterName=lipschitz-test
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=$(id -un)
 AuthType=auth/munge
 AuthInfo=socket=$T/munge/munge.sock
@@ -87,7 +87,7 @@ ReturnToService=2
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 PlugStackConfig=$T/plugstack.conf
-NodeName=$host CPUs=$(nproc) State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 : > "$T/plugstack.conf"
@@ -147,4 +147,27 @@ strip() {
 diff <(strip "$T/compare-whole.csv") <(strip "$T/out-compare/merged.csv") > "$T/compare.diff" \
   || { echo "slurm-test: merged CSV differs from the unsharded one:"; head "$T/compare.diff"; exit 1; }
 echo "slurm-test: compare: merged $SHARDS shards = unsharded ($(($(wc -l < "$T/compare-whole.csv") - 1)) CSV rows)"
+# Resume: the same submission again skips every part that is complete, and merges the same.
+read -r ra rm < <(cd "$T" && "$here/submit.sh" exact $SHARDS "$T/out-exact" "$NET" --threads 1)
+wait_for "$ra" "$rm"
+[ "$(grep -l "is complete, skipped" "$T"/out-exact/lipschitz-exact-"$ra"_*.log | wc -l)" = $SHARDS ] \
+  || { echo "slurm-test: a rerun did not skip the complete parts"; exit 1; }
+[ "$(field "$T/out-exact/merged.json" lower)" = "$m" ] || { echo "slurm-test: the resumed merge differs"; exit 1; }
+echo "slurm-test: resume: a rerun skipped all $SHARDS complete parts"
+
+# A time limit: Slurm sends SIGTERM to every process of the job; each shard still writes its
+# certified interval and the merge is an honest interval, not exact.
+SLOW=$T/slow.json
+"$BIN" generate --input-dim 5 --width 20 --depth 3 --seed 3 -o "$SLOW" > /dev/null
+read -r sa sm < <(cd "$T" && "$here/submit.sh" exact 2 "$T/out-stop" "$SLOW" --threads 1)
+for _ in $(seq 60); do [ "$(squeue -h -j "$sa" -t R | wc -l)" = 2 ] && break; sleep 1; done
+sleep 3
+scancel --full --signal=TERM "$sa"
+wait_for "$sa" "$sm"
+[ -s "$T/out-stop/merged.json" ] || { echo "slurm-test: no merge after stopped shards"; exit 1; }
+[ "$(field "$T/out-stop/merged.json" exact)" = false ] && [ "$(field "$T/out-stop/merged.json" stopped)" = '"interrupted"' ] \
+  || { echo "slurm-test: the merge of stopped shards is not an interrupted interval: $(cat "$T/out-stop/merged.json")"; exit 1; }
+lo=$(field "$T/out-stop/merged.json" lower); hi=$(field "$T/out-stop/merged.json" upper)
+awk -v a="$lo" -v b="$hi" 'BEGIN { exit !(a > 0 && a <= b) }' || { echo "slurm-test: bad interval [$lo, $hi]"; exit 1; }
+echo "slurm-test: SIGTERM'd shards: merged interval [$lo, $hi], not exact"
 echo "slurm-test: passed"
