@@ -27,7 +27,7 @@ public enum ComparisonMerge {
         do {
             file = try JSONDecoder().decode(FileRecord.self, from: data)
         } catch {
-            throw HarnessError.badSuite("\(place): not the --json output of `compare --shard K/N` (\(describe(error)))")
+            throw HarnessError.badSuite("\(place): not the --json output of `compare --shard K/N` (\(decodingErrorText(error)))")
         }
         guard let record = file.shard else {
             throw HarnessError.badSuite("\(place): a whole comparison run (written without --shard K/N): nothing to merge")
@@ -87,22 +87,6 @@ public enum ComparisonMerge {
 
     private static func sameSettings(_ a: HarnessSettings, _ b: HarnessSettings) -> Bool {
         a.norms == b.norms && a.timeLimit == b.timeLimit && a.theorySamples == b.theorySamples && a.theorySeed == b.theorySeed
-    }
-
-    private static func describe(_ error: Error) -> String {
-        guard let error = error as? DecodingError else { return "unreadable" }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "missing key \"\(key.stringValue)\"" + path(context.codingPath)
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return (context.codingPath.isEmpty ? "malformed JSON" : "wrong type") + path(context.codingPath)
-        @unknown default:
-            return "unreadable"
-        }
-    }
-
-    private static func path(_ keys: [CodingKey]) -> String {
-        keys.isEmpty ? "" : " at " + keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
     }
 }
 

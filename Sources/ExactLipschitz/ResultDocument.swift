@@ -162,7 +162,7 @@ public struct ExactResultDocument: Codable, Sendable, Equatable {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = nonFinite.decoding
         do { return try decoder.decode(ExactResultDocument.self, from: data) } catch let error as DecodingError {
-            throw ResultDocumentError("\(place): not an `exact --json` result (\(describe(error)))")
+            throw ResultDocumentError("\(place): not an `exact --json` result (\(decodingErrorText(error)))")
         }
     }
 
@@ -201,21 +201,6 @@ public struct ExactResultDocument: Codable, Sendable, Equatable {
             }
         }
         return out
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "missing key \"\(key.stringValue)\"" + path(context.codingPath)
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return (context.codingPath.isEmpty ? "malformed JSON" : "wrong type") + path(context.codingPath)
-        @unknown default:
-            return "unreadable"
-        }
-    }
-
-    private static func path(_ keys: [CodingKey]) -> String {
-        keys.isEmpty ? "" : " at " + keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
     }
 }
 

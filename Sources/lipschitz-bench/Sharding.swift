@@ -3,8 +3,6 @@
 // seeded with `--lower-bound` from `lipschitz estimate`. Every run is a separate process, as on
 // a cluster, so the per-shard fixed cost (process start, reading, planning) is included.
 import Foundation
-import LipschitzModel
-import RandomNetworks
 
 /// Runs the binary and returns its wall seconds and stdout, failing on a non-zero status
 /// (`compare` exits 1 on a soundness violation: that is a failure here too).
@@ -51,12 +49,10 @@ func exactShards() throws {
     emit()
     emit("`exact --shard K/N --prune --lower-bound X --threads 1` on deep networks, X = the best lower bound of `lipschitz estimate`; \"work\" = Σ over shards of LP-search nodes (and seconds), divided by one process's with the same options.")
     emit()
-    emit("| network | N | constant | merged exact | nodes ratio | seconds ratio |")
-    emit("|---|---|---|---|---|---|")
+    emit("| network | N | constant | merged exact | = one process | nodes ratio | seconds ratio |")
+    emit("|---|---|---|---|---|---|---|")
     for shape in shapes {
-        let net = try RandomNetworkGenerator.generate(try spec(shape.d, shape.n, depth: shape.depth, seed: shape.seed))
-        let path = folder.appendingPathComponent("shard-\(shape.seed).json").path
-        try NetworkJSON.encode(net).write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try randomNetworkFile(shape.d, shape.n, depth: shape.depth, seed: shape.seed, name: "shard")
         let estimate = try JSONSerialization.jsonObject(with: try timedRun(["estimate", path, "--json"]).output) as? [String: Any]
         let lower = ((estimate?["estimates"] as? [[String: Any]]) ?? [])
             .filter { $0["kind"] as? String == "lower bound" }.compactMap { $0["value"] as? Double }.max() ?? 0
@@ -64,6 +60,7 @@ func exactShards() throws {
         let one = try timedRun(["exact", path] + options)
         let single = try JSONSerialization.jsonObject(with: one.output) as? [String: Any] ?? [:]
         let singleNodes = Double((single["statistics"] as? [String: Any])?["nodes"] as? Int ?? 1)
+        let singleValue = single["lipschitz"] as? Double ?? .nan
         for n in [4, 8] {
             var nodes = 0.0, seconds = 0.0
             var parts: [String] = []
@@ -77,7 +74,9 @@ func exactShards() throws {
                 nodes += Double((object["statistics"] as? [String: Any])?["nodes"] as? Int ?? 0)
             }
             let merged = try JSONSerialization.jsonObject(with: try timedRun(["merge"] + parts + ["--json"]).output) as? [String: Any] ?? [:]
-            emit("| \(shape.label) | \(n) | \(format(merged["lipschitz"] as? Double)) | \(merged["exact"] as? Bool == true ? "yes" : "no") | "
+            let value = merged["lipschitz"] as? Double ?? .nan
+            let same = abs(value - singleValue) <= 1e-12 * abs(singleValue) ? "yes" : "NO"
+            emit("| \(shape.label) | \(n) | \(format(value)) | \(merged["exact"] as? Bool == true ? "yes" : "no") | \(same) | "
                  + String(format: "%.2f | %.2f |", nodes / singleNodes, seconds / one.seconds))
         }
     }

@@ -260,6 +260,14 @@ func publishedNetworks() throws {
     }
 }
 
+/// Draws a random network (`spec`) into the scratch folder; returns its path.
+func randomNetworkFile(_ d: Int, _ n: Int, depth: Int, seed: UInt64, name: String) throws -> String {
+    let net = try RandomNetworkGenerator.generate(try spec(d, n, depth: depth, seed: seed))
+    let path = folder.appendingPathComponent("\(name)-\(seed).json").path
+    try NetworkJSON.encode(net).write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
 func randomDeepNetworks() throws {
     let limit = quick ? 20.0 : 60.0
     let shapes: [(label: String, d: Int, n: Int, depth: Int, seed: UInt64)] = [
@@ -276,9 +284,7 @@ func randomDeepNetworks() throws {
     emit("| network | seed | constant (ℓ2) | exact | nodes | LPs | pruned | median s |")
     emit("|---|---|---|---|---|---|---|---|")
     for shape in shapes {
-        let net = try RandomNetworkGenerator.generate(try spec(shape.d, shape.n, depth: shape.depth, seed: shape.seed))
-        let path = folder.appendingPathComponent("deep-\(shape.seed).json").path
-        try NetworkJSON.encode(net).write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try randomNetworkFile(shape.d, shape.n, depth: shape.depth, seed: shape.seed, name: "deep")
         let m = try measure(binary, network: path, configuration: configuration, norm: "2", repeats: 5)
         let s = m.statistics
         let (constant, _) = verdict(m, truth: nil)
