@@ -32,8 +32,9 @@ struct Measurement {
     var statistics: [String: Any] { json["statistics"] as? [String: Any] ?? [:] }
 }
 
-/// Runs `binary` with `arguments`, stdout to a file; returns wall seconds, peak RSS (KB) and stdout.
-func runProcess(_ binary: String, _ arguments: [String]) throws -> (Double, Int, Data) {
+/// Runs `binary` with `arguments`, stdout to a file; returns wall seconds, peak RSS (KB), stdout
+/// and the CPU seconds (user + system) of the process.
+func runProcess(_ binary: String, _ arguments: [String]) throws -> (Double, Int, Data, cpu: Double) {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("lipschitz-bench-\(getpid()).json").path
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -52,14 +53,15 @@ func runProcess(_ binary: String, _ arguments: [String]) throws -> (Double, Int,
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let data = (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data()
     try? FileManager.default.removeItem(atPath: output)
-    return (seconds, Int(usage.ru_maxrss), data)
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    return (seconds, Int(usage.ru_maxrss), data, cpu)
 }
 
 func measure(_ binary: String, network: String, configuration: Configuration, norm: String, repeats: Int) throws -> Measurement {
     var m = Measurement()
     for run in 0..<repeats {
         let arguments = ["exact", network, "--json", "--norm", norm, "--time-limit", "\(configuration.timeLimit)"] + configuration.arguments
-        let (seconds, peak, data) = try runProcess(binary, arguments)
+        let (seconds, peak, data, _) = try runProcess(binary, arguments)
         m.seconds.append(seconds)
         m.peakKilobytes = max(m.peakKilobytes, peak)
         m.json = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
