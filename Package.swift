@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "LipschitzEstimatesTests", dependencies: ["LipschitzEstimates", "ExactLipschitz", "LipschitzModel", "LipschitzTestSupport"]),
         .testTarget(name: "LipschitzTheoryTests", dependencies: ["LipschitzTheory", "RandomNetworks"]),
         .testTarget(name: "NetworkFormatsTests", dependencies: ["NetworkFormats", "LipschitzModel", "LipschitzTestSupport"]),
-        .testTarget(name: "ComparisonHarnessTests", dependencies: ["ComparisonHarness", "LipschitzModel", "LipschitzTestSupport"]),
+        .testTarget(name: "ComparisonHarnessTests", dependencies: ["ComparisonHarness", "ExactLipschitz", "LipschitzEstimates", "LipschitzModel", "LipschitzTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["lipschitz", "LipschitzTestSupport"]),
     ],
     swiftLanguageVersions: [.v5]

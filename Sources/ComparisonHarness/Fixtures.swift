@@ -90,9 +90,8 @@ public enum FixtureExporter {
         fields.append("\"regions\": \(report.regions)")
         let witnesses = report.bounds.compactMap { bound -> String? in
             guard let w = bound.witness else { return nil }
-            return "\(NetworkJSON.quote(bound.norm.description)): {\"point\": \(NetworkJSON.encode(w.interiorPoint)), "
-                + "\"radius\": \(NetworkJSON.encode(w.radius)), \"pattern\": \(NetworkJSON.quote(w.pattern.description)), "
-                + "\"jacobian\": \(NetworkJSON.encode(w.jacobian))}"
+            // The same witness encoding as `exact --json` (`ExactResultDocument.Witness`).
+            return "\(NetworkJSON.quote(bound.norm.description)): " + ExactResultDocument.Witness(w).jsonText
         }
         fields.append("\"witness\": {" + witnesses.joined(separator: ", ") + "}")
         return "{" + fields.joined(separator: ", ") + "}"

@@ -8,11 +8,15 @@ public struct ComparisonReport: Sendable {
     public let settings: HarnessSettings
     /// A line saying where the networks came from (the sweep or suite options).
     public let origin: String
+    /// Set for one part of a sharded run (`compare --shard K/N`): written as the "shard" key,
+    /// which `lipschitz merge` reads. Nil for a whole run or a merge.
+    public var shard: ComparisonShard?
 
-    public init(results: [CaseResult], settings: HarnessSettings, origin: String) {
+    public init(results: [CaseResult], settings: HarnessSettings, origin: String, shard: ComparisonShard? = nil) {
         self.results = results
         self.settings = settings
         self.origin = origin
+        self.shard = shard
     }
 
     public var violations: [Violation] { results.flatMap(\.violations) }
@@ -148,6 +152,7 @@ public struct ComparisonReport: Sendable {
         var out = "{\n  \"origin\": \(q(origin)),\n"
         out += "  \"settings\": {\"norms\": [\(settings.norms.map { q($0.description) }.joined(separator: ", "))], "
             + "\"time_limit\": \(jn(settings.timeLimit)), \"theory_samples\": \(settings.theorySamples), \"theory_seed\": \(settings.theorySeed)},\n"
+        if let shard { out += "  \"shard\": \(shard.json),\n" }
         out += "  \"networks\": [\n" + results.map(caseJSON).joined(separator: ",\n") + "\n  ],\n"
         out += "  \"cells\": [\n" + cells.map(cellJSON).joined(separator: ",\n") + "\n  ],\n"
         out += "  \"growth\": [\n" + growth.map { g in
@@ -165,7 +170,7 @@ public struct ComparisonReport: Sendable {
     private func caseJSON(_ r: CaseResult) -> String {
         var s = "    {\"network\": \(q(r.input.label)), \"d\": \(r.input.inputDimension), \"N\": \(r.input.width.map(String.init) ?? "null"), "
         s += "\"L\": \(r.input.depth), \"architecture\": [\(r.input.network.architecture.map(String.init).joined(separator: ", "))], "
-        s += "\"bias\": \(q(r.input.biasLabel)), \"seed\": \(r.input.recipe.map { "\($0.seed)" } ?? "null"), "
+        s += "\"bias\": \(q(r.input.biasLabel)), \"bias_scale\": \(jn(r.input.recipe?.biasScale)), \"seed\": \(r.input.recipe.map { "\($0.seed)" } ?? "null"), "
         s += "\"is_exact\": \(r.exact.isExact), \"stop_reason\": \(r.exact.stopReason.map(q) ?? "null"), "
         s += "\"regions\": \(r.exact.regions), \"exact_seconds\": \(jn(r.exact.seconds)), \"norms\": ["
         s += r.norms.map { nc in

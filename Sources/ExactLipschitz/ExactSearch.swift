@@ -8,9 +8,11 @@ public enum ExactSearch {
     /// search, a certified interval [lower, upper] for each.
     public static func compute(_ network: ReLUNetwork, options: ExactOptions = ExactOptions()) throws -> ExactReport {
         try validate(network, options)
-        let shared = SharedSearchState(norms: options.norms.count, start: options.startTime)
+        let floors = options.prune ? options.norms.map { options.lowerBounds[$0] ?? -1 } : nil
+        let shared = SharedSearchState(norms: options.norms.count, start: options.startTime, floors: floors)
         var method = options.method
-        if method == .automatic || method == .arrangement {
+        let sharded = options.shard.count > 1
+        if (method == .automatic || method == .arrangement) && !sharded {
             if let answered = try searchArrangement(network, options: options, shared: shared) {
                 method = .arrangement
                 return answered
@@ -18,18 +20,28 @@ public enum ExactSearch {
             // A stop during the arrangement's set-up is not "not applicable": the LP search below
             // sees the stop at once and reports the certified interval.
             if method == .arrangement && shared.stopReason == nil { throw ExactError.arrangementNotApplicable }
-            method = .linearPrograms
         }
+        // A sharded one-hidden-layer network takes the LP search too, until the arrangement sweep
+        // is partitioned: the report's method says "lp".
+        if method == .automatic || method == .arrangement { method = .linearPrograms }
         let threads = method == .plain || network.hiddenNeuronCount == 0 ? 1 : options.threads
         if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
-        if threads <= 1 {
+        var partition: SearchPartition?
+        if sharded {
+            let planned = try FrontierPartition.tasks(network, options: options, shared: shared)
+            partition = planned.partition
+            try searchInParallel(network, options: options, shared: shared, threads: max(1, options.threads), tasks: planned.tasks)
+        } else if threads <= 1 {
             let enumerator = try RegionEnumerator(network: network, options: options, shared: shared, plain: method == .plain)
             try enumerator.run()
             shared.add(enumerator.statistics)
         } else {
-            try searchInParallel(network, options: options, shared: shared, threads: threads)
+            let tasks = try planTasks(network, options: options, shared: shared, threads: threads)
+            try searchInParallel(network, options: options, shared: shared, threads: threads, tasks: tasks)
         }
-        return report(options: options, shared: shared, method: method)
+        var answer = report(options: options, shared: shared, method: method)
+        answer.partition = partition
+        return answer
     }
 
     private static func validate(_ network: ReLUNetwork, _ options: ExactOptions) throws {
@@ -46,6 +58,13 @@ public enum ExactSearch {
             throw ExactError.badLimit("radius tolerance must lie in [1e-8, 0.1] (below 1e-8 GLPK's own tolerance would decide)")
         }
         guard ExactOptions.threadRange.contains(options.threads) else { throw ExactError.badLimit("threads must be between 1 and 256") }
+        for (norm, seed) in options.lowerBounds {
+            guard options.norms.contains(norm) else { throw ExactError.badLimit("a lower bound is given for ℓ\(norm), which is not searched") }
+            guard seed.isFinite, seed >= 0 else { throw ExactError.badLimit("a lower bound must be a finite number ≥ 0, got \(seed)") }
+        }
+        if options.shard.count > 1, options.method == .plain || options.method == .arrangement {
+            throw ExactError.badLimit("--shard needs --method automatic or lp (the \(options.method.rawValue) search is not partitioned)")
+        }
         // |J_ij| ≤ ∏ ‖W_k‖_∞ · d: refuse networks whose Jacobians could overflow a double.
         var magnitude = Double(network.inputDimension)
         for layer in network.layers { magnitude *= max(1e-300, try operatorNorm(layer.weights, p: .infinity)) }
@@ -54,12 +73,16 @@ public enum ExactSearch {
 
     private static func report(options: ExactOptions, shared: SharedSearchState, method: SearchMethod) -> ExactReport {
         if shared.undecided > 0 { shared.stop(.undecided) }
-        let complete = shared.stopReason == nil
         let best = shared.best, witnesses = shared.witnesses, unexplored = shared.unexploredUpper
+        // Subtrees pruned against a seeded lower bound hold values ≤ the seed: when no region
+        // reached it, the constant is only known to lie in [best, seed].
+        let floors = options.norms.map { options.prune ? options.lowerBounds[$0] ?? -1 : -1 }
+        if zip(best, floors).contains(where: { $0 < $1 }) { shared.stop(.lowerBoundNotReached) }
+        let complete = shared.stopReason == nil
         let bounds = options.norms.indices.map { n in
             let lower = max(0, best[n])
             return NormBound(norm: options.norms[n], lower: lower,
-                             upper: complete ? lower : max(lower, unexplored[n]), witness: witnesses[n])
+                             upper: complete ? lower : max(lower, unexplored[n], floors[n]), witness: witnesses[n])
         }
         return ExactReport(bounds: bounds, regions: shared.regions, isExact: complete, stopReason: shared.stopReason,
                            seconds: shared.elapsed, statistics: shared.statistics, method: method)
@@ -171,8 +194,7 @@ public enum ExactSearch {
     /// planning depth doubles until there are enough tasks, so deep narrow networks cost
     /// O(depth) planning work, not O(depth²).
     private static func searchInParallel(_ network: ReLUNetwork, options: ExactOptions,
-                                         shared: SharedSearchState, threads: Int) throws {
-        let tasks = try planTasks(network, options: options, shared: shared, threads: threads)
+                                         shared: SharedSearchState, threads: Int, tasks: [SearchTask]) throws {
         let lock = NSLock()
         var next = 0
         var skipped = false  // tasks left after a stop: bounded together, once, at the end

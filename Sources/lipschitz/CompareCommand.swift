@@ -81,6 +81,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress lines on standard error.")
     var quiet = false
 
+    @OptionGroup
+    var sharding: ShardOptions
+
     /// Rules on the options alone, before any network is read or drawn.
     func validate() throws {
         try validateTimeLimit(timeLimit)
@@ -104,11 +107,15 @@ struct CompareCommand: ParsableCommand {
         try harness.validate(inputs.suite ?? [try inputs.caseAt(0)])
         // Refuse unwritable outputs before the (possibly long) run, not after it.
         for path in [csv, json, plot].compactMap({ $0 }) { try FileAccess.checkWritable(path) }
+        let shard = try sharding.parsed()
+        if shard.count > 1, json == nil { throw CLIError("--shard needs --json FILE: the part's results, which `lipschitz merge` reads") }
+        // This part's networks (all of them unsharded), balanced by estimated cost.
+        let owned = WorkPartition.owned(costs: (0..<inputs.count).map(inputs.cost), shard: shard)
 
         let start = Date()
-        let count = inputs.count
+        let count = owned.count
         let step = max(1, count / 20)
-        var results = try harness.run(count: count, case: inputs.caseAt, shouldStop: { stop.isSet }) { index, result in
+        var results = try harness.run(count: count, case: { try inputs.caseAt(owned[$0]) }, shouldStop: { stop.isSet }) { index, result in
             guard !quiet, (index + 1) % step == 0 || index + 1 == count else { return }
             standardError(String(format: "[%d/%d] %.0f s  ", index + 1, count, Date().timeIntervalSince(start)) + result.input.label)
         }
@@ -117,10 +124,13 @@ struct CompareCommand: ParsableCommand {
             // The network being searched when the signal came has only its certified interval: leave
             // it out unless the search had finished, and say how far the run got.
             if let last = results.last, last.exact.stopReason == StopReason.interrupted.rawValue { results.removeLast() }
-            origin += "; interrupted by a signal after \(results.count) of \(count) networks"
+            // A part keeps the run's origin (the merge checks it) and says "complete": false instead.
+            if shard.count == 1 { origin += "; interrupted by a signal after \(results.count) of \(count) networks" }
             standardError("lipschitz: interrupted; reporting the \(results.count) network(s) finished so far")
         }
-        let report = ComparisonReport(results: results, settings: settings, origin: origin)
+        let part = shard.count == 1 ? nil
+            : ComparisonShard(shard: shard, networks: inputs.count, indices: Array(owned.prefix(results.count)), complete: !stop.isSet)
+        let report = ComparisonReport(results: results, settings: settings, origin: origin, shard: part)
         standardOutput(report.text(perNetwork: perNetwork || results.count <= 40))
         if let csv { try FileAccess.write(report.csv(), to: csv) }
         if let json { try FileAccess.write(report.json(), to: json) }
@@ -137,6 +147,8 @@ struct CompareCommand: ParsableCommand {
     private struct Inputs {
         let count: Int
         let caseAt: (Int) throws -> ComparisonCase
+        /// Network i's estimated cost, for balancing shards (`WorkPartition`).
+        let cost: (Int) -> Double
         let suite: [ComparisonCase]?
         let origin: String
     }
@@ -144,7 +156,8 @@ struct CompareCommand: ParsableCommand {
     private func inputs() throws -> Inputs {
         if let suite {
             let cases = try Suite.load(directory: suite)
-            return Inputs(count: cases.count, caseAt: { cases[$0] }, suite: cases, origin: "suite \(suite) (\(cases.count) networks)")
+            let cost = { (i: Int) in WorkPartition.cost(inputDimension: cases[i].inputDimension, hiddenNeurons: cases[i].network.hiddenNeuronCount) }
+            return Inputs(count: cases.count, caseAt: { cases[$0] }, cost: cost, suite: cases, origin: "suite \(suite) (\(cases.count) networks)")
         }
         // `validate()` has made sure that a sweep has both.
         guard let dims, let widths else { preconditionFailure("a sweep without --dims or --widths") }
@@ -160,6 +173,10 @@ struct CompareCommand: ParsableCommand {
         var origin = "random sweep d ∈ {\(dims)}, N ∈ {\(widths)}, L ∈ {\(depths)}, bias ∈ {\(biases.map(\.rawValue).joined(separator: ","))} (scale \(biasScale)), "
             + "\(trials) trials, seed \(seed); \(sampling.samples) samples"
         if let regionBudget { origin += "; region budget \(regionBudget)" + (skipped.isEmpty ? "" : ", leaving out \(skipped.joined(separator: " "))") }
-        return Inputs(count: plan.networkCount, caseAt: plan.comparisonCase(at:), suite: nil, origin: origin)
+        let cost = { (i: Int) in
+            let cell = plan.cells[i / plan.trials]
+            return WorkPartition.cost(inputDimension: cell.d, hiddenNeurons: cell.width * cell.depth)
+        }
+        return Inputs(count: plan.networkCount, caseAt: plan.comparisonCase(at:), cost: cost, suite: nil, origin: origin)
     }
 }

@@ -52,6 +52,12 @@ struct ExactCommand: ParsableCommand {
     @Flag(name: .customLong("count-regions"), help: "Visit every region, so that \"regions\" is the full count (the default; overrides --prune).")
     var countRegions = false
 
+    @Option(name: .customLong("lower-bound"), help: ArgumentHelp("A value Φ attains (e.g. from `lipschitz estimate`): branch and bound (turned on by this option) prunes against it from the start. It only prunes: if no region reaches it, the result is the interval [best found, X], not exact.", valueName: "X"))
+    var lowerBound: Double?
+
+    @OptionGroup
+    var sharding: ShardOptions
+
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
@@ -68,6 +74,14 @@ struct ExactCommand: ParsableCommand {
         if let threads, !ExactOptions.threadRange.contains(threads) {
             throw ValidationError("--threads must be between \(ExactOptions.threadRange.lowerBound) and \(ExactOptions.threadRange.upperBound)")
         }
+        if let lowerBound {
+            guard lowerBound.isFinite, lowerBound >= 0 else { throw ValidationError("--lower-bound must be a finite number ≥ 0, got \(lowerBound)") }
+            guard !countRegions else { throw ValidationError("--lower-bound prunes, --count-regions visits every region: give one of them") }
+            guard norm.norms.count == 1 else { throw ValidationError("--lower-bound needs a single --norm (it is a value of that norm's constant)") }
+        }
+        if ((try? sharding.parsed())?.count ?? 1) > 1, norm.norms.count > 1 {
+            throw ValidationError("--shard needs a single --norm: run one sharded search per norm (`lipschitz merge` combines one norm's parts)")
+        }
     }
 
     func run() throws {
@@ -79,13 +93,15 @@ struct ExactCommand: ParsableCommand {
         // Before the domain, whose notes would precede the error: a norm that does not fit the outputs.
         for p in norm.norms { try p.check(outputs: net.outputDimension) }
         let progress = ProgressLine()
-        let options = options(box: try input.domain(domain, for: loaded), stop: stop, progress: progress)
+        let options = try options(box: try input.domain(domain, for: loaded), stop: stop, progress: progress)
         let report = try ExactSearch.compute(net, options: options)
         progress.clear()
         if json {
-            standardOutput(ExactJSON.object(network: net, report: report, box: options.box) + "\n")
+            let document = ExactResultDocument(network: net, report: report, box: options.box,
+                                               shard: options.shard, lowerBound: lowerBound)
+            standardOutput(document.jsonText + "\n")
         } else {
-            standardOutput(ExactText.render(network: net, report: report, box: options.box))
+            standardOutput(ExactText.render(network: net, report: report, box: options.box, shard: options.shard))
         }
         // Stopped by a signal: the interval is printed; the status says the run was interrupted.
         if let status = stop.exitStatus { throw ExitCode(status) }
@@ -93,7 +109,7 @@ struct ExactCommand: ParsableCommand {
 
     /// The library's options from the flags (already validated), with the stop flag and a
     /// progress line on a terminal.
-    private func options(box: InputBox?, stop: StopSignals, progress: ProgressLine) -> ExactOptions {
+    private func options(box: InputBox?, stop: StopSignals, progress: ProgressLine) throws -> ExactOptions {
         var options = ExactOptions(norms: norm.norms, box: box)
         options.timeLimit = timeLimit
         options.maxRegions = maxRegions
@@ -101,6 +117,11 @@ struct ExactCommand: ParsableCommand {
         options.method = method
         options.threads = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         options.prune = prune && !countRegions
+        options.shard = try sharding.parsed()
+        if let lowerBound {
+            options.prune = true
+            options.lowerBounds = [norm.norms[0]: lowerBound]
+        }
         options.shouldStop = { stop.isSet }
         // The time limit counts from the start of the process: reading the file is part of the run.
         options.startTime = Lipschitz.started
@@ -114,61 +135,25 @@ struct ExactCommand: ParsableCommand {
     }
 }
 
-/// JSON output of `exact` (keys are a public interface: see README). The top-level `norm`,
-/// `lipschitz`, `lower`, `upper` and `witness` are the first norm's; when several norms were
-/// given, `norms` lists each norm's (same keys), in the order given.
-enum ExactJSON {
-    static func object(network: ReLUNetwork, report: ExactReport, box: InputBox?) -> String {
-        let first = report.bounds[0]
-        var fields: [(String, String)] = [
-            ("network", NetworkJSON.quote(network.name)),
-            ("architecture", "[" + network.architecture.map(String.init).joined(separator: ", ") + "]"),
-            ("norm", NetworkJSON.quote(first.norm.description)),
-            // null, not a crash, should a bound not be finite (JSON has no infinity).
-            ("lipschitz", EstimateCommand.number(first.value)),
-            ("exact", report.isExact ? "true" : "false"),
-            ("lower", EstimateCommand.number(first.lower)),
-            ("upper", EstimateCommand.number(first.upper)),
-            ("regions", "\(report.regions)"),
-            ("regions_complete", report.regionsComplete ? "true" : "false"),
-            ("method", NetworkJSON.quote(report.method.rawValue)),
-        ]
-        if let reason = report.stopReason { fields.append(("stopped", NetworkJSON.quote(reason.rawValue))) }
-        fields.append(("domain", box.map { "{\"lower\": \(NetworkJSON.encode($0.lower)), \"upper\": \(NetworkJSON.encode($0.upper))}" } ?? "null"))
-        fields.append(("witness", first.witness.map(witness) ?? "null"))
-        if report.bounds.count > 1 { fields.append(("norms", "[" + report.bounds.map(normObject).joined(separator: ", ") + "]")) }
-        let s = report.statistics
-        fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons), \"pruned_subtrees\": \(s.prunedSubtrees), \"vertices\": \(s.vertices), \"exact_decisions\": \(s.exactDecisions), \"failed_linear_programs\": \(s.failedLinearPrograms), \"undecided_subtrees\": \(s.undecidedSubtrees)}"))
-        fields.append(("seconds", EstimateCommand.number(report.seconds)))
-        return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
-    }
-
-    /// One norm's value, interval and witness.
-    static func normObject(_ bound: NormBound) -> String {
-        "{\"norm\": \(NetworkJSON.quote(bound.norm.description)), \"lipschitz\": \(EstimateCommand.number(bound.value)), " +
-            "\"lower\": \(EstimateCommand.number(bound.lower)), \"upper\": \(EstimateCommand.number(bound.upper)), " +
-            "\"witness\": \(bound.witness.map(witness) ?? "null")}"
-    }
-
-    static func witness(_ w: RegionWitness) -> String {
-        let pattern = "[" + w.pattern.layers.map { "[" + $0.map { $0 ? "1" : "0" }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
-        let list = { (v: [Double]) in "[" + v.map(EstimateCommand.number).joined(separator: ", ") + "]" }
-        let jacobian = "[" + w.jacobian.rowArrays.map(list).joined(separator: ", ") + "]"
-        return "{\"point\": \(list(w.interiorPoint)), \"radius\": \(EstimateCommand.number(w.radius)), \"pattern\": \(pattern), \"jacobian\": \(jacobian)}"
-    }
-}
-
-/// Text output of `exact`, for people: one constant line per norm, then the region count,
-/// then each norm's witness (labelled with its norm when there are several).
+/// Text output of `exact`, for people: one constant line per norm (or, for a shard, per norm
+/// on its part), then the region count, then each norm's witness (labelled with its norm when
+/// there are several).
 enum ExactText {
-    static func render(network: ReLUNetwork, report: ExactReport, box: InputBox?) -> String {
+    static func render(network: ReLUNetwork, report: ExactReport, box: InputBox?, shard: Shard = .whole) -> String {
         var lines: [String] = []
         // The name comes from the file: escaped, so that a newline in it cannot forge a result line.
         let name = network.name.isEmpty ? "network" : escapingControlCharacters(network.name)
         lines.append("\(name): \(network.architecture.map(String.init).joined(separator: " → ")) ReLU network")
         lines.append("domain: " + (box.map { "box \($0)" } ?? "all of R^\(network.inputDimension)"))
+        if shard.count > 1 {
+            let part = report.partition.map { ": \($0.owned) of \($0.parts) subtrees at depth \($0.depth)" } ?? ""
+            lines.append("shard \(shard)\(part) (combine every shard's --json output with `lipschitz merge`)")
+        }
         for bound in report.bounds {
-            if report.isExact {
+            if shard.count > 1 {
+                let status = report.isExact ? "part complete" : "stopped: \(report.stopReason?.rawValue ?? "")"
+                lines.append("on this part, Lipschitz constant (ℓ\(bound.norm)): in [\(human(bound.lower)), \(human(bound.upper))]  [\(status)]")
+            } else if report.isExact {
                 lines.append("Lipschitz constant (ℓ\(bound.norm)): \(human(bound.value))  [exact]")
             } else {
                 lines.append("Lipschitz constant (ℓ\(bound.norm)): in [\(human(bound.lower)), \(human(bound.upper))]  [stopped: \(report.stopReason?.rawValue ?? "")]")
