@@ -87,28 +87,20 @@ struct Arrangement {
         let n = rows.count / max(1, width)
         var representative = Array(0..<n)
         guard n > 1 else { return representative }
-        var keys = (0..<n).map { r in Self.hash(rows, start: r * width, count: width) }
-        var values = (0..<n).map { UInt32($0) }
-        var scratchKeys = keys, scratchValues = values
-        keys.withUnsafeMutableBufferPointer { k in
-            values.withUnsafeMutableBufferPointer { v in
-                scratchKeys.withUnsafeMutableBufferPointer { sk in
-                    scratchValues.withUnsafeMutableBufferPointer { sv in
-                        CrossingSort.sort(k.baseAddress!, v.baseAddress!, n, scratchKeys: sk.baseAddress!, scratchValues: sv.baseAddress!)
-                    }
-                }
-            }
-        }
-        // Stable sort: within a run of equal hashes the rows are in index order.
+        // High 32 bits: the hash; low 32 bits: the row, so equal hashes stay in row order.
+        var keys = (0..<n).map { r in (Self.hash(rows, start: r * width, count: width) & 0xFFFF_FFFF_0000_0000) | UInt64(r) }
+        keys.sort()
         var start = 0
         while start < n {
             var end = start + 1
-            while end < n && keys[end] == keys[start] { end += 1 }
-            for a in start..<end where representative[Int(values[a])] == Int(values[a]) {
-                let ra = Int(values[a])
-                for b in (a + 1)..<end where representative[Int(values[b])] == Int(values[b]) {
-                    let rb = Int(values[b])
-                    if rows[(ra * width)..<((ra + 1) * width)].elementsEqual(rows[(rb * width)..<((rb + 1) * width)]) {
+            while end < n && keys[end] >> 32 == keys[start] >> 32 { end += 1 }
+            for a in start..<end {
+                let ra = Int(keys[a] & 0xFFFF_FFFF)
+                guard representative[ra] == ra else { continue }
+                for b in (a + 1)..<end {
+                    let rb = Int(keys[b] & 0xFFFF_FFFF)
+                    if representative[rb] == rb,
+                       rows[(ra * width)..<((ra + 1) * width)].elementsEqual(rows[(rb * width)..<((rb + 1) * width)]) {
                         representative[rb] = ra
                     }
                 }
@@ -184,11 +176,12 @@ extension Arrangement {
     private mutating func assignGroups() -> Bool {
         let d = dimension
         var oriented = normals
-        for k in 0..<count {
+        for k in 0..<(d == 1 ? 0 : count) {
             let first = (0..<d).first { normals[k * d + $0] != 0 }.map { normals[k * d + $0] } ?? 1
             if first < 0 { for c in 0..<d { oriented[k * d + c] = -normals[k * d + c] + 0.0 } }
         }
-        let representative = Self.identicalRows(oriented, width: d)
+        // In one dimension every normal is ±1: all planes are parallel, and no line has members.
+        let representative = d == 1 ? [Int](repeating: 0, count: count) : Self.identicalRows(oriented, width: d)
         group = representative.map { Int32($0) }
         return rawNormals.withUnsafeBufferPointer { raw in
             representative.indices.allSatisfy { k in

@@ -57,7 +57,7 @@ final class SweepMonitor: @unchecked Sendable {
     private let check: () -> Bool
     private let lock = NSLock()
     private var regions = 0, vertices = 0, best = 0.0
-    private var abandoned = false
+    private var abandoned = false, limitReached = false
     private var lastProgress = DispatchTime.now().uptimeNanoseconds
 
     init(options: ExactOptions, shared: SharedSearchState, check: @escaping () -> Bool) {
@@ -99,16 +99,23 @@ final class SweepMonitor: @unchecked Sendable {
 
     func reset() {
         lock.lock(); defer { lock.unlock() }
-        regions = 0; vertices = 0; best = 0; abandoned = false
+        regions = 0; vertices = 0; best = 0; abandoned = false; limitReached = false
         shared.resetRegionClaims()
     }
 
-    /// Up to 256 more regions may be counted (0: the limit is reached, and the search stops).
+    /// Up to 256 more regions may be counted; 0 when the limit is reached: that worker stops,
+    /// the others use up what they hold first, so that exactly the limit is counted (the stop
+    /// reason is set by `finishRegionLimit` once they are done).
     func claim() -> Int {
         guard let limit = options.maxRegions else { return Int.max }
         let granted = shared.claimRegions(upTo: 256, limit: limit)
-        if granted == 0 { shared.stop(.maxRegions) }
+        if granted == 0 { lock.lock(); limitReached = true; lock.unlock() }
         return granted
+    }
+
+    func finishRegionLimit() {
+        lock.lock(); defer { lock.unlock() }
+        if limitReached { shared.stop(.maxRegions) }
     }
 
     func returnRegions(_ unused: Int) { shared.returnRegions(unused) }

@@ -30,6 +30,7 @@ extension ExactSearch {
             outcome = sweep(arrangement, norms: options.norms, part: part, threads: threads, monitor: monitor, exactNorms: true)
         }
         if outcome.degenerate { return nil }
+        monitor.finishRegionLimit()
         return try report(arrangement, options: options, outcome: outcome, complete: outcome.complete, shared: shared)
     }
 

@@ -36,27 +36,29 @@ extension LineSweeper {
         let p = frame.point, dir = frame.direction
         let kappa = 1 / frame.smallestPivot, pNorm = LineFrame<Double>.length(p)
         let memberGroups = line.map { groupOf[$0] }
-        for e in 0..<m { running[e] = arrangement.base[e] }
+        arrangement.base.withUnsafeBufferPointer { running.update(from: $0.baseAddress!, count: m) }
         negativeFaces = 0
         var n = 0, nextMember = 0
+        let lineCount = line.count
         for k in 0..<count {
-            if nextMember < line.count && line[nextMember] == k { nextMember += 1; continue }
+            if nextMember < lineCount && line[nextMember] == k { nextMember += 1; continue }
             var dot = b[k], r = 0.0
-            for c in 0..<d { dot += a[k * d + c] * p[c]; r += a[k * d + c] * dir[c] }
+            let row = a + k * d
+            for c in 0..<d { dot += row[c] * p[c]; r += row[c] * dir[c] }
             let positiveAtStart: Bool
-            if d > 1 && memberGroups.contains(groupOf[k]) {
+            if d > 1 && hasParallel[k] && memberGroups.contains(groupOf[k]) {
                 guard abs(dot) > roundoff * (kappa * pNorm + abs(b[k])) else { return nil }
                 positiveAtStart = dot > 0
                 rate[k] = 0
                 position[k] = dot > 0 ? 1 : -1
             } else {
                 guard abs(r) >= Tolerances.sweepSmallestPivot else { return nil }
-                let t = -dot / r
+                let inverse = 1 / r
+                let t = -dot * inverse
                 rate[k] = r
                 position[k] = t
-                radius[k] = roundoff * (kappa * (pNorm + abs(t)) + abs(b[k])) / abs(r)
-                keys[n] = CrossingSort.key(t)
-                values[n] = UInt32(truncatingIfNeeded: k)
+                radius[k] = roundoff * (kappa * (pNorm + abs(t)) + abs(b[k])) * abs(inverse)
+                entries[n] = CrossingSort.pack(t, k)
                 n += 1
                 positiveAtStart = r < 0
             }
@@ -74,7 +76,7 @@ extension LineSweeper {
     func orderIsCertain(_ n: Int) -> Bool {
         var reach = -Double.infinity
         for i in 0..<n {
-            let k = Int(values[i])
+            let k = plane(i)
             let t = position[k], r = radius[k]
             if !(t - r > reach) { return false }
             reach = max(reach, t + r)
@@ -97,10 +99,10 @@ extension LineSweeper {
         let dir = aligned ? exact.direction : exact.direction.map { -$0 }
         let kappa = 1 / exact.smallestPivot, pNorm = LineFrame<E>.length(exact.point)
         let unit = E(Tolerances.extendedUnitRoundoff) * E(Tolerances.sweepRoundingFactor(dimension: d))
-        var entries: [(t: E, radius: E, plane: UInt32)] = []
-        entries.reserveCapacity(n)
+        var list: [(t: E, radius: E, plane: UInt32)] = []
+        list.reserveCapacity(n)
         for i in 0..<n {
-            let k = Int(values[i])
+            let k = plane(i)
             var dot = E(rawOffsets[k]), r: E = 0, length: E = 0
             for c in 0..<d {
                 let w = E(rawNormals[k * d + c])
@@ -110,15 +112,15 @@ extension LineSweeper {
             }
             let t = -dot / r
             let bound = unit * (kappa * (pNorm + abs(t)) * length.squareRoot() + abs(E(rawOffsets[k]))) / abs(r)
-            entries.append((t, bound, values[i]))
+            list.append((t, bound, UInt32(k)))
         }
-        entries.sort { $0.t < $1.t }
+        list.sort { $0.t < $1.t }
         var reach = -E.infinity
-        for entry in entries {
+        for entry in list {
             if !(entry.t - entry.radius > reach) { return false }
             reach = max(reach, entry.t + entry.radius)
         }
-        for (i, entry) in entries.enumerated() { values[i] = entry.plane }
+        for (i, entry) in list.enumerated() { entries[i] = UInt64(entry.plane) }
         return true
     }
 

@@ -79,15 +79,22 @@ final class LineSweeper {
     let roundoff: Double
     let a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>, flip: UnsafeMutablePointer<Double>
     let groupOf: UnsafeMutablePointer<Int32>
+    /// Whether a plane has an exactly parallel partner (only those need the group test).
+    let hasParallel: UnsafeMutablePointer<Bool>
     // Per line, indexed by plane: crossing rate a·dir (0 for planes parallel to the line),
     // position t (for a parallel plane: its constant side ±1), rounding radius of t.
     let rate: UnsafeMutablePointer<Double>, position: UnsafeMutablePointer<Double>, radius: UnsafeMutablePointer<Double>
-    let keys: UnsafeMutablePointer<UInt64>, scratchKeys: UnsafeMutablePointer<UInt64>
-    let values: UnsafeMutablePointer<UInt32>, scratchValues: UnsafeMutablePointer<UInt32>
+    /// The crossings of the current line, packed (`CrossingSort`), and sorting scratch.
+    let entries: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>, histogram: UnsafeMutablePointer<Int>
     let running: UnsafeMutablePointer<Double>, cellJacobian: UnsafeMutablePointer<Double>
+    /// Per vertex: λ (line members, then the crossing plane) and Q·a_k.
     let lambda: UnsafeMutablePointer<Double>, projected: UnsafeMutablePointer<Double>
+    /// The current line: its members, Q·c, and the frame's Q (d−1 × d) and L (d−1 × d−1).
+    let members: UnsafeMutablePointer<Int>, qc: UnsafeMutablePointer<Double>
+    let frameQ: UnsafeMutablePointer<Double>, frameL: UnsafeMutablePointer<Double>
+    let bestScore: UnsafeMutablePointer<Double>
+    /// Box faces on their negative side at the start of the current line.
     var negativeFaces = 0
-    var bestScore: [Double]
     /// Regions this worker may still count under `--max-regions`.
     var budget = 0
 
@@ -113,18 +120,23 @@ final class LineSweeper {
         flip = Self.copy(arrangement.flips)
         groupOf = .allocate(capacity: count)
         groupOf.initialize(from: arrangement.group, count: count)
+        var partners = [Int](repeating: 0, count: count)
+        for g in arrangement.group { partners[Int(g)] += 1 }
+        hasParallel = .allocate(capacity: count)
+        hasParallel.initialize(from: arrangement.group.map { partners[Int($0)] > 1 }, count: count)
         (rate, position, radius) = (.allocate(capacity: count), .allocate(capacity: count), .allocate(capacity: count))
-        (keys, scratchKeys) = (.allocate(capacity: count), .allocate(capacity: count))
-        (values, scratchValues) = (.allocate(capacity: count), .allocate(capacity: count))
+        (entries, scratch, histogram) = (.allocate(capacity: count), .allocate(capacity: count), .allocate(capacity: 4 * 256))
         (running, cellJacobian) = (.allocate(capacity: m), .allocate(capacity: m))
-        (lambda, projected) = (.allocate(capacity: d), .allocate(capacity: d))
-        bestScore = Array(repeating: -1, count: norms.count)
+        (lambda, projected, qc) = (.allocate(capacity: d), .allocate(capacity: d), .allocate(capacity: d))
+        (frameQ, frameL) = (.allocate(capacity: d * d), .allocate(capacity: d * d))
+        members = .allocate(capacity: d)
+        bestScore = Self.copy(Array(repeating: -1, count: norms.count))
     }
 
     deinit {
-        for p in [a, b, flip, rate, position, radius, running, cellJacobian, lambda, projected] { p.deallocate() }
-        groupOf.deallocate()
-        keys.deallocate(); scratchKeys.deallocate(); values.deallocate(); scratchValues.deallocate()
+        for p in [a, b, flip, rate, position, radius, running, cellJacobian, lambda, projected, qc, frameQ, frameL, bestScore] { p.deallocate() }
+        groupOf.deallocate(); hasParallel.deallocate(); members.deallocate()
+        entries.deallocate(); scratch.deallocate(); histogram.deallocate()
     }
 
     private static func copy(_ array: [Double]) -> UnsafeMutablePointer<Double> {
@@ -148,8 +160,12 @@ final class LineSweeper {
     /// The line's frame and its crossings in certified order (nil: empty or degenerate line).
     func prepare(_ line: [Int]) -> (LineFrame<Double>, Int)? {
         guard case .ready(let frame) = setUp(line), let n = crossings(line, frame) else { return nil }
-        CrossingSort.sort(keys, values, n, scratchKeys: scratchKeys, scratchValues: scratchValues)
+        CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
         guard orderIsCertain(n) || refineOrder(line, frame, n) else { return nil }
         return (frame, n)
     }
+
+    /// The plane of the i-th crossing in order.
+    @inline(__always)
+    func plane(_ i: Int) -> Int { CrossingSort.index(entries[i]) }
 }

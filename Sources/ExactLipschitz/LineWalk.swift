@@ -2,22 +2,31 @@ import LipschitzModel
 
 extension LineSweeper {
     /// Walks the sorted crossings carrying the Jacobian and the count of box faces on their
-    /// negative side; handles the owned vertices inside the box.
+    /// negative side; handles the owned vertices inside the box. The line's data go to flat
+    /// buffers first, so that the per-vertex work touches no array and no reference count.
     func walk(_ line: [Int], _ frame: LineFrame<Double>, _ n: Int, ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool {
-        let last = line.last ?? -1
-        var faces = negativeFaces
-        var qc = [Double](repeating: 0, count: max(1, d - 1))
-        functional.withUnsafeBufferPointer { frame.project($0.baseAddress!, into: &qc) }
+        let last = line.last ?? -1, k1 = d - 1
+        for i in 0..<k1 { members[i] = line[i] }
+        frame.q.withUnsafeBufferPointer { frameQ.update(from: $0.baseAddress!, count: k1 * d) }
+        frame.l.withUnsafeBufferPointer { frameL.update(from: $0.baseAddress!, count: k1 * k1) }
+        functional.withUnsafeBufferPointer { f in
+            for i in 0..<k1 {
+                var s = 0.0
+                for c in 0..<d { s += frameQ[i * d + c] * f[c] }
+                qc[i] = s
+            }
+        }
         let cDir = zip(functional, frame.direction).reduce(0) { $0 + $1.0 * $1.1 }
         let kappa = 1 / frame.smallestPivot
+        var faces = negativeFaces
+        let first = last + 1 + ordinals.lowerBound, end = last + 1 + ordinals.upperBound
         for i in 0..<n {
-            let k = Int(values[i]), r = rate[k]
-            if k > last && ordinals.contains(k - last - 1) {
+            let k = plane(i), r = rate[k]
+            if k >= first && k < end {
                 // Faces through the vertex are free; any other face negative puts it outside.
                 let beforeNegativeFace = k >= networkCount && r > 0
                 if faces - (beforeNegativeFace ? 1 : 0) == 0 {
-                    let situation = VertexSituation(line: line, plane: k, rate: r, kappa: kappa, qc: qc, cDir: cDir)
-                    if !vertex(situation, frame, into: &outcome) { return false }
+                    if !vertex(plane: k, rate: r, kappa: kappa, cDir: cDir, into: &outcome) { return false }
                 }
             }
             if k < networkCount {
@@ -31,32 +40,33 @@ extension LineSweeper {
         return true
     }
 
-    struct VertexSituation {
-        let line: [Int]
-        let plane: Int
-        let rate: Double
-        let kappa: Double
-        let qc: [Double]
-        let cDir: Double
-    }
-
     /// One vertex: the sign of each λ in c = Σ λ_i a_i names the cell whose lowest vertex this
     /// is (λ_k = c·dir / rate; the members' λ from Lᵀλ = Q(c − λ_k a_k)). A λ within its
     /// rounding bound of zero means c is nearly in a face's span: degenerate. A face with
     /// negative λ means that cell lies outside the box. False when the work must end.
-    private func vertex(_ s: VertexSituation, _ frame: LineFrame<Double>, into outcome: inout SweepOutcome) -> Bool {
+    @inline(__always)
+    private func vertex(plane k: Int, rate: Double, kappa: Double, cDir: Double, into outcome: inout SweepOutcome) -> Bool {
         outcome.vertices += 1
-        let k = s.plane, last = d - 1
-        let lk = s.cDir / s.rate
-        frame.project(a + k * d, into: projected)
+        let k1 = d - 1
+        let lk = cDir / rate
+        let row = a + k * d
         var total = abs(lk)
-        for i in 0..<last { lambda[i] = s.qc[i] - lk * projected[i] }
-        frame.coefficients(lambda)
-        for i in 0..<last { total += abs(lambda[i]) }
-        lambda[last] = lk
-        let tolerance = roundoff * s.kappa / abs(s.rate) * (functionalSize + total)
+        for i in 0..<k1 {
+            var s = 0.0
+            for c in 0..<d { s += frameQ[i * d + c] * row[c] }
+            lambda[i] = qc[i] - lk * s
+        }
+        // Lᵀλ = Q(c − λ_k a_k): back substitution.
+        for i in stride(from: k1 - 1, through: 0, by: -1) {
+            var s = lambda[i]
+            for j in (i + 1)..<max(i + 1, k1) { s -= frameL[j * k1 + i] * lambda[j] }
+            lambda[i] = s / frameL[i * k1 + i]
+            total += abs(lambda[i])
+        }
+        lambda[k1] = lk
+        let tolerance = roundoff * kappa / abs(rate) * (functionalSize + total)
         for i in 0..<d where !(abs(lambda[i]) > tolerance) { outcome.degenerate = true; return false }
-        for i in 0..<last where s.line[i] >= networkCount && lambda[i] < 0 { return true }
+        for i in 0..<k1 where members[i] >= networkCount && lambda[i] < 0 { return true }
         if k >= networkCount && lk < 0 { return true }
         if let claim = control.claim {
             if budget == 0 { budget = claim() }
@@ -64,24 +74,25 @@ extension LineSweeper {
             budget -= 1
         }
         outcome.regions += 1
-        for e in 0..<m { cellJacobian[e] = running[e] }
+        cellJacobian.update(from: running, count: m)
         if k < networkCount {
             // `running` has plane k on its side before the crossing (positive iff rate < 0).
-            let coefficient = (lk > 0 ? 1.0 : 0.0) - (s.rate < 0 ? 1.0 : 0.0)
+            let coefficient = (lk > 0 ? 1.0 : 0.0) - (rate < 0 ? 1.0 : 0.0)
             if coefficient != 0 { for e in 0..<m { cellJacobian[e] += coefficient * flip[k * m + e] } }
         }
-        for i in 0..<last where s.line[i] < networkCount && lambda[i] > 0 {
-            let f = flip + s.line[i] * m
+        for i in 0..<k1 where members[i] < networkCount && lambda[i] > 0 {
+            let f = flip + members[i] * m
             for e in 0..<m { cellJacobian[e] += f[e] }
         }
-        return evaluate(s, into: &outcome)
+        return evaluate(plane: k, into: &outcome)
     }
 
     /// Compares the cell's Jacobian with the best so far for every norm (scalar outputs: the
     /// dual norm of the gradient, by its proxy when safe).
-    private func evaluate(_ s: VertexSituation, into outcome: inout SweepOutcome) -> Bool {
+    @inline(__always)
+    private func evaluate(plane k: Int, into outcome: inout SweepOutcome) -> Bool {
         let jacobian = UnsafeBufferPointer(start: cellJacobian, count: m)
-        for n in norms.indices {
+        for n in 0..<norms.count {
             let score: Double
             if scalar {
                 score = useProxy ? normProxy(jacobian, p: dualNorms[n]) : vectorNorm(jacobian, p: dualNorms[n])
@@ -92,7 +103,8 @@ extension LineSweeper {
             if score > bestScore[n] {
                 bestScore[n] = score
                 outcome.best[n] = scalar && useProxy ? vectorNorm(jacobian, p: dualNorms[n]) : score
-                outcome.witness[n] = SweepVertex(line: s.line, plane: s.plane, positive: (0..<d).map { lambda[$0] > 0 })
+                outcome.witness[n] = SweepVertex(line: Array(UnsafeBufferPointer(start: members, count: d - 1)), plane: k,
+                                                 positive: (0..<d).map { lambda[$0] > 0 })
             }
         }
         return true

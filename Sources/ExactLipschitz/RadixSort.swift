@@ -1,5 +1,9 @@
-/// Sorting the crossings of one line by position: keys are doubles mapped to order-preserving
-/// unsigned integers, values are plane indices.
+/// Sorting the crossings of one line by position.
+///
+/// Each crossing is packed into one UInt64: the high 32 bits of its position's order-preserving
+/// key, then its plane index. Sorting these orders the crossings by position up to ties in the
+/// high bits (positions within about 2⁻²⁰ relative of each other), which one insertion pass
+/// comparing the full positions then repairs: nearly sorted input makes that pass O(n).
 enum CrossingSort {
     /// An unsigned integer whose order is the order of `x` (−0 sorts just below +0; NaN never occurs).
     @inline(__always)
@@ -8,56 +12,96 @@ enum CrossingSort {
         return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
     }
 
-    /// Sorts `keys[0..<n]` ascending, permuting `values` alongside; `scratchKeys` and
-    /// `scratchValues` hold n more. Least-significant-digit radix sort by bytes, skipping the
-    /// bytes on which all keys agree (the sign and exponent often do): O(n) per pass. Short
-    /// arrays use insertion sort.
-    static func sort(_ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<UInt32>, _ n: Int,
-                     scratchKeys: UnsafeMutablePointer<UInt64>, scratchValues: UnsafeMutablePointer<UInt32>) {
-        if n < 96 { insertionSort(keys, values, n); return }
-        var counts = [Int](repeating: 0, count: 8 * 256)
-        counts.withUnsafeMutableBufferPointer { c in
-            for i in 0..<n {
-                let k = keys[i]
-                for b in 0..<8 { c[b * 256 + Int((k >> (8 * UInt64(b))) & 0xFF)] += 1 }
+    /// The packed entry of plane `index` at `position`.
+    @inline(__always)
+    static func pack(_ position: Double, _ index: Int) -> UInt64 {
+        (key(position) & 0xFFFF_FFFF_0000_0000) | UInt64(truncatingIfNeeded: index)
+    }
+
+    @inline(__always)
+    static func index(_ packed: UInt64) -> Int { Int(truncatingIfNeeded: packed & 0xFFFF_FFFF) }
+
+    /// Sorts `entries[0..<n]` by position (`positions[index]`); `scratch` holds n more and
+    /// `histogram` 4 × 256 counters. Radix sort by the four key bytes, skipping bytes on which
+    /// all keys agree, for long arrays; the standard sort for short ones; then the repair pass.
+    static func sort(_ entries: UnsafeMutablePointer<UInt64>, _ n: Int, positions: UnsafePointer<Double>,
+                     scratch: UnsafeMutablePointer<UInt64>, histogram: UnsafeMutablePointer<Int>) {
+        if n < 256 {
+            quickSort(entries, 0, n - 1)
+        } else {
+            radixSortHighWord(entries, n, scratch: scratch, histogram: histogram)
+        }
+        // Repair ties of the high key bits by the full positions.
+        var i = 1
+        while i < n {
+            let e = entries[i], t = positions[index(e)]
+            var j = i
+            while j > 0 && positions[index(entries[j - 1])] > t {
+                entries[j] = entries[j - 1]
+                j -= 1
             }
-            var sourceKeys = keys, sourceValues = values, targetKeys = scratchKeys, targetValues = scratchValues
-            for b in 0..<8 {
-                let histogram = c.baseAddress! + b * 256
-                if (0..<256).contains(where: { histogram[$0] == n }) { continue }  // one digit: nothing moves
-                var offset = 0
-                for digit in 0..<256 { let count = histogram[digit]; histogram[digit] = offset; offset += count }
-                let shift = 8 * UInt64(b)
-                for i in 0..<n {
-                    let k = sourceKeys[i]
-                    let digit = Int((k >> shift) & 0xFF)
-                    let to = histogram[digit]
-                    histogram[digit] = to + 1
-                    targetKeys[to] = k
-                    targetValues[to] = sourceValues[i]
-                }
-                swap(&sourceKeys, &targetKeys)
-                swap(&sourceValues, &targetValues)
+            entries[j] = e
+            i += 1
+        }
+    }
+
+    /// Quicksort of `entries[low...high]` (median of three, insertion sort below 16 entries),
+    /// recursing into the smaller part only: depth O(log n).
+    private static func quickSort(_ entries: UnsafeMutablePointer<UInt64>, _ low: Int, _ high: Int) {
+        var low = low, high = high
+        while high - low >= 16 {
+            let mid = low + (high - low) / 2
+            if entries[mid] < entries[low] { swapEntries(entries, mid, low) }
+            if entries[high] < entries[low] { swapEntries(entries, high, low) }
+            if entries[high] < entries[mid] { swapEntries(entries, high, mid) }
+            let pivot = entries[mid]
+            var i = low, j = high
+            while i <= j {
+                while entries[i] < pivot { i += 1 }
+                while entries[j] > pivot { j -= 1 }
+                if i <= j { swapEntries(entries, i, j); i += 1; j -= 1 }
             }
-            if sourceKeys != keys {
-                keys.update(from: sourceKeys, count: n)
-                values.update(from: sourceValues, count: n)
+            if j - low < high - i { quickSort(entries, low, j); low = i } else { quickSort(entries, i, high); high = j }
+        }
+        if high > low {
+            for i in (low + 1)...high {
+                let e = entries[i]
+                var j = i
+                while j > low && entries[j - 1] > e { entries[j] = entries[j - 1]; j -= 1 }
+                entries[j] = e
             }
         }
     }
 
-    static func insertionSort(_ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<UInt32>, _ n: Int) {
-        guard n > 1 else { return }
-        for i in 1..<n {
-            let k = keys[i], v = values[i]
-            var j = i
-            while j > 0 && keys[j - 1] > k {
-                keys[j] = keys[j - 1]
-                values[j] = values[j - 1]
-                j -= 1
-            }
-            keys[j] = k
-            values[j] = v
+    @inline(__always)
+    private static func swapEntries(_ entries: UnsafeMutablePointer<UInt64>, _ i: Int, _ j: Int) {
+        let t = entries[i]; entries[i] = entries[j]; entries[j] = t
+    }
+
+    private static func radixSortHighWord(_ entries: UnsafeMutablePointer<UInt64>, _ n: Int,
+                                          scratch: UnsafeMutablePointer<UInt64>, histogram: UnsafeMutablePointer<Int>) {
+        histogram.update(repeating: 0, count: 4 * 256)
+        for i in 0..<n {
+            let k = entries[i] >> 32
+            for b in 0..<4 { histogram[b * 256 + Int((k >> (8 * UInt64(b))) & 0xFF)] += 1 }
         }
+        var source = entries, target = scratch
+        for b in 0..<4 {
+            let counts = histogram + b * 256
+            var single = false
+            for digit in 0..<256 where counts[digit] == n { single = true }
+            if single { continue }  // one digit: nothing moves
+            var offset = 0
+            for digit in 0..<256 { let c = counts[digit]; counts[digit] = offset; offset += c }
+            let shift = 32 + 8 * UInt64(b)
+            for i in 0..<n {
+                let e = source[i]
+                let digit = Int((e >> shift) & 0xFF)
+                target[counts[digit]] = e
+                counts[digit] += 1
+            }
+            swap(&source, &target)
+        }
+        if source != entries { entries.update(from: source, count: n) }
     }
 }

@@ -23,29 +23,34 @@ struct LineFrame<T: BinaryFloatingPoint> {
     init?(rows: [T], offsets: [T], dimension d: Int) {
         dimension = d
         let k = d - 1
-        q = [T](repeating: 0, count: k * d)
+        q = rows
         l = [T](repeating: 0, count: k * k)
         point = [T](repeating: 0, count: d)
-        direction = [T](repeating: 0, count: d)
+        direction = []
+        // q's rows are orthogonalised in place; `point` holds z of L z = −β meanwhile.
         for i in 0..<k {
-            var r = Array(rows[(i * d)..<((i + 1) * d)])
-            let length = Self.length(r)
+            var length: T = 0, largest: T = 0
+            for c in 0..<d { largest = max(largest, abs(q[i * d + c])) }
+            guard largest > 0 else { return nil }
+            for c in 0..<d { let t = q[i * d + c] / largest; length += t * t }
+            length = largest * length.squareRoot()
             for _ in 0..<2 {
                 for j in 0..<i {
                     var dot: T = 0
-                    for c in 0..<d { dot += q[j * d + c] * r[c] }
-                    for c in 0..<d { r[c] -= dot * q[j * d + c] }
+                    for c in 0..<d { dot += q[j * d + c] * q[i * d + c] }
+                    for c in 0..<d { q[i * d + c] -= dot * q[j * d + c] }
                     l[i * k + j] += dot
                 }
             }
-            let n = Self.length(r)
-            guard n > 0, length > 0 else { return nil }
+            var n: T = 0
+            for c in 0..<d { n += q[i * d + c] * q[i * d + c] }
+            n = n.squareRoot()
+            guard n > 0 else { return nil }
             l[i * k + i] = n
             smallestPivot = min(smallestPivot, n / length)
-            for c in 0..<d { q[i * d + c] = r[c] / n }
+            for c in 0..<d { q[i * d + c] /= n }
         }
-        // point = Qᵀ z with L z = −β (forward substitution).
-        var z = [T](repeating: 0, count: k)
+        var z = [T](repeating: 0, count: max(1, k))
         for i in 0..<k {
             var s = -offsets[i]
             for j in 0..<i { s -= l[i * k + j] * z[j] }

@@ -10,7 +10,7 @@ extension LineSweeper {
         guard let (frame, n) = prepare(vertex.line) else { return nil }
         let k = vertex.plane
         var order = [Int](repeating: -1, count: count)
-        for i in 0..<n { order[Int(values[i])] = i }
+        for i in 0..<n { order[plane(i)] = i }
         guard order[k] >= 0 else { return nil }
         let through = vertex.line + [k]
         let side = { (j: Int) -> Bool in

@@ -80,7 +80,7 @@ func binomialSum(_ n: Int, _ d: Int) -> Int {
 var outputPath = "docs/benchmarks.md"
 var quick = false
 /// The sections of the suite, in the order they run; `--section NAME` (repeatable) runs only those.
-let allSections = ["random", "count", "published", "deep-random", "bounds"]
+let allSections = ["random", "count", "sweep", "published", "deep-random", "bounds"]
 var sections: [String] = []
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 func usage() -> Never {
@@ -195,6 +195,8 @@ emit("## Counting regions: (3, 200), seed 9")
 emit()
 emit("`lipschitz exact --count-regions` visited \(count.json["regions"] ?? "—") regions (arrangement formula Σ_{i≤3} C(200, i) = \(expected): \((count.json["regions"] as? Int) == expected ? "equal" : "DIFFERENT")) in \(String(format: "%.2f", count.median)) s median, peak memory \(String(format: "%.1f", Double(count.peakKilobytes) / 1024)) MB.")
 }
+
+if sections.contains("sweep") { try sweepSection(quick: quick) }
 
 // MARK: - Published networks and random deep networks (issue 10)
 
