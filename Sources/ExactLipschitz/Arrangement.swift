@@ -89,7 +89,7 @@ struct Arrangement {
         guard n > 1 else { return representative }
         // High 32 bits: the hash; low 32 bits: the row, so equal hashes stay in row order.
         var keys = (0..<n).map { r in (Self.hash(rows, start: r * width, count: width) & 0xFFFF_FFFF_0000_0000) | UInt64(r) }
-        keys.sort()
+        CrossingSort.sortPacked(&keys)
         var start = 0
         while start < n {
             var end = start + 1

@@ -12,7 +12,6 @@ extension ExactSearch {
         var statistics = EnumerationStatistics()
         statistics.vertices = outcome.vertices
         let rebuild = LineSweeper(arrangement: arrangement, norms: options.norms, control: SweepControl(shouldStop: { false }, claim: nil))
-        let everything = IntervalJacobian(network: network, states: network.hiddenWidths.map { Array(repeating: .unknown, count: $0) })
         var bounds: [NormBound] = []
         for (n, norm) in options.norms.enumerated() {
             var witness: RegionWitness?
@@ -26,7 +25,8 @@ extension ExactSearch {
                 value = try operatorNorm(jacobian, p: norm)
                 witness = RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
             }
-            let upper = complete ? value : max(value, try everything.operatorNormBound(p: norm))
+            let upper = complete ? value
+                : max(value, try IntervalJacobian(network: network, states: [Array(repeating: .unknown, count: network.hiddenNeuronCount)]).operatorNormBound(p: norm))
             bounds.append(NormBound(norm: norm, lower: value, upper: upper, witness: witness))
         }
         return ExactReport(bounds: bounds, regions: outcome.regions, isExact: complete,

@@ -78,6 +78,37 @@ enum CrossingSort {
         let t = entries[i]; entries[i] = entries[j]; entries[j] = t
     }
 
+    /// Sorts packed entries by their high 32 bits, then by index (no repair pass): for keys that
+    /// are hashes rather than positions.
+    static func sortPacked(_ entries: inout [UInt64]) {
+        let n = entries.count
+        guard n > 1 else { return }
+        var scratch = [UInt64](repeating: 0, count: n), histogram = [Int](repeating: 0, count: 4 * 256)
+        entries.withUnsafeMutableBufferPointer { e in
+            scratch.withUnsafeMutableBufferPointer { s in
+                histogram.withUnsafeMutableBufferPointer { h in
+                    // Low word first (a stable radix pass per byte), then the high word.
+                    for shift in stride(from: 0, to: 32, by: 8) { bytePass(e.baseAddress!, s.baseAddress!, n, shift: UInt64(shift), histogram: h.baseAddress!) }
+                    radixSortHighWord(e.baseAddress!, n, scratch: s.baseAddress!, histogram: h.baseAddress!)
+                }
+            }
+        }
+    }
+
+    private static func bytePass(_ entries: UnsafeMutablePointer<UInt64>, _ scratch: UnsafeMutablePointer<UInt64>, _ n: Int,
+                                 shift: UInt64, histogram: UnsafeMutablePointer<Int>) {
+        histogram.update(repeating: 0, count: 256)
+        for i in 0..<n { histogram[Int((entries[i] >> shift) & 0xFF)] += 1 }
+        var offset = 0
+        for digit in 0..<256 { let c = histogram[digit]; histogram[digit] = offset; offset += c }
+        for i in 0..<n {
+            let digit = Int((entries[i] >> shift) & 0xFF)
+            scratch[histogram[digit]] = entries[i]
+            histogram[digit] += 1
+        }
+        entries.update(from: scratch, count: n)
+    }
+
     private static func radixSortHighWord(_ entries: UnsafeMutablePointer<UInt64>, _ n: Int,
                                           scratch: UnsafeMutablePointer<UInt64>, histogram: UnsafeMutablePointer<Int>) {
         histogram.update(repeating: 0, count: 4 * 256)
