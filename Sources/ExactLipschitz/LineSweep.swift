@@ -149,11 +149,18 @@ final class LineSweeper {
     /// lies in `ordinals`. False when the work must end: a stop, or the arrangement is
     /// degenerate (`outcome.degenerate`).
     func sweep(_ line: [Int], ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool {
-        guard let (frame, n) = prepare(line) else {
-            if case .empty = setUp(line) { return true }
+        let setup = setUp(line)
+        guard case .ready(let frame) = setup else {
+            if case .empty = setup { return true }
             outcome.degenerate = true
             return false
         }
+        guard let n = crossings(line, frame) else { outcome.degenerate = true; return false }
+        if let last = line.last, last >= networkCount, let going = sweepFaceLine(line, frame, ordinals: ordinals, into: &outcome) {
+            return going
+        }
+        CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
+        guard orderIsCertain(n) || refineOrder(line, frame, n) else { outcome.degenerate = true; return false }
         return walk(line, frame, n, ordinals: ordinals, into: &outcome)
     }
 

@@ -5,19 +5,8 @@ extension LineSweeper {
     /// negative side; handles the owned vertices inside the box. The line's data go to flat
     /// buffers first, so that the per-vertex work touches no array and no reference count.
     func walk(_ line: [Int], _ frame: LineFrame<Double>, _ n: Int, ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool {
-        let last = line.last ?? -1, k1 = d - 1
-        for i in 0..<k1 { members[i] = line[i] }
-        frame.q.withUnsafeBufferPointer { frameQ.update(from: $0.baseAddress!, count: k1 * d) }
-        frame.l.withUnsafeBufferPointer { frameL.update(from: $0.baseAddress!, count: k1 * k1) }
-        functional.withUnsafeBufferPointer { f in
-            for i in 0..<k1 {
-                var s = 0.0
-                for c in 0..<d { s += frameQ[i * d + c] * f[c] }
-                qc[i] = s
-            }
-        }
-        let cDir = zip(functional, frame.direction).reduce(0) { $0 + $1.0 * $1.1 }
-        let kappa = 1 / frame.smallestPivot
+        let (cDir, kappa) = load(line, frame)
+        let last = line.last ?? -1
         var faces = negativeFaces
         let first = last + 1 + ordinals.lowerBound, end = last + 1 + ordinals.upperBound
         for i in 0..<n {
@@ -38,6 +27,58 @@ extension LineSweeper {
             if i & 4095 == 4095 && control.shouldStop() { outcome.complete = false; return false }
         }
         return true
+    }
+
+    /// A line through a box face owns only crossings with faces (they come last among the
+    /// planes), of which at most two lie on the box: their Jacobians are summed directly, each
+    /// side decided by the pair's rounding radii, instead of sorting the line. Nil when a pair
+    /// is too close to call: the caller then sorts and certifies the whole line.
+    func sweepFaceLine(_ line: [Int], _ frame: LineFrame<Double>, ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool? {
+        let last = line.last ?? -1
+        var loaded: (Double, Double)?
+        for ordinal in ordinals {
+            let k = last + 1 + ordinal
+            guard rate[k] != 0 else { continue }  // parallel to the line: no vertex
+            let t = position[k], tk = radius[k]
+            // The side of plane j at the crossing of k (nil: too close to call).
+            func positive(_ j: Int) -> Bool? {
+                if rate[j] == 0 { return position[j] > 0 }
+                let gap = t - position[j]
+                guard abs(gap) > tk + radius[j] else { return nil }
+                return (gap > 0) == (rate[j] > 0)
+            }
+            var inside = true
+            for f in networkCount..<count where f != k && !line.contains(f) {
+                guard let side = positive(f) else { return nil }
+                if !side { inside = false; break }
+            }
+            if !inside { continue }
+            arrangement.base.withUnsafeBufferPointer { running.update(from: $0.baseAddress!, count: m) }
+            for j in 0..<networkCount where !line.contains(j) {
+                guard let side = positive(j) else { return nil }
+                if side { for e in 0..<m { running[e] += flip[j * m + e] } }
+            }
+            if loaded == nil { loaded = load(line, frame) }
+            if !vertex(plane: k, rate: rate[k], kappa: loaded!.1, cDir: loaded!.0, into: &outcome) { return false }
+        }
+        return true
+    }
+
+    /// Copies the line's members, Q, L and Q·c to the flat buffers; returns c·dir and κ.
+    private func load(_ line: [Int], _ frame: LineFrame<Double>) -> (Double, Double) {
+        let k1 = d - 1
+        for i in 0..<k1 { members[i] = line[i] }
+        frame.q.withUnsafeBufferPointer { frameQ.update(from: $0.baseAddress!, count: k1 * d) }
+        frame.l.withUnsafeBufferPointer { frameL.update(from: $0.baseAddress!, count: k1 * k1) }
+        functional.withUnsafeBufferPointer { f in
+            for i in 0..<k1 {
+                var s = 0.0
+                for c in 0..<d { s += frameQ[i * d + c] * f[c] }
+                qc[i] = s
+            }
+        }
+        let cDir = zip(functional, frame.direction).reduce(0) { $0 + $1.0 * $1.1 }
+        return (cDir, 1 / frame.smallestPivot)
     }
 
     /// One vertex: the sign of each λ in c = Σ λ_i a_i names the cell whose lowest vertex this

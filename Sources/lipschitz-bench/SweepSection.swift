@@ -1,5 +1,6 @@
 // The line-sweep section (issue 11): one hidden layer at large widths, against the targets and
 // against the numpy line sweep in scripts/line_sweep_reference.py.
+import ExactLipschitz
 import Foundation
 import LipschitzModel
 import RandomNetworks
@@ -18,7 +19,7 @@ let sweepShapes = [
 ]
 
 /// The reference runs under `timeout` with this many seconds (its Python loop over lines is slow for d ≥ 3).
-let numpyLimit = 300
+let numpyLimit = 120
 
 func numpyAvailable() -> Bool {
     ((try? runProcess("/usr/bin/env", ["python3", "-c", "import numpy; print(1)"]))?.2.count ?? 0) > 0
@@ -34,26 +35,31 @@ func sweepSection(quick: Bool) throws {
     emit()
     emit("## One hidden layer: the line sweep (issue 11)")
     emit()
-    emit("`lipschitz exact NET --norm 2 --threads 2` on networks drawn as above (`lipschitz generate` with the seeds shown). search s = the result's `seconds` (median of 3), wall s = the whole process (reading the file included); numpy s = the search time of `scripts/line_sweep_reference.py` (file reading excluded, one run, stopped after \(numpyLimit) s), which evaluates all 2^d cells at every vertex in a Python loop over lines. Same constant = relative difference ≤ 1e-9.")
+    emit("Networks drawn as above (`lipschitz generate --input-dim d --width N --seed S`). search s = `ExactSearch.compute` with ℓ2 and 2 threads in this process after the network is read (median of 3; the target applies to it); process s = the wall time of `lipschitz exact NET --norm 2 --threads 2` (reading the file included, median of 3); numpy s = the search time of `scripts/line_sweep_reference.py` (file reading excluded, one run, stopped after \(numpyLimit) s), which evaluates all 2^d cells at every vertex in a Python loop over lines. Same constant = relative difference ≤ 1e-9.")
     if !haveNumpy { emit(); emit("numpy is not installed (`pip install numpy`): the numpy columns are skipped.") }
     emit()
-    emit("| d | N | regions | = Σ C(N, i) | Lipschitz (ℓ2) | search s | target s | wall s | numpy s | numpy / search | same constant |")
-    emit("|---|---|---|---|---|---|---|---|---|---|---|")
+    emit("| d | N | seed | regions | = Σ C(N, i) | Lipschitz (ℓ2) | search s | target s | process s | numpy s | numpy / search | same constant |")
+    emit("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (index, shape) in sweepShapes.enumerated() {
         let seed = UInt64(200 + index)
         let spec = try RandomNetworkSpec(inputDimension: shape.d, width: shape.n, depth: 1, outputs: 1, bias: .normal, biasScale: 1, seed: seed)
         let path = folder.appendingPathComponent("sweep-\(shape.d)-\(shape.n).json").path
         try NetworkJSON.encode(try RandomNetworkGenerator.generate(spec)).write(toFile: path, atomically: true, encoding: .utf8)
         var searches: [Double] = [], walls: [Double] = []
-        var json: [String: Any] = [:]
+        let network = try NetworkJSON.read(contentsOf: path)
+        var options = ExactOptions(norms: [.two])
+        options.threads = 2
+        options.timeLimit = 120
+        var result: ExactReport?
         for _ in 0..<(quick ? 1 : 3) {
-            let (wall, _, data) = try runProcess(binary, ["exact", path, "--json", "--norm", "2", "--threads", "2", "--time-limit", "120"])
-            json = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-            searches.append(json["seconds"] as? Double ?? .nan)
+            let start = DispatchTime.now().uptimeNanoseconds
+            result = try ExactSearch.compute(network, options: options)
+            searches.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            let (wall, _, _) = try runProcess(binary, ["exact", path, "--json", "--norm", "2", "--threads", "2", "--time-limit", "120"])
             walls.append(wall)
         }
-        let value = json["lipschitz"] as? Double ?? .nan
-        let regions = json["regions"] as? Int ?? -1
+        let value = result.map { $0.isExact ? $0.bounds[0].value : .nan } ?? .nan
+        let regions = result?.regions ?? -1
         var numpyText = "—", ratio = "—", same = "—"
         if haveNumpy {
             let (_, _, data) = try runProcess("/usr/bin/timeout", ["\(numpyLimit)", "python3", script, path])
@@ -67,7 +73,7 @@ func sweepSection(quick: Bool) throws {
                 ratio = String(format: "≥ %.0f×", Double(numpyLimit) / median(searches))
             }
         }
-        let cells = ["\(shape.d)", "\(shape.n)", "\(regions)", regions == binomialSum(shape.n, shape.d) ? "yes" : "NO",
+        let cells = ["\(shape.d)", "\(shape.n)", "\(seed)", "\(regions)", regions == binomialSum(shape.n, shape.d) ? "yes" : "NO",
                      String(format: "%.10g", value), String(format: "%.3f", median(searches)), String(format: "%.1f", shape.target),
                      String(format: "%.3f", median(walls)), numpyText, ratio, same]
         emit("| " + cells.joined(separator: " | ") + " |")
