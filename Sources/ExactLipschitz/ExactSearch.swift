@@ -20,6 +20,8 @@ public enum ExactSearch {
             if method == .arrangement && shared.stopReason == nil { throw ExactError.arrangementNotApplicable }
             method = .linearPrograms
         }
+        // Only the sweep honours shards so far: a shard of the LP search would be the whole search.
+        if options.shard.count > 1 { throw ExactError.shardNeedsSweep }
         let threads = method == .plain || network.hiddenNeuronCount == 0 ? 1 : options.threads
         if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
         if threads <= 1 {
@@ -178,12 +180,15 @@ public enum ExactError: InputProblem, Equatable {
     case badLimit(String)
     case overflow
     case arrangementNotApplicable
+    case shardNeedsSweep
 
     public var description: String {
         switch self {
         case .badLimit(let why): return why
         case .overflow:
             return "the network's weights are so large that its Jacobians could overflow double precision (product of layer ℓ∞ norms above 1e290)"
+        case .shardNeedsSweep:
+            return "sharding (--shard K/N) needs the arrangement sweep: one hidden layer in general position, no pruning"
         case .arrangementNotApplicable:
             return "the arrangement method needs one hidden layer in general position, and no region limit or pruning: use --method lp"
         }

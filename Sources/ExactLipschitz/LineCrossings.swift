@@ -34,7 +34,7 @@ extension LineSweeper {
     /// κ·u·|p| and κ·u, so a·p + β to u(κ|p| + |β|) and the rate to κu; hence the radius of t.
     func crossings(_ line: [Int], _ frame: LineFrame<Double>) -> Int? {
         let p = frame.point, dir = frame.direction
-        let kappa = 1 / frame.smallestPivot, pNorm = LineFrame<Double>.length(p)
+        let kappa = 1 / frame.smallestPivot, pNorm = vectorNorm(p, p: .two)
         let memberGroups = line.map { groupOf[$0] }
         arrangement.base.withUnsafeBufferPointer { running.update(from: $0.baseAddress!, count: m) }
         negativeFaces = 0

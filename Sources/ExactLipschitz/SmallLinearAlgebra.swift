@@ -1,3 +1,5 @@
+import LipschitzModel
+
 /// Small dense linear algebra for the arrangement search: lines cut out by d − 1 hyperplanes,
 /// d × d solves and a rank test. Generic so that the extended-precision recheck runs the same
 /// arithmetic as the double one.
@@ -103,6 +105,8 @@ struct LineFrame<T: BinaryFloatingPoint> {
         }
     }
 
+    /// ‖v‖₂ with scaling, in T: the extended-precision recheck needs it in Float80, where the
+    /// model's `vectorNorm` (Double) does not apply; double-precision callers use `vectorNorm`.
     static func length(_ v: [T]) -> T {
         let largest = v.reduce(T(0)) { max($0, abs($1)) }
         guard largest > 0 else { return 0 }
@@ -153,7 +157,7 @@ enum SmallLinearAlgebra {
                 let dot = zip(v, b).reduce(0) { $0 + $1.0 * $1.1 }
                 for c in v.indices { v[c] -= dot * b[c] }
             }
-            let length = LineFrame<Double>.length(v)
+            let length = vectorNorm(v, p: .two)
             if length > 1e-8 {
                 basis.append(v.map { $0 / length })
                 if basis.count == d { return true }

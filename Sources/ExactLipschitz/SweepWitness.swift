@@ -55,9 +55,11 @@ func certifiedShallowWitness(_ network: ReLUNetwork, pattern: [Bool], point: [Do
     guard pass.certifies([pattern], skip: Set(zeroRows)) else { return nil }
     let constant = Set(zeroRows)
     let weights = network.layers[0].weights
-    for i in 0..<weights.rows where !constant.contains(i) {
-        let length = vectorNorm(weights.row(i), p: .two) * (1 + 1e-12)
-        radius = min(radius, pass.margin(layer: 0, neuron: i) / length)
+    weights.storage.withUnsafeBufferPointer { all in
+        for i in 0..<weights.rows where !constant.contains(i) {
+            let row = UnsafeBufferPointer(rebasing: all[(i * weights.columns)..<((i + 1) * weights.columns)])
+            radius = min(radius, pass.margin(layer: 0, neuron: i) / (vectorNorm(row, p: .two) * (1 + 1e-12)))
+        }
     }
     return (point, radius.isFinite ? max(0, radius) : 0)
 }

@@ -35,26 +35,27 @@ func sweepSection(quick: Bool) throws {
     emit()
     emit("## One hidden layer: the line sweep (issue 11)")
     emit()
-    emit("Networks drawn as above (`lipschitz generate --input-dim d --width N --seed S`). search s = `ExactSearch.compute` with ℓ2 and 2 threads in this process after the network is read (median of 3; the target applies to it); process s = the wall time of `lipschitz exact NET --norm 2 --threads 2` (reading the file included, median of 3); numpy s = the search time of `scripts/line_sweep_reference.py` (file reading excluded, one run, stopped after \(numpyLimit) s), which evaluates all 2^d cells at every vertex in a Python loop over lines. Same constant = relative difference ≤ 1e-9.")
+    emit("Networks drawn as above (`lipschitz generate --input-dim d --width N --seed S`). search s = `ExactSearch.compute` with ℓ2 and 2 threads in this process after the network is read (median of 3; the target applies to it); process s = the wall time of `lipschitz exact NET --norm 2 --threads 2` (reading the file included, median of 3); search CPU s = the CPU time of the search summed over its threads (on a machine shared with other work the wall times grow, the CPU times much less: at most 2 × search s is available); numpy s = the search time of `scripts/line_sweep_reference.py` (file reading excluded, one run, stopped after \(numpyLimit) s), which evaluates all 2^d cells at every vertex in a Python loop over lines. Same constant = relative difference ≤ 1e-9.")
     if !haveNumpy { emit(); emit("numpy is not installed (`pip install numpy`): the numpy columns are skipped.") }
     emit()
-    emit("| d | N | seed | regions | = Σ C(N, i) | Lipschitz (ℓ2) | search s | target s | process s | numpy s | numpy / search | same constant |")
-    emit("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    emit("| d | N | seed | regions | = Σ C(N, i) | Lipschitz (ℓ2) | search s | search CPU s | target s | process s | numpy s | numpy / search | same constant |")
+    emit("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (index, shape) in sweepShapes.enumerated() {
         let seed = UInt64(200 + index)
         let spec = try RandomNetworkSpec(inputDimension: shape.d, width: shape.n, depth: 1, outputs: 1, bias: .normal, biasScale: 1, seed: seed)
         let path = folder.appendingPathComponent("sweep-\(shape.d)-\(shape.n).json").path
         try NetworkJSON.encode(try RandomNetworkGenerator.generate(spec)).write(toFile: path, atomically: true, encoding: .utf8)
-        var searches: [Double] = [], walls: [Double] = []
+        var searches: [Double] = [], cpus: [Double] = [], walls: [Double] = []
         let network = try NetworkJSON.read(contentsOf: path)
         var options = ExactOptions(norms: [.two])
         options.threads = 2
         options.timeLimit = 120
         var result: ExactReport?
         for _ in 0..<(quick ? 1 : 3) {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
             result = try ExactSearch.compute(network, options: options)
             searches.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            cpus.append(processCPUSeconds() - cpuStart)
             let (wall, _, _) = try runProcess(binary, ["exact", path, "--json", "--norm", "2", "--threads", "2", "--time-limit", "120"])
             walls.append(wall)
         }
@@ -74,7 +75,7 @@ func sweepSection(quick: Bool) throws {
             }
         }
         let cells = ["\(shape.d)", "\(shape.n)", "\(seed)", "\(regions)", regions == binomialSum(shape.n, shape.d) ? "yes" : "NO",
-                     String(format: "%.10g", value), String(format: "%.3f", median(searches)), String(format: "%.1f", shape.target),
+                     String(format: "%.10g", value), String(format: "%.3f", median(searches)), String(format: "%.3f", median(cpus)), String(format: "%.1f", shape.target),
                      String(format: "%.3f", median(walls)), numpyText, ratio, same]
         emit("| " + cells.joined(separator: " | ") + " |")
         if index == 0 { try readingBreakdown(path) }
@@ -100,3 +101,10 @@ func readingBreakdown(_ path: String) throws {
 }
 
 var pendingNotes: [String] = []
+
+/// User plus system CPU seconds of this process so far (all threads).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}

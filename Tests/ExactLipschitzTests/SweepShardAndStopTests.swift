@@ -59,6 +59,21 @@ final class SweepShardAndStopTests: XCTestCase {
         }
     }
 
+    /// Only the sweep honours shards: a network it cannot search is refused rather than
+    /// searched whole by every shard.
+    func testShardOfTheLPSearchIsRefused() throws {
+        var rng = TestRandom(seed: 123)
+        var options = ExactOptions()
+        options.shard = try Shard(index: 2, count: 3)
+        XCTAssertThrowsError(try ExactSearch.compute(randomNetwork([2, 4, 3, 1], using: &rng), options: options)) { error in
+            XCTAssertEqual(error as? ExactError, .shardNeedsSweep)
+        }
+        let cone = network([([[1, 0], [0, 1], [1, 1]], [0, 0, 0]), ([[1, 2, 3]], [0])])  // not in general position
+        XCTAssertThrowsError(try ExactSearch.compute(cone, options: options))
+        options.shard = .whole
+        XCTAssertTrue(try ExactSearch.compute(cone, options: options).isExact)
+    }
+
     /// A sweep stopped by a request, a time limit or a region limit reports a certified
     /// interval around the exact constant, also at widths the LP search cannot reach.
     func testStoppedSweepsGiveCertifiedIntervals() throws {
