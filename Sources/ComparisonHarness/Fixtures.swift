@@ -45,7 +45,7 @@ public enum FixtureExporter {
             guard name != indexName else { throw FixtureError.badInput("a network may not be called \(indexName)") }
             if names[..<i].contains(name) { throw FixtureError.badInput("two networks share the file name \(name)") }
         }
-        if let t = timeLimit, !(t.isFinite && t > 0) { throw FixtureError.badInput("time limit must be a positive number of seconds") }
+        if let t = timeLimit, !ExactOptions.isValidTimeLimit(t) { throw FixtureError.badInput("time limit must be a positive number of seconds") }
         try FileAccess.createDirectory(directory)
         var entries: [FixtureEntry] = []
         var files: [(String, String)] = []

@@ -28,7 +28,7 @@ public struct ComparisonReport: Sendable {
         // none can break a row or forge a line.
         var out = "Comparison: \(escapingControlCharacters(origin))\n"
         out += "norms \(settings.norms.map(\.description).joined(separator: ", ")); exact time limit "
-            + (settings.timeLimit.map { "\(f($0)) s" } ?? "none") + " per network; \(results.count) networks\n"
+            + (settings.timeLimit.map { "\(tableNumber($0)) s" } ?? "none") + " per network; \(results.count) networks\n"
         let incomplete = results.filter { !$0.exact.isExact }.count
         if incomplete > 0 {
             out += "\(incomplete) network(s) hit the time limit: their certified [lower, upper] is shown and they are left out of the summaries\n"
@@ -43,13 +43,13 @@ public struct ComparisonReport: Sendable {
                 + methodNames.flatMap { [$0, "ratio"] }]
             for r in results {
                 for nc in r.norms {
-                    let exact = r.exact.isExact ? f(nc.exact.lower) : "[\(f(nc.exact.lower)), \(f(nc.exact.upper))]"
-                    var row = [escapingControlCharacters(r.input.label), nc.norm.description, exact, "\(r.exact.regions)", f(r.exact.seconds, 3),
-                               f(nc.prediction.value), nc.lipOverPrediction(isExact: r.exact.isExact).map { f($0, 3) } ?? "-"]
+                    let exact = r.exact.isExact ? tableNumber(nc.exact.lower) : "[\(tableNumber(nc.exact.lower)), \(tableNumber(nc.exact.upper))]"
+                    var row = [escapingControlCharacters(r.input.label), nc.norm.description, exact, "\(r.exact.regions)", tableNumber(r.exact.seconds, 3),
+                               tableNumber(nc.prediction.value), nc.lipOverPrediction(isExact: r.exact.isExact).map { tableNumber($0, 3) } ?? "-"]
                     for m in nc.methods {
                         if let v = m.value {
-                            row.append(f(v) + (m.violation != nil ? " !" : ""))
-                            row.append(m.ratioToExact.map { f($0, 3) } ?? "-")
+                            row.append(tableNumber(v) + (m.violation != nil ? " !" : ""))
+                            row.append(m.ratioToExact.map { tableNumber($0, 3) } ?? "-")
                         } else {
                             row += ["error", "-"]
                         }
@@ -64,11 +64,11 @@ public struct ComparisonReport: Sendable {
             + methodNames.map { "\($0) /exact" }]
         for c in cells {
             var row = [c.norm.description, "\(c.inputDimension)", c.width.map(String.init) ?? "mixed", "\(c.depth)", c.bias,
-                       "\(c.exactNetworks)/\(c.networks)", c.regions.map { f($0.median, 6) } ?? "-",
-                       c.exactSeconds.map { f($0.median, 2) } ?? "-", f(c.prediction, 4),
+                       "\(c.exactNetworks)/\(c.networks)", c.regions.map { tableNumber($0.median, 6) } ?? "-",
+                       c.exactSeconds.map { tableNumber($0.median, 2) } ?? "-", tableNumber(c.prediction, 4),
                        spread(c.lipOverPrediction), spread(c.lipOverSqrtD)]
             row += c.methodRatios.map { m in
-                (m.ratio.map { f($0.median, 3) } ?? "-") + (m.errors > 0 ? " (\(m.errors) err)" : "")
+                (m.ratio.map { tableNumber($0.median, 3) } ?? "-") + (m.errors > 0 ? " (\(m.errors) err)" : "")
             }
             rows.append(row)
         }
@@ -80,8 +80,8 @@ public struct ComparisonReport: Sendable {
             var rows: [[String]] = [["p", "d", "L", "bias", "quantity", "N", "slope", "verdict", "wide half", "slope"]]
             for g in fits {
                 rows.append([g.norm.description, "\(g.inputDimension)", "\(g.depth)", g.bias, g.quantity,
-                             "\(g.widths.first!)…\(g.widths.last!)", f(g.slope, 3), g.verdict,
-                             "\(g.widths[min(g.widths.count / 2, g.widths.count - 2)])…\(g.widths.last!)", f(g.upperSlope, 3)])
+                             "\(g.widths.first!)…\(g.widths.last!)", tableNumber(g.slope, 3), g.verdict,
+                             "\(g.widths[min(g.widths.count / 2, g.widths.count - 2)])…\(g.widths.last!)", tableNumber(g.upperSlope, 3)])
             }
             out += table(rows)
         }
@@ -93,7 +93,7 @@ public struct ComparisonReport: Sendable {
 
     private func spread(_ s: Spread?) -> String {
         guard let s else { return "-" }
-        return "\(f(s.median, 3)) [\(f(s.min, 3)), \(f(s.max, 3))]"
+        return "\(tableNumber(s.median, 3)) [\(tableNumber(s.min, 3)), \(tableNumber(s.max, 3))]"
     }
 
     private func table(_ rows: [[String]]) -> String {
@@ -123,14 +123,14 @@ public struct ComparisonReport: Sendable {
                 let recipe = r.input.recipe
                 var row: [String] = [csvField(r.input.label), "\(r.input.inputDimension)", r.input.width.map(String.init) ?? ""]
                 row += ["\(r.input.depth)", "\(r.input.network.outputDimension)", csvField(r.input.biasLabel)]
-                row += [recipe.map { g($0.biasScale) } ?? "", recipe.map { "\($0.seed)" } ?? ""]
-                row += [nc.norm.description, g(nc.exact.lower), g(nc.exact.upper), r.exact.isExact ? "true" : "false"]
-                row += [r.exact.stopReason ?? "", "\(r.exact.regions)", g(r.exact.seconds), csvField(nc.prediction.label)]
-                let lipOverPrediction = nc.lipOverPrediction(isExact: r.exact.isExact).map(g) ?? ""
-                row += [g(nc.prediction.value), lipOverPrediction, r.lipOverSqrtD(nc.norm).map(g) ?? ""]
+                row += [recipe.map { csvNumber($0.biasScale) } ?? "", recipe.map { "\($0.seed)" } ?? ""]
+                row += [nc.norm.description, csvNumber(nc.exact.lower), csvNumber(nc.exact.upper), r.exact.isExact ? "true" : "false"]
+                row += [r.exact.stopReason ?? "", "\(r.exact.regions)", csvNumber(r.exact.seconds), csvField(nc.prediction.label)]
+                let lipOverPrediction = nc.lipOverPrediction(isExact: r.exact.isExact).map(csvNumber) ?? ""
+                row += [csvNumber(nc.prediction.value), lipOverPrediction, r.lipOverSqrtD(nc.norm).map(csvNumber) ?? ""]
                 for m in nc.methods {
-                    row += [m.value.map(g) ?? "", m.claim.map { csvField($0.rawValue) } ?? "", m.ratioToExact.map(g) ?? "",
-                            g(m.seconds), m.violation != nil ? "true" : "false", m.error.map(csvField) ?? ""]
+                    row += [m.value.map(csvNumber) ?? "", m.claim.map { csvField($0.rawValue) } ?? "", m.ratioToExact.map(csvNumber) ?? "",
+                            csvNumber(m.seconds), m.violation != nil ? "true" : "false", m.error.map(csvField) ?? ""]
                 }
                 lines.append(row.joined(separator: ","))
             }
@@ -207,6 +207,6 @@ public struct ComparisonReport: Sendable {
 }
 
 /// `%.Ng`: short numbers for tables.
-func f(_ x: Double, _ digits: Int = 6) -> String { String(format: "%.\(digits)g", x) }
+func tableNumber(_ x: Double, _ digits: Int = 6) -> String { String(format: "%.\(digits)g", x) }
 /// Round-trip numbers for CSV.
-func g(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
+func csvNumber(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }

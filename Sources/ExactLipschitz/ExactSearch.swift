@@ -38,15 +38,16 @@ public enum ExactSearch {
         guard !options.norms.isEmpty else { throw InputError.badNorm("(none given)") }
         for norm in options.norms { try norm.check(outputs: network.outputDimension) }
         if let box = options.box { try box.check(inputs: network.inputDimension) }
-        if let limit = options.timeLimit, !(limit.isFinite && limit >= 0) {
-            throw ExactError.badLimit("time limit must be a non-negative number of seconds")
+        if let limit = options.timeLimit, !ExactOptions.isValidTimeLimit(limit) {
+            throw ExactError.badLimit("time limit must be a positive number of seconds")
         }
-        if let limit = options.maxRegions, limit < 1 { throw ExactError.badLimit("region limit must be at least 1") }
-        guard options.relativeRadiusTolerance.isFinite, options.relativeRadiusTolerance >= Tolerances.smallestDecisionBand,
-              options.relativeRadiusTolerance <= 0.1 else {
+        if let limit = options.maxRegions, limit < ExactOptions.smallestRegionLimit {
+            throw ExactError.badLimit("region limit must be at least \(ExactOptions.smallestRegionLimit)")
+        }
+        guard ExactOptions.radiusToleranceRange.contains(options.relativeRadiusTolerance) else {
             throw ExactError.badLimit("radius tolerance must lie in [1e-8, 0.1] (below 1e-8 GLPK's own tolerance would decide)")
         }
-        guard (1...256).contains(options.threads) else { throw ExactError.badLimit("threads must be between 1 and 256") }
+        guard ExactOptions.threadRange.contains(options.threads) else { throw ExactError.badLimit("threads must be between 1 and 256") }
         // |J_ij| ≤ ∏ ‖W_k‖_∞ · d: refuse networks whose Jacobians could overflow a double.
         var magnitude = Double(network.inputDimension)
         for layer in network.layers { magnitude *= max(1e-300, try operatorNorm(layer.weights, p: .infinity)) }

@@ -80,7 +80,7 @@ func binomialSum(_ n: Int, _ d: Int) -> Int {
 var outputPath = "docs/benchmarks.md"
 var quick = false
 /// The sections of the suite, in the order they run; `--section NAME` (repeatable) runs only those.
-let allSections = ["random", "count", "sweep", "published", "deep-random", "bounds"]
+let allSections = ["random", "count", "sweep", "published", "deep-random", "bounds", "estimates"]
 var sections: [String] = []
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 func usage() -> Never {
@@ -351,10 +351,49 @@ func pruningBounds() throws {
     }
 }
 
+/// Every estimate on a network far beyond the exact computation (d = 100, one hidden layer of
+/// width 1000; formerly a test, PerformanceSanityTests): the time of each method and the check
+/// that the best sound lower bound is positive and below the best sound upper bound.
+func wideEstimates() throws {
+    let path = folder.appendingPathComponent("wide.json").path
+    try NetworkJSON.encode(try RandomNetworkGenerator.generate(try spec(100, 1000, seed: 2026))).write(toFile: path, atomically: true, encoding: .utf8)
+    let (seconds, peak, data) = try runProcess(binary, ["estimate", path, "--norm", "2", "--samples", "1000", "--json"])
+    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let estimates = object["estimates"] as? [[String: Any]] else {
+        throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "estimate printed no JSON"])
+    }
+    emit()
+    emit("## Estimates: (100, 1000), seed 2026")
+    emit()
+    emit("Every method of `lipschitz estimate --norm 2 --samples 1000` in one process (\(String(format: "%.2f", seconds)) s wall, peak \(String(format: "%.1f", Double(peak) / 1024)) MB); seconds are each method's own, sampling included where it is used.")
+    emit()
+    emit("| method | kind | value | seconds |")
+    emit("|---|---|---|---|")
+    var lower = 0.0, upper = Double.infinity
+    for e in estimates {
+        let value = (e["value"] as? NSNumber)?.doubleValue ?? .nan, kind = e["kind"] as? String ?? "?"
+        if kind == "lower bound" { lower = max(lower, value) }
+        if kind == "upper bound" { upper = min(upper, value) }
+        emit("| \(e["method"] as? String ?? "?") | \(kind) | \(String(format: "%.6g", value)) | \(String(format: "%.3f", (e["seconds"] as? NSNumber)?.doubleValue ?? .nan)) |")
+    }
+    let ordered = lower > 0 && lower <= upper
+    emit()
+    emit("Best lower bound \(String(format: "%.6g", lower)) ≤ best upper bound \(String(format: "%.6g", upper)): \(ordered ? "yes" : "NO (a bound is wrong)").")
+    if !ordered { benchFailures.append("estimates: lower bound \(lower) vs upper bound \(upper)") }
+}
+
+/// Checks that failed; the bench exits 1 after writing its report when there are any.
+var benchFailures: [String] = []
+
 if sections.contains("published") { try publishedNetworks() }
 if sections.contains("deep-random") { try randomDeepNetworks() }
 if sections.contains("bounds") { try pruningBounds() }
+if sections.contains("estimates") { try wideEstimates() }
 
 emit()
 emit("Total benchmark time: \(String(format: "%.0f", Date().timeIntervalSince(started))) s.")
 try (report.joined(separator: "\n") + "\n").write(toFile: outputPath, atomically: true, encoding: .utf8)
+if !benchFailures.isEmpty {
+    FileHandle.standardError.write(("lipschitz-bench: " + benchFailures.joined(separator: "; ") + "\n").data(using: .utf8)!)
+    exit(1)
+}

@@ -25,8 +25,8 @@ struct ExactCommand: ParsableCommand {
     @OptionGroup
     var input: NetworkInputOptions
 
-    @Option(help: ArgumentHelp("The ℓp norm on inputs and outputs: 1, 2, inf, or a real p ≥ 1 (scalar outputs only).", valueName: "P"))
-    var norm: String = "2"
+    @OptionGroup
+    var norm: NormOptions
 
     @OptionGroup(title: "Domain (default: all of R^d, or the input box a .nnet file clips to)")
     var domain: BoxOptions
@@ -41,7 +41,7 @@ struct ExactCommand: ParsableCommand {
     var radiusTolerance: Double = 1e-7
 
     @Option(help: ArgumentHelp("Search method: automatic (arrangement geometry for one hidden layer, else LPs), lp, plain (baseline: a fresh LP for every side of every split), arrangement.", valueName: "METHOD"))
-    var method: String = "automatic"
+    var method: SearchMethod = .automatic
 
     @Option(help: ArgumentHelp("Worker threads (each with its own GLPK problem). Default: the number of cores.", valueName: "N"))
     var threads: Int?
@@ -55,82 +55,99 @@ struct ExactCommand: ParsableCommand {
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
+    /// Every rule on the options alone, before the network is read; the bounds are the
+    /// library's (`ExactOptions`), the messages name the flags.
+    func validate() throws {
+        try validateTimeLimit(timeLimit)
+        if let maxRegions, maxRegions < ExactOptions.smallestRegionLimit {
+            throw ValidationError("--max-regions must be at least \(ExactOptions.smallestRegionLimit)")
+        }
+        guard ExactOptions.radiusToleranceRange.contains(radiusTolerance) else {
+            throw ValidationError("--radius-tolerance must lie in [1e-8, 0.1] (below 1e-8 GLPK's own tolerance would decide)")
+        }
+        if let threads, !ExactOptions.threadRange.contains(threads) {
+            throw ValidationError("--threads must be between \(ExactOptions.threadRange.lowerBound) and \(ExactOptions.threadRange.upperBound)")
+        }
+    }
+
     func run() throws {
         // First, before the (possibly long) read: Ctrl-C or SIGTERM from here on stops the search
         // and still prints the certified interval.
         let stop = StopSignals.install()
         let loaded = try input.load()
         let net = loaded.network
-        let parsedNorm = try LipschitzNorm(parsing: norm)
-        try parsedNorm.check(outputs: net.outputDimension)
-        var options = ExactOptions(norms: [parsedNorm], box: try input.domain(domain, for: loaded))
-        if let timeLimit {
-            guard timeLimit.isFinite, timeLimit > 0 else { throw CLIError("--time-limit must be a positive number of seconds") }
-            options.timeLimit = timeLimit
+        // Before the domain, whose notes would precede the error: a norm that does not fit the outputs.
+        for p in norm.norms { try p.check(outputs: net.outputDimension) }
+        let progress = ProgressLine()
+        let options = options(box: try input.domain(domain, for: loaded), stop: stop, progress: progress)
+        let report = try ExactSearch.compute(net, options: options)
+        progress.clear()
+        if json {
+            standardOutput(ExactJSON.object(network: net, report: report, box: options.box) + "\n")
+        } else {
+            standardOutput(ExactText.render(network: net, report: report, box: options.box))
         }
-        if let maxRegions {
-            guard maxRegions >= 1 else { throw CLIError("--max-regions must be at least 1") }
-            options.maxRegions = maxRegions
-        }
-        guard radiusTolerance.isFinite, radiusTolerance >= 1e-8, radiusTolerance <= 0.1 else {
-            throw CLIError("--radius-tolerance must lie in [1e-8, 0.1] (below 1e-8 GLPK's own tolerance would decide)")
-        }
+        // Stopped by a signal: the interval is printed; the status says the run was interrupted.
+        if let status = stop.exitStatus { throw ExitCode(status) }
+    }
+
+    /// The library's options from the flags (already validated), with the stop flag and a
+    /// progress line on a terminal.
+    private func options(box: InputBox?, stop: StopSignals, progress: ProgressLine) -> ExactOptions {
+        var options = ExactOptions(norms: norm.norms, box: box)
+        options.timeLimit = timeLimit
+        options.maxRegions = maxRegions
         options.relativeRadiusTolerance = radiusTolerance
-        guard let searchMethod = SearchMethod(rawValue: method) else {
-            throw CLIError("unknown --method \"\(method)\": use automatic, lp, plain or arrangement")
-        }
-        options.method = searchMethod
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        if let threads, !(1...256).contains(threads) { throw CLIError("--threads must be between 1 and 256") }
-        options.threads = threads ?? max(1, cores)
+        options.method = method
+        options.threads = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         options.prune = prune && !countRegions
         options.shouldStop = { stop.isSet }
         // The time limit counts from the start of the process: reading the file is part of the run.
         options.startTime = Lipschitz.started
-        let progress = ProgressLine()
         if progress.enabled {
             options.progress = { p in
                 let work = p.statistics.vertices > 0 ? "vertices \(p.statistics.vertices)" : "LPs \(p.statistics.linearPrograms)  pruned \(p.statistics.prunedSubtrees)"
                 progress.show("regions \(p.regions)  \(work)  best \(human(p.best))  \(String(format: "%.1f", p.elapsed)) s")
             }
         }
-        let report = try ExactSearch.compute(net, options: options)
-        progress.clear()
-        let normText = ["1", "2", "inf"].contains(parsedNorm.description) ? parsedNorm.description : norm.trimmingCharacters(in: .whitespaces)
-        if json {
-            standardOutput(ExactJSON.object(network: net, report: report, normText: normText, box: options.box) + "\n")
-        } else {
-            standardOutput(ExactText.render(network: net, report: report, normText: normText, box: options.box))
-        }
-        // Stopped by a signal: the interval is printed; the status says the run was interrupted.
-        if let status = stop.exitStatus { throw ExitCode(status) }
+        return options
     }
 }
 
-/// JSON output of `exact` (keys are a public interface: see README).
+/// JSON output of `exact` (keys are a public interface: see README). The top-level `norm`,
+/// `lipschitz`, `lower`, `upper` and `witness` are the first norm's; when several norms were
+/// given, `norms` lists each norm's (same keys), in the order given.
 enum ExactJSON {
-    static func object(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?) -> String {
-        let bound = report.bounds[0]
+    static func object(network: ReLUNetwork, report: ExactReport, box: InputBox?) -> String {
+        let first = report.bounds[0]
         var fields: [(String, String)] = [
             ("network", NetworkJSON.quote(network.name)),
             ("architecture", "[" + network.architecture.map(String.init).joined(separator: ", ") + "]"),
-            ("norm", NetworkJSON.quote(normText)),
+            ("norm", NetworkJSON.quote(first.norm.description)),
             // null, not a crash, should a bound not be finite (JSON has no infinity).
-            ("lipschitz", EstimateCommand.number(bound.value)),
+            ("lipschitz", EstimateCommand.number(first.value)),
             ("exact", report.isExact ? "true" : "false"),
-            ("lower", EstimateCommand.number(bound.lower)),
-            ("upper", EstimateCommand.number(bound.upper)),
+            ("lower", EstimateCommand.number(first.lower)),
+            ("upper", EstimateCommand.number(first.upper)),
             ("regions", "\(report.regions)"),
             ("regions_complete", report.regionsComplete ? "true" : "false"),
             ("method", NetworkJSON.quote(report.method.rawValue)),
         ]
         if let reason = report.stopReason { fields.append(("stopped", NetworkJSON.quote(reason.rawValue))) }
         fields.append(("domain", box.map { "{\"lower\": \(NetworkJSON.encode($0.lower)), \"upper\": \(NetworkJSON.encode($0.upper))}" } ?? "null"))
-        fields.append(("witness", bound.witness.map(witness) ?? "null"))
+        fields.append(("witness", first.witness.map(witness) ?? "null"))
+        if report.bounds.count > 1 { fields.append(("norms", "[" + report.bounds.map(normObject).joined(separator: ", ") + "]")) }
         let s = report.statistics
         fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons), \"pruned_subtrees\": \(s.prunedSubtrees), \"vertices\": \(s.vertices), \"exact_decisions\": \(s.exactDecisions), \"failed_linear_programs\": \(s.failedLinearPrograms), \"undecided_subtrees\": \(s.undecidedSubtrees)}"))
         fields.append(("seconds", EstimateCommand.number(report.seconds)))
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+    }
+
+    /// One norm's value, interval and witness.
+    static func normObject(_ bound: NormBound) -> String {
+        "{\"norm\": \(NetworkJSON.quote(bound.norm.description)), \"lipschitz\": \(EstimateCommand.number(bound.value)), " +
+            "\"lower\": \(EstimateCommand.number(bound.lower)), \"upper\": \(EstimateCommand.number(bound.upper)), " +
+            "\"witness\": \(bound.witness.map(witness) ?? "null")}"
     }
 
     static func witness(_ w: RegionWitness) -> String {
@@ -141,23 +158,26 @@ enum ExactJSON {
     }
 }
 
-/// Text output of `exact`, for people.
+/// Text output of `exact`, for people: one constant line per norm, then the region count,
+/// then each norm's witness (labelled with its norm when there are several).
 enum ExactText {
-    static func render(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?) -> String {
-        let bound = report.bounds[0]
+    static func render(network: ReLUNetwork, report: ExactReport, box: InputBox?) -> String {
         var lines: [String] = []
         // The name comes from the file: escaped, so that a newline in it cannot forge a result line.
         let name = network.name.isEmpty ? "network" : escapingControlCharacters(network.name)
         lines.append("\(name): \(network.architecture.map(String.init).joined(separator: " → ")) ReLU network")
         lines.append("domain: " + (box.map { "box \($0)" } ?? "all of R^\(network.inputDimension)"))
-        if report.isExact {
-            lines.append("Lipschitz constant (ℓ\(normText)): \(human(bound.value))  [exact]")
-        } else {
-            lines.append("Lipschitz constant (ℓ\(normText)): in [\(human(bound.lower)), \(human(bound.upper))]  [stopped: \(report.stopReason?.rawValue ?? "")]")
+        for bound in report.bounds {
+            if report.isExact {
+                lines.append("Lipschitz constant (ℓ\(bound.norm)): \(human(bound.value))  [exact]")
+            } else {
+                lines.append("Lipschitz constant (ℓ\(bound.norm)): in [\(human(bound.lower)), \(human(bound.upper))]  [stopped: \(report.stopReason?.rawValue ?? "")]")
+            }
         }
         lines.append("regions: \(report.regions) full-dimensional\(report.regionsComplete ? "" : " visited")")
-        if let w = bound.witness {
-            lines.append("witness region: pattern \(w.pattern)")
+        for bound in report.bounds {
+            guard let w = bound.witness else { continue }
+            lines.append("witness region" + (report.bounds.count > 1 ? " (ℓ\(bound.norm))" : "") + ": pattern \(w.pattern)")
             lines.append("  interior point \(human(w.interiorPoint)) (inscribed radius \(human(w.radius)))")
             lines.append("  Jacobian [" + w.jacobian.rowArrays.map { human($0) }.joined(separator: ", ") + "]")
         }

@@ -1,6 +1,7 @@
 @testable import ExactLipschitz
 import Foundation
 import LipschitzModel
+import LipschitzTestSupport
 import XCTest
 
 /// Shards of the sweep (issue 13's hook) and stopped sweeps.
