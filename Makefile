@@ -54,6 +54,7 @@ TSAN_REPORTS := $(CURDIR)/$(TSAN_SCRATCH)/tsan-reports
 TSAN_DIFFERENTIAL_SCALE ?= 0.05
 TSAN_FILTERS := --filter 'ExactLipschitzTests.MethodAgreementTests' \
 	--filter 'ExactLipschitzTests.BoundedSearchTests' \
+	--filter 'ExactLipschitzTests.SweepShardAndStopTests' \
 	--filter 'ExactLipschitzTests.DifferentialTests' \
 	--filter 'CLITests.ExactCLITests/testExactMatchesTruth' \
 	--filter 'CLITests.ExactCLITests/testBoxes' \

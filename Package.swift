@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The benchmark suite (`make bench`): runs the `lipschitz` binary on seeded networks.
-        .executableTarget(name: "lipschitz-bench", dependencies: ["LipschitzModel", "RandomNetworks"]),
+        .executableTarget(name: "lipschitz-bench", dependencies: ["LipschitzModel", "RandomNetworks", "ExactLipschitz"]),
 
         .testTarget(name: "LipschitzModelTests", dependencies: ["LipschitzModel", "LipschitzTestSupport"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "LipschitzTestSupport"]),

@@ -12,7 +12,9 @@ public enum ExactSearch {
         let shared = SharedSearchState(norms: options.norms.count, start: options.startTime, floors: floors)
         var method = options.method
         let sharded = options.shard.count > 1
-        if (method == .automatic || method == .arrangement) && !sharded {
+        // Sharded too: the sweep partitions its vertices (`SweepPartition`); a network it cannot
+        // take falls to the LP search, whose shards split a fixed frontier (`FrontierPartition`).
+        if method == .automatic || method == .arrangement {
             if let answered = try searchArrangement(network, options: options, shared: shared) {
                 method = .arrangement
                 return answered
@@ -21,8 +23,6 @@ public enum ExactSearch {
             // sees the stop at once and reports the certified interval.
             if method == .arrangement && shared.stopReason == nil { throw ExactError.arrangementNotApplicable }
         }
-        // A sharded one-hidden-layer network takes the LP search too, until the arrangement sweep
-        // is partitioned: the report's method says "lp".
         if method == .automatic || method == .arrangement { method = .linearPrograms }
         let threads = method == .plain || network.hiddenNeuronCount == 0 ? 1 : options.threads
         if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
@@ -62,8 +62,8 @@ public enum ExactSearch {
             guard options.norms.contains(norm) else { throw ExactError.badLimit("a lower bound is given for ℓ\(norm), which is not searched") }
             guard seed.isFinite, seed >= 0 else { throw ExactError.badLimit("a lower bound must be a finite number ≥ 0, got \(seed)") }
         }
-        if options.shard.count > 1, options.method == .plain || options.method == .arrangement {
-            throw ExactError.badLimit("--shard needs --method automatic or lp (the \(options.method.rawValue) search is not partitioned)")
+        if options.shard.count > 1, options.method == .plain {
+            throw ExactError.badLimit("--shard needs --method automatic, arrangement or lp (the plain search is not partitioned)")
         }
         // |J_ij| ≤ ∏ ‖W_k‖_∞ · d: refuse networks whose Jacobians could overflow a double.
         var magnitude = Double(network.inputDimension)
@@ -89,100 +89,13 @@ public enum ExactSearch {
     }
 
     /// The stop test shared by the searches: time limit, then the caller's request.
-    private static func stopCheck(_ options: ExactOptions, _ shared: SharedSearchState) -> () -> Bool {
+    static func stopCheck(_ options: ExactOptions, _ shared: SharedSearchState) -> () -> Bool {
         {
             if shared.stopReason != nil { return true }
             if let limit = options.timeLimit, shared.elapsed >= limit { shared.stop(.timeLimit); return true }
             if let stop = options.shouldStop, stop() { shared.stop(.interrupted); return true }
             return false
         }
-    }
-
-    /// The geometric search for one hidden layer; nil when it does not apply (deep network,
-    /// a region limit, or an arrangement not in general position).
-    private static func searchArrangement(_ network: ReLUNetwork, options: ExactOptions,
-                                          shared: SharedSearchState) throws -> ExactReport? {
-        guard network.layers.count == 2, options.maxRegions == nil, !options.prune else { return nil }
-        let threads = max(1, options.threads)
-        let stop = stopCheck(options, shared)
-        // Set-up visits every d-subset once (for the bounding box): it polls the stop test too;
-        // a stop there leaves the whole search to the LP enumerator, which reports it at once.
-        guard let arrangement = ArrangementEnumerator(network: network, norms: options.norms, box: options.box, shouldStop: stop) else {
-            return nil
-        }
-        let lock = NSLock()
-        var next = 0
-        var outcomes: [ArrangementEnumerator.Outcome] = []
-        var regionsSoFar = 0, verticesSoFar = 0, bestSoFar = -1.0
-        var lastProgress = DispatchTime.now().uptimeNanoseconds
-        // Polled every 1024 vertices: the stop test, and a progress report four times a second.
-        let shouldStop = { () -> Bool in
-            if let progress = options.progress {
-                lock.lock()
-                let now = DispatchTime.now().uptimeNanoseconds
-                let due = now - lastProgress > 250_000_000
-                if due { lastProgress = now }
-                var counters = EnumerationStatistics()
-                counters.vertices = verticesSoFar
-                let report = ExactProgress(regions: regionsSoFar, statistics: counters, best: max(0, bestSoFar), elapsed: shared.elapsed)
-                lock.unlock()
-                if due { progress(report) }
-            }
-            return stop()
-        }
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            while true {
-                lock.lock()
-                let first = next
-                next += 1
-                lock.unlock()
-                if first >= arrangement.itemCount { return }
-                let outcome = arrangement.run(first: first, shouldStop: shouldStop)
-                lock.lock()
-                outcomes.append(outcome)
-                regionsSoFar += outcome.regions
-                verticesSoFar += outcome.vertices
-                bestSoFar = max(bestSoFar, outcome.best[0])
-                lock.unlock()
-                if !outcome.generalPosition || !outcome.complete { return }
-            }
-        }
-        guard outcomes.allSatisfy(\.generalPosition) else { return nil }
-        var statistics = EnumerationStatistics()
-        var regions = 0
-        var best = Array(repeating: -1.0, count: options.norms.count)
-        var patterns: [[Bool]?] = Array(repeating: nil, count: options.norms.count)
-        for outcome in outcomes {
-            regions += outcome.regions
-            statistics.vertices += outcome.vertices
-            for n in best.indices where outcome.best[n] > best[n] {
-                best[n] = outcome.best[n]
-                patterns[n] = outcome.bestPattern[n]
-            }
-        }
-        let complete = outcomes.allSatisfy(\.complete) && next >= arrangement.itemCount
-        // Witnesses: each maximising region is certified full-dimensional by the same test as
-        // the LP search (a certified interior point, or exact arithmetic); if that fails or cannot
-        // decide, the LP search answers instead.
-        let enumerator = try RegionEnumerator(network: network, options: options, shared: shared)
-        var bounds: [NormBound] = []
-        let everything = IntervalJacobian(network: network, states: network.hiddenWidths.map { Array(repeating: .unknown, count: $0) })
-        for (n, norm) in options.norms.enumerated() {
-            var witness: RegionWitness?
-            var value = 0.0
-            if let bits = patterns[n] {
-                guard let ball = try? enumerator.certifiedRegion(of: [bits]) else { return nil }
-                let pattern = ActivationPattern(layers: [bits])
-                let jacobian = network.jacobian(for: pattern)
-                value = try operatorNorm(jacobian, p: norm)
-                witness = RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
-            }
-            let upper = complete ? value : max(value, try everything.operatorNormBound(p: norm))
-            bounds.append(NormBound(norm: norm, lower: value, upper: upper, witness: witness))
-        }
-        statistics.linearPrograms = enumerator.statistics.linearPrograms
-        return ExactReport(bounds: bounds, regions: regions, isExact: complete, stopReason: complete ? nil : shared.stopReason,
-                           seconds: shared.elapsed, statistics: statistics, method: .arrangement)
     }
 
     /// Splits the LP search into subtrees at a shallow depth and hands them to worker threads,

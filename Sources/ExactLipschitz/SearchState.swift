@@ -61,6 +61,25 @@ final class SharedSearchState: @unchecked Sendable {
         return true
     }
 
+    /// Permission to count up to `batch` more regions under `limit` (the sweep counts in
+    /// batches: one lock per region would cost more than the region).
+    func claimRegions(upTo batch: Int, limit: Int) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        let granted = max(0, min(batch, limit - regionCount))
+        regionCount += granted
+        return granted
+    }
+
+    func returnRegions(_ unused: Int) {
+        lock.lock(); defer { lock.unlock() }
+        regionCount -= unused
+    }
+
+    func resetRegionClaims() {
+        lock.lock(); defer { lock.unlock() }
+        regionCount = 0
+    }
+
     /// Offers a value for norm `n`; ties keep the first witness.
     func offer(_ value: Double, norm n: Int, witness: () -> RegionWitness) {
         lock.lock(); defer { lock.unlock() }

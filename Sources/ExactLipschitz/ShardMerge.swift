@@ -66,7 +66,12 @@ public enum ShardMerge {
             if d.norm != reference.document.norm { throw differ("the norm") }
             if d.domain != reference.document.domain { throw differ("the domain") }
             if shard.count != n { throw differ("the number of shards N (\(shard.count), not \(n))") }
-            if d.method != reference.document.method { throw differ("the search method") }
+            // Finished parts must come from one method's partition. A part stopped early (e.g.
+            // during the sweep's set-up, then bounded by the LP search) may differ: its interval
+            // covers the whole space, so it is sound whatever its method.
+            if d.partComplete, let first = parts.first(where: { $0.document.partComplete }), d.method != first.document.method {
+                throw ResultDocumentError("\(place): the search method differs from \(first.place)'s; these shards are not parts of one search")
+            }
             if d.partComplete, let cut = completeCut, d.partition.map({ !$0.sameCut(as: cut.partition) }) ?? true {
                 throw ResultDocumentError("\(place): the partition (frontier depth or size) differs from \(cut.place)'s; these shards are not parts of one search")
             }

@@ -94,6 +94,23 @@ public struct ReLUNetwork: Equatable, Hashable, Sendable {
 }
 
 extension ReLUNetwork {
+    /// Adds `scale` times hidden neuron `i`'s term of the Jacobian of a one-hidden-layer network,
+    /// `W_1[:, i] · W_0[i, :]` (outputs × inputs, row-major), into `jacobian`. The Jacobian of
+    /// a pattern is the sum of its active neurons' terms; the arrangement search keeps these
+    /// sums as running totals.
+    public func addShallowTerm(neuron i: Int, scale: Double, into jacobian: UnsafeMutablePointer<Double>) {
+        precondition(layers.count == 2, "one hidden layer only")
+        let first = layers[0].weights, output = layers[1].weights
+        let columns = first.columns
+        for r in 0..<output.rows {
+            let v = scale * output[r, i]
+            if v == 0 { continue }
+            for c in 0..<columns { jacobian[r * columns + c] += v * first[i, c] }
+        }
+    }
+}
+
+extension ReLUNetwork {
     /// The network's natural length unit: the largest distance from the origin of a first-layer
     /// hyperplane (1 when all pass through it). The exact search compares region radii with a
     /// tolerance relative to it; the sampler spreads points on its scale.

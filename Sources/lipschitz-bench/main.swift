@@ -82,7 +82,7 @@ func binomialSum(_ n: Int, _ d: Int) -> Int {
 var outputPath = "docs/benchmarks.md"
 var quick = false
 /// The sections of the suite, in the order they run; `--section NAME` (repeatable) runs only those.
-let allSections = ["random", "count", "published", "deep-random", "bounds", "estimates", "sharding"]
+let allSections = ["random", "count", "sweep", "published", "deep-random", "bounds", "estimates", "sharding"]
 var sections: [String] = []
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 func usage() -> Never {
@@ -197,6 +197,8 @@ emit("## Counting regions: (3, 200), seed 9")
 emit()
 emit("`lipschitz exact --count-regions` visited \(count.json["regions"] ?? "—") regions (arrangement formula Σ_{i≤3} C(200, i) = \(expected): \((count.json["regions"] as? Int) == expected ? "equal" : "DIFFERENT")) in \(String(format: "%.2f", count.median)) s median, peak memory \(String(format: "%.1f", Double(count.peakKilobytes) / 1024)) MB.")
 }
+
+if sections.contains("sweep") { try sweepSection(quick: quick) }
 
 // MARK: - Published networks and random deep networks (issue 10)
 
