@@ -44,6 +44,10 @@ final class RegionEnumerator {
     private var rowErrors: [Double] = []
     /// Per path row, as a prefix: some two rows so far are nearly parallel (`hasNearlyParallelRow`).
     private var nearlyParallel: [Bool] = []
+    /// Columns removed from the LPs (`ColumnReduction`), and per path row, as a prefix: every
+    /// row so far keeps the equalities that make the removal exact.
+    private let reduction: ColumnReduction
+    private var reductionHolds: [Bool] = []
     private var pathNormals: [[Double]] = []
     /// When set, nodes at this depth become tasks instead of being explored.
     private var frontierDepth: Int?
@@ -91,8 +95,9 @@ final class RegionEnumerator {
         exactlyConstant = Array(repeating: false, count: layerOf.count)
         best = Array(repeating: -1, count: options.norms.count)
         (preMatrix, preOffset, preError, preOffsetError) = Self.firstLayer(network, domain)
+        reduction = ColumnReduction(firstLayer: preMatrix[0], box: options.box)
 
-        lp = try Self.makeProblem(dimension: dimension)
+        lp = try Self.makeProblem(dimension: dimension, reduction: reduction)
         lp.injectedFailurePeriod = options.injectedFailurePeriod
         if let box = domain.box {
             for i in 0..<dimension {
@@ -139,12 +144,13 @@ final class RegionEnumerator {
     }
 
     /// Columns y (free) and the signed radius r ∈ [−1, 1]; maximise r.
-    private static func makeProblem(dimension: Int) throws -> LinearProgram {
+    private static func makeProblem(dimension: Int, reduction: ColumnReduction) throws -> LinearProgram {
         let lp = try LinearProgram(columns: dimension + 1, optimisation: .maximise, feasibilityTolerance: Tolerances.glpkFeasibility)
         var objective = Array(repeating: 0.0, count: dimension + 1)
         objective[dimension] = 1
         try lp.setObjective(objective)
         try lp.setColumnBound(dimension, .between(-1, 1))
+        try reduction.apply(to: lp)
         return lp
     }
 
@@ -341,7 +347,7 @@ final class RegionEnumerator {
         let solution: Solution
         do {
             if plain {
-                problem = try Self.makeProblem(dimension: dimension)
+                problem = try Self.makeProblem(dimension: dimension, reduction: reduction)
                 for (row, bound) in pathRows { try problem.addRow(row, bound) }
             } else {
                 problem = lp
@@ -359,7 +365,7 @@ final class RegionEnumerator {
             // (The parent's centre is feasible with r = floor.r: above −1, "infeasible" is an error.)
             let rows = Tolerances.rowErrorWeight * (rowErrors.last ?? 0)
             let contradicted = floor.map { $0.r > -1 + Tolerances.trustedInfeasibility } ?? false
-            if !contradicted, rows < Tolerances.trustedInfeasibility, !(nearlyParallel.last ?? false),
+            if !contradicted, rows < Tolerances.trustedInfeasibility, !(nearlyParallel.last ?? false), reductionHolds.last ?? true,
                problem.tightConstraintCondition() * Tolerances.glpkFeasibility < Tolerances.trustedInfeasibility,
                problem.smallestTightCoefficient() >= Tolerances.smallestTrustedCoefficient { return .empty }
             return try decideExactly(depth: depth, fallback: nil)
@@ -385,6 +391,7 @@ final class RegionEnumerator {
     private func trustsEmptyVerdict(_ problem: LinearProgram, r: Double, center: [Double], threshold: Double,
                                     floor: (point: [Double], r: Double)?) -> Bool {
         if nearlyParallel.last ?? false { return false }
+        guard reductionHolds.last ?? true else { return false }
         let scale = 1 + center.reduce(0) { max($0, abs($1)) }
         if let floor, r < floor.r - Tolerances.glpkFeasibility * scale * 10 { return false }
         let doubt = Tolerances.conditionWeight * problem.tightConstraintCondition() * Tolerances.glpkFeasibility * scale
@@ -560,6 +567,7 @@ final class RegionEnumerator {
         row.append(-1)
         if plain { pathRows.append((row, .atLeast(-sign * b))) } else { try lp.addRow(row, .atLeast(-sign * b)) }
         rowErrors.append(max(rowErrors.last ?? 0, error))
+        reductionHolds.append((reductionHolds.last ?? true) && reduction.holds(for: row))
         nearlyParallel.append((nearlyParallel.last ?? false) || hasNearlyParallelRow(normal))
         pathNormals.append(normal)
     }
@@ -571,7 +579,9 @@ final class RegionEnumerator {
     /// Cost: one dot product per earlier row, once per split (stopping at the first pair).
     private func hasNearlyParallelRow(_ normal: [Double]) -> Bool {
         // In one dimension hyperplanes are points: parallel is all they can be, and they never meet.
-        guard domain.box == nil, dimension > 1 else { return false }
+        // The same holds when every other direction is removed (`ColumnReduction`) and the rows
+        // keep the removal exact: they are then exact multiples of one vector.
+        guard domain.box == nil, dimension - reduction.fixed.count > 1 || !(reductionHolds.last ?? true) else { return false }
         for other in pathNormals {
             var dot = 0.0
             for j in 0..<dimension { dot += normal[j] * other[j] }
@@ -589,6 +599,7 @@ final class RegionEnumerator {
         }
         rowErrors.removeSubrange((rowCount - boxRowCount)...)
         nearlyParallel.removeSubrange((rowCount - boxRowCount)...)
+        reductionHolds.removeSubrange((rowCount - boxRowCount)...)
         pathNormals.removeSubrange((rowCount - boxRowCount)...)
     }
 
