@@ -686,24 +686,45 @@ final class RegionEnumerator {
         }
     }
 
-    /// True when branch and bound may skip the subtree below `depth`.
+    /// True when branch and bound may skip the subtree below `depth`: for every norm, a sound
+    /// bound on ‖J‖ over every completion of the path's pattern is at most the best value.
+    ///
+    /// The bound is `JacobianBound.bound` with the best value as its target: the forward and
+    /// backward interval products of the chain with its decided leading layers folded into one
+    /// exact matrix (never looser than `IntervalJacobian`), then, only when that lies within
+    /// 10 % above the target, the linear relaxation of the unknown indicators (Shi et al. 2022),
+    /// and every completion when at most 3 neurons are unknown. Each stage bounds every
+    /// Jacobian whose pattern agrees with the path (an unknown indicator ranges over [0, 1] ⊇
+    /// {0, 1}), so a pruned subtree holds no region above the best value: the soundness
+    /// argument is in `JacobianBound`'s documentation. Completions that are not regions only
+    /// loosen it.
     private func canPrune(depth: Int) throws -> Bool {
         guard options.prune, depth < hiddenCount else { return false }
         best = shared.best
-        let bounds = try intervalBounds(decided: depth, extra: nil)
-        for n in norms.indices where bounds[n] > best[n] { return false }
+        let states = pathStates(decided: depth, extra: nil)
+        for (n, norm) in norms.enumerated() {
+            guard best[n] >= 0 else { return false }
+            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n])
+            if !(bound <= best[n]) { return false }
+        }
         return true
     }
 
-    /// Interval-Jacobian bounds (per norm) over every completion of the current path, with
-    /// neurons before `decided` fixed, neuron `decided` set to `extra` (or free), the rest free.
-    private func intervalBounds(decided: Int, extra: Bool?) throws -> [Double] {
+    /// The path's neuron states: neurons before `decided` fixed, neuron `decided` set to
+    /// `extra` (or free), the rest free.
+    private func pathStates(decided: Int, extra: Bool?) -> [[NeuronState]] {
         var states = network.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
         for t in 0..<decided { states[neuronLayer[t]][neuronIndex[t]] = pattern[neuronLayer[t]][neuronIndex[t]] ? .active : .inactive }
         if let extra, decided < hiddenCount {
             states[neuronLayer[decided]][neuronIndex[decided]] = extra ? .active : .inactive
         }
-        let bound = IntervalJacobian(network: network, states: states)
+        return states
+    }
+
+    /// Interval-Jacobian bounds (per norm) over every completion of the path (`pathStates`):
+    /// cheap, for the subtrees left unexplored.
+    private func intervalBounds(decided: Int, extra: Bool?) throws -> [Double] {
+        let bound = IntervalJacobian(network: network, states: pathStates(decided: decided, extra: extra))
         return try norms.map { try bound.operatorNormBound(p: $0) }
     }
 
@@ -717,6 +738,16 @@ final class RegionEnumerator {
         statistics.undecidedSubtrees += 1
         shared.markUndecided()
         try recordUnexplored(decided: decided, extra: extra)
+    }
+
+    /// Sound bounds (per norm) on ‖J‖ over every region of a task's subtree (`canPrune`'s
+    /// bound; `targets`, when given, let it stop at the cheap stage).
+    func subtreeBounds(_ task: SearchTask, targets: [Double]?) throws -> [Double] {
+        pattern = task.pattern
+        let states = pathStates(decided: task.depth, extra: nil)
+        return try norms.enumerated().map { n, norm in
+            try JacobianBound.bound(network: network, states: states, p: norm, target: targets.map { max(0, $0[n]) })
+        }
     }
 
     /// Bounds a task that no worker started.

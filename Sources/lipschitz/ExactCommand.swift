@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import ExactLipschitz
 import Foundation
+import LipschitzEstimates
 import LipschitzModel
 
 struct ExactCommand: ParsableCommand {
@@ -46,14 +47,20 @@ struct ExactCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Worker threads (each with its own GLPK problem). Default: the number of cores.", valueName: "N"))
     var threads: Int?
 
-    @Flag(help: "Branch and bound: skip subtrees whose interval-Jacobian bound cannot beat the best value. The constant stays exact; \"regions\" then counts only the regions visited.")
+    @Flag(help: "Branch and bound (the default for networks the arrangement geometry does not take): skip subtrees whose bound cannot beat the best value. The constant stays exact; \"regions\" then counts only the regions visited (\"regions_complete\": false). Accepted for compatibility.")
     var prune = false
 
-    @Flag(name: .customLong("count-regions"), help: "Visit every region, so that \"regions\" is the full count (the default; overrides --prune).")
+    @Flag(name: .customLong("no-prune"), help: "Visit every region: no branch and bound (same as --count-regions).")
+    var noPrune = false
+
+    @Flag(name: .customLong("count-regions"), help: "Visit every region, so that \"regions\" is the full count (overrides --prune).")
     var countRegions = false
 
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
+
+    @Option(help: ArgumentHelp("Branch and bound: write the certified interval as JSON lines {\"lower\", \"upper\", \"nodes\", \"seconds\"} to FILE while the search runs.", valueName: "FILE"))
+    var trace: String?
 
     func run() throws {
         // First, before the (possibly long) read: Ctrl-C or SIGTERM from here on stops the search
@@ -83,8 +90,12 @@ struct ExactCommand: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         if let threads, !(1...256).contains(threads) { throw CLIError("--threads must be between 1 and 256") }
         options.threads = threads ?? max(1, cores)
-        options.prune = prune && !countRegions
+        // Branch and bound unless the full count is asked for; the arrangement search (one hidden
+        // layer in general position) still answers first and always counts every region.
+        options.prune = !(countRegions || noPrune)
         options.shouldStop = { stop.isSet }
+        if options.prune { options.startingPoints = Self.localSearchPoints(net, norm: parsedNorm, box: options.box) }
+        if let trace { options.trace = try Self.traceWriter(trace) }
         // The time limit counts from the start of the process: reading the file is part of the run.
         options.startTime = Lipschitz.started
         let progress = ProgressLine()
@@ -104,6 +115,31 @@ struct ExactCommand: ParsableCommand {
         }
         // Stopped by a signal: the interval is printed; the status says the run was interrupted.
         if let status = stop.exitStatus { throw ExitCode(status) }
+    }
+}
+
+extension ExactCommand {
+    /// Where `estimate --method local-search` ends (milliseconds on the published networks):
+    /// strong incumbents for branch and bound. The exact search certifies the point's region
+    /// before it counts, so an estimate that fails for any reason is simply not used.
+    static func localSearchPoints(_ net: ReLUNetwork, norm: LipschitzNorm, box: InputBox?) -> [[Double]] {
+        guard net.layers.count > 2 else { return [] }
+        var estimateOptions = EstimateOptions(norm: norm, samples: 1000, seed: 0, box: box)
+        estimateOptions.searchWork = 2e8
+        let estimate = try? LipschitzEstimator.estimate(net, method: .localSearch, options: estimateOptions)
+        return estimate?.point.map { [$0] } ?? []
+    }
+
+    /// Writes each trace point as one JSON line to `path` (created or truncated).
+    static func traceWriter(_ path: String) throws -> @Sendable (TracePoint) -> Void {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw CLIError("--trace: cannot write \"\(path)\"")
+        }
+        return { point in
+            let line = "{\"lower\": \(EstimateCommand.number(point.lower)), \"upper\": \(EstimateCommand.number(point.upper)), \"nodes\": \(point.nodes), \"seconds\": \(EstimateCommand.number(point.seconds))}\n"
+            handle.write(Data(line.utf8))
+        }
     }
 }
 
