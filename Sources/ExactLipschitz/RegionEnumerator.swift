@@ -93,6 +93,7 @@ final class RegionEnumerator {
         hiddenCount = layerOf.count
         pattern = network.hiddenWidths.map { Array(repeating: false, count: $0) }
         exactlyConstant = Array(repeating: false, count: layerOf.count)
+        stable = Array(repeating: nil, count: layerOf.count)
         best = Array(repeating: -1, count: options.norms.count)
         (preMatrix, preOffset, preError, preOffsetError) = Self.firstLayer(network, domain)
         reduction = ColumnReduction(firstLayer: preMatrix[0], box: options.box)
@@ -177,6 +178,7 @@ final class RegionEnumerator {
     /// Explores one task's subtree: replays its prefix as rows, then searches below it.
     func run(_ task: SearchTask) throws {
         _ = try replay(task.pattern, depth: task.depth)
+        stable = Array(repeating: nil, count: hiddenCount)
         try search(from: task.depth, ball: Ball(center: task.center, radius: task.radius))
     }
 
@@ -260,6 +262,8 @@ final class RegionEnumerator {
         while true {
             let depth = frame.depth
             statistics.nodes += 1
+            // A layer's first node: the stable signs left from another region of this layer go.
+            if depth < hiddenCount && neuronIndex[depth] == 0 { forgetStable(layer: neuronLayer[depth]) }
             if checkStop() { try recordUnexplored(decided: depth, extra: nil); return false }
             if let frontierDepth, depth >= frontierDepth {
                 frontier.append(SearchTask(depth: depth, pattern: pattern, center: frame.ball.center, radius: frame.ball.radius))
@@ -268,7 +272,13 @@ final class RegionEnumerator {
             if depth == hiddenCount { try recordRegion(frame.ball); return false }
             if try canPrune(depth: depth) { statistics.prunedSubtrees += 1; return false }
             let layer = neuronLayer[depth], index = neuronIndex[depth]
-            if index == 0 && layer > 0 { advanceLayer(to: layer) }
+            if index == 0 && layer > 0 {
+                advanceLayer(to: layer)
+                if options.prune && !plain {
+                    try stabilise(layer: layer, ball: frame.ball)
+                    if try canPrune(depth: depth) { statistics.prunedSubtrees += 1; return false }
+                }
+            }
             switch try classify(depth: depth) {
             case .fixed(let active, let constant):
                 pattern[layer][index] = active
@@ -363,11 +373,8 @@ final class RegionEnumerator {
             // Even r = −1 is infeasible: empty by a full length unit, unless the tight
             // constraints are so ill-conditioned that the solver's tolerances could hide a region.
             // (The parent's centre is feasible with r = floor.r: above −1, "infeasible" is an error.)
-            let rows = Tolerances.rowErrorWeight * (rowErrors.last ?? 0)
             let contradicted = floor.map { $0.r > -1 + Tolerances.trustedInfeasibility } ?? false
-            if !contradicted, rows < Tolerances.trustedInfeasibility, !(nearlyParallel.last ?? false), reductionHolds.last ?? true,
-               problem.tightConstraintCondition() * Tolerances.glpkFeasibility < Tolerances.trustedInfeasibility,
-               problem.smallestTightCoefficient() >= Tolerances.smallestTrustedCoefficient { return .empty }
+            if !contradicted, trustsInfeasibility(problem) { return .empty }
             return try decideExactly(depth: depth, fallback: nil)
         case .optimal:
             let center = Array(solution.values[0..<dimension]), r = solution.objective
@@ -380,6 +387,16 @@ final class RegionEnumerator {
         case .unbounded:
             return try decideExactly(depth: depth, fallback: nil)
         }
+    }
+
+    /// Whether GLPK's "infeasible" may discard a side: the rows' rounding and the conditioning
+    /// of the constraints tight at its final basis are small enough for a full length unit of
+    /// violation to be real, and no nearly parallel pair or broken column reduction is on the path.
+    private func trustsInfeasibility(_ problem: LinearProgram) -> Bool {
+        let rows = Tolerances.rowErrorWeight * (rowErrors.last ?? 0)
+        return rows < Tolerances.trustedInfeasibility && !(nearlyParallel.last ?? false) && (reductionHolds.last ?? true)
+            && problem.tightConstraintCondition() * Tolerances.glpkFeasibility < Tolerances.trustedInfeasibility
+            && problem.smallestTightCoefficient() >= Tolerances.smallestTrustedCoefficient
     }
 
     /// Whether a negative floating-point radius r̂ may discard a side. It must clear the band
@@ -711,9 +728,16 @@ final class RegionEnumerator {
     }
 
     /// The path's neuron states: neurons before `decided` fixed, neuron `decided` set to
-    /// `extra` (or free), the rest free.
+    /// `extra` (or free), the neurons of `decided`'s layer with a sign certified on the region
+    /// (`stabilise`) at it, the rest free.
     private func pathStates(decided: Int, extra: Bool?) -> [[NeuronState]] {
         var states = network.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+        if decided < hiddenCount {
+            let layer = neuronLayer[decided]
+            for t in decided..<(flatStart[layer] + network.hiddenWidths[layer]) {
+                if let active = stable[t] { states[layer][neuronIndex[t]] = active ? .active : .inactive }
+            }
+        }
         for t in 0..<decided { states[neuronLayer[t]][neuronIndex[t]] = pattern[neuronLayer[t]][neuronIndex[t]] ? .active : .inactive }
         if let extra, decided < hiddenCount {
             states[neuronLayer[decided]][neuronIndex[decided]] = extra ? .active : .inactive
@@ -747,6 +771,59 @@ final class RegionEnumerator {
         let states = pathStates(decided: task.depth, extra: nil)
         return try norms.enumerated().map { n, norm in
             try JacobianBound.bound(network: network, states: states, p: norm, target: targets.map { max(0, $0[n]) })
+        }
+    }
+
+    // MARK: - Stabilising a layer before it is split
+
+    /// Per neuron (flat index) of the layer being split on the current path: its sign on the
+    /// whole region of the layer's first node, when certified (`stabilise`), else nil. Subregions
+    /// keep the sign, so it holds at every node of that layer below; set at each layer's first
+    /// node (cleared there first, so no sign from another region of the layer survives), and
+    /// cleared for tasks.
+    private var stable: [Bool?] = []
+
+    /// At the first node of `layer` (its pre-activations affine on the region), finds the
+    /// neurons whose sign is the same on the whole region, so that the pruning bound fixes them
+    /// instead of letting their indicators range over [0, 1]. The side holding the node's ball
+    /// centre is non-empty; the other side is asked of the floating-point LP, and a neuron counts
+    /// as stable only on an empty verdict that the search itself would trust (`floatSaysEmpty`):
+    /// nothing uncertain is used, so every stable sign is certified.
+    private func stabilise(layer: Int, ball: Ball) throws {
+        forgetStable(layer: layer)
+        let first = flatStart[layer]
+        for t in first..<(first + network.hiddenWidths[layer]) {
+            guard case .plane(let normal, let offset, let error) = try classify(depth: t) else { continue }
+            var distance = offset
+            for j in 0..<dimension { distance += normal[j] * ball.center[j] }
+            guard distance != 0 else { continue }
+            let rows = currentRowCount, basis = savedBasis()
+            // The side away from the centre.
+            try addSplitRow(normal: normal, b: offset, sign: distance > 0 ? -1 : 1, error: error)
+            let empty = try floatSaysEmpty()
+            try removeSplitRow(to: rows, basis: basis)
+            if empty { stable[t] = distance > 0 }
+        }
+    }
+
+    private func forgetStable(layer: Int) {
+        for t in flatStart[layer]..<(flatStart[layer] + network.hiddenWidths[layer]) { stable[t] = nil }
+    }
+
+    /// True only when the floating-point LP of the current rows proves them empty in a way
+    /// `solveBall` would accept without the exact test; false for anything else.
+    private func floatSaysEmpty() throws -> Bool {
+        statistics.linearPrograms += 1
+        guard let solution = try? lp.solve() else { return false }
+        switch solution.status {
+        case .infeasible:
+            return trustsInfeasibility(lp)
+        case .optimal:
+            let center = Array(solution.values[0..<dimension]), r = solution.objective
+            let threshold = decisionBand(at: center)
+            return r < -threshold && trustsEmptyVerdict(lp, r: r, center: center, threshold: threshold, floor: nil)
+        case .unbounded:
+            return false
         }
     }
 

@@ -184,4 +184,25 @@ final class SoundnessClassTests: XCTestCase {
         }
         XCTAssertLessThan(exactDecisions * 4, emptySides, "empty verdicts should mostly be trusted")
     }
+
+    /// Branch and bound on networks with several hidden layers, where the pruning bound uses
+    /// state kept along the search path (signs certified at a layer's first node,
+    /// `RegionEnumerator.stabilise`): state left from another region must never reach a bound.
+    /// Every pruned run, 1 and 2 threads, with and without a box, against the unpruned search.
+    func testPruningWithPathStateAcrossLayers() throws {
+        var rng = TestRandom(seed: 94)
+        for trial in 0..<40 {
+            let d = rng.int(1...3)
+            let net = randomNetwork([d, rng.int(3...6), rng.int(3...6), rng.int(2...5), rng.int(1...2)], using: &rng)
+            let box = trial % 4 == 3 ? try InputBox(lower: Array(repeating: -1, count: d), upper: Array(repeating: 2, count: d)) : nil
+            let truth = try reference(net, box: box)
+            for threads in [1, 2] {
+                var options = ExactOptions(norms: norms, box: box)
+                options.method = .linearPrograms
+                options.prune = true
+                options.threads = threads
+                assertSound(try ExactSearch.compute(net, options: options), truth, allowInexact: false, "trial \(trial), \(threads) threads")
+            }
+        }
+    }
 }
