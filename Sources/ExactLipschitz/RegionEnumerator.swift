@@ -353,7 +353,7 @@ final class RegionEnumerator {
     /// otherwise the exact verdict on the first `depth` neurons.
     private func solveBall(depth: Int, floor: (point: [Double], r: Double)? = nil) throws -> SideVerdict {
         statistics.linearPrograms += 1
-        let problem: LinearProgram
+        var problem: LinearProgram
         let solution: Solution
         do {
             if plain {
@@ -362,10 +362,17 @@ final class RegionEnumerator {
             } else {
                 problem = lp
             }
-            solution = try problem.solve()
+            do {
+                solution = try problem.solve()
+            } catch is LinearProgramError {
+                // A failed or undecided solve (GLPK code 5 was seen on real networks): this node's
+                // problem rebuilt from scratch (a fresh copy, standard basis) gets one more try,
+                // with every verdict checked as usual; then the exact test.
+                statistics.failedLinearPrograms += 1
+                problem = try problem.rebuilt()
+                solution = try problem.solve()
+            }
         } catch is LinearProgramError {
-            // A failed or undecided solve (GLPK code 5 was seen on real networks): the exact test.
-            statistics.failedLinearPrograms += 1
             return try decideExactly(depth: depth, fallback: nil)
         }
         switch solution.status {
