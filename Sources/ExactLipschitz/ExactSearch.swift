@@ -8,9 +8,11 @@ public enum ExactSearch {
     /// search, a certified interval [lower, upper] for each.
     public static func compute(_ network: ReLUNetwork, options: ExactOptions = ExactOptions()) throws -> ExactReport {
         try validate(network, options)
-        let shared = SharedSearchState(norms: options.norms.count, start: options.startTime)
+        let floors = options.prune ? options.norms.map { options.lowerBounds[$0] ?? -1 } : nil
+        let shared = SharedSearchState(norms: options.norms.count, start: options.startTime, floors: floors)
         var method = options.method
-        if method == .automatic || method == .arrangement {
+        let sharded = options.shard.count > 1
+        if (method == .automatic || method == .arrangement) && !sharded {
             if let answered = try searchArrangement(network, options: options, shared: shared) {
                 method = .arrangement
                 return answered
@@ -18,37 +20,54 @@ public enum ExactSearch {
             // A stop during the arrangement's set-up is not "not applicable": the LP search below
             // sees the stop at once and reports the certified interval.
             if method == .arrangement && shared.stopReason == nil { throw ExactError.arrangementNotApplicable }
-            method = .linearPrograms
         }
+        // A sharded one-hidden-layer network takes the LP search too, until the arrangement sweep
+        // is partitioned: the report's method says "lp".
+        if method == .automatic || method == .arrangement { method = .linearPrograms }
         let threads = method == .plain || network.hiddenNeuronCount == 0 ? 1 : options.threads
         if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
-        // Branch and bound always goes through the planned tasks, best bound first (the same
-        // order for any thread count), which also gives the anytime interval of `trace`.
-        if threads <= 1 && !(options.prune && method != .plain) {
+        var partition: SearchPartition?
+        if sharded {
+            let planned = try FrontierPartition.tasks(network, options: options, shared: shared)
+            partition = planned.partition
+            try searchInParallel(network, options: options, shared: shared, threads: max(1, options.threads), tasks: planned.tasks)
+        } else if threads <= 1 && !(options.prune && method != .plain) {
+            // Branch and bound always goes through the planned tasks, best bound first (the same
+            // order for any thread count), which also gives the anytime interval of `trace`.
             let enumerator = try RegionEnumerator(network: network, options: options, shared: shared, plain: method == .plain)
             try enumerator.run()
             shared.add(enumerator.statistics)
         } else {
-            try searchInParallel(network, options: options, shared: shared, threads: threads)
+            let tasks = try planTasks(network, options: options, shared: shared, threads: threads)
+            try searchInParallel(network, options: options, shared: shared, threads: threads, tasks: tasks)
         }
-        let result = report(options: options, shared: shared, method: method)
-        shared.emitTrace(options.trace, final: (result.bounds[0].lower, result.bounds[0].upper))
-        return result
+        var answer = report(options: options, shared: shared, method: method)
+        answer.partition = partition
+        shared.emitTrace(options.trace, final: (answer.bounds[0].lower, answer.bounds[0].upper))
+        return answer
     }
 
     private static func validate(_ network: ReLUNetwork, _ options: ExactOptions) throws {
         guard !options.norms.isEmpty else { throw InputError.badNorm("(none given)") }
         for norm in options.norms { try norm.check(outputs: network.outputDimension) }
         if let box = options.box { try box.check(inputs: network.inputDimension) }
-        if let limit = options.timeLimit, !(limit.isFinite && limit >= 0) {
-            throw ExactError.badLimit("time limit must be a non-negative number of seconds")
+        if let limit = options.timeLimit, !ExactOptions.isValidTimeLimit(limit) {
+            throw ExactError.badLimit("time limit must be a positive number of seconds")
         }
-        if let limit = options.maxRegions, limit < 1 { throw ExactError.badLimit("region limit must be at least 1") }
-        guard options.relativeRadiusTolerance.isFinite, options.relativeRadiusTolerance >= Tolerances.smallestDecisionBand,
-              options.relativeRadiusTolerance <= 0.1 else {
+        if let limit = options.maxRegions, limit < ExactOptions.smallestRegionLimit {
+            throw ExactError.badLimit("region limit must be at least \(ExactOptions.smallestRegionLimit)")
+        }
+        guard ExactOptions.radiusToleranceRange.contains(options.relativeRadiusTolerance) else {
             throw ExactError.badLimit("radius tolerance must lie in [1e-8, 0.1] (below 1e-8 GLPK's own tolerance would decide)")
         }
-        guard (1...256).contains(options.threads) else { throw ExactError.badLimit("threads must be between 1 and 256") }
+        guard ExactOptions.threadRange.contains(options.threads) else { throw ExactError.badLimit("threads must be between 1 and 256") }
+        for (norm, seed) in options.lowerBounds {
+            guard options.norms.contains(norm) else { throw ExactError.badLimit("a lower bound is given for ℓ\(norm), which is not searched") }
+            guard seed.isFinite, seed >= 0 else { throw ExactError.badLimit("a lower bound must be a finite number ≥ 0, got \(seed)") }
+        }
+        if options.shard.count > 1, options.method == .plain || options.method == .arrangement {
+            throw ExactError.badLimit("--shard needs --method automatic or lp (the \(options.method.rawValue) search is not partitioned)")
+        }
         // |J_ij| ≤ ∏ ‖W_k‖_∞ · d: refuse networks whose Jacobians could overflow a double.
         var magnitude = Double(network.inputDimension)
         for layer in network.layers { magnitude *= max(1e-300, try operatorNorm(layer.weights, p: .infinity)) }
@@ -57,12 +76,16 @@ public enum ExactSearch {
 
     private static func report(options: ExactOptions, shared: SharedSearchState, method: SearchMethod) -> ExactReport {
         if shared.undecided > 0 { shared.stop(.undecided) }
-        let complete = shared.stopReason == nil
         let best = shared.best, witnesses = shared.witnesses, unexplored = shared.unexploredUpper
+        // Subtrees pruned against a seeded lower bound hold values ≤ the seed: when no region
+        // reached it, the constant is only known to lie in [best, seed].
+        let floors = options.norms.map { options.prune ? options.lowerBounds[$0] ?? -1 : -1 }
+        if zip(best, floors).contains(where: { $0 < $1 }) { shared.stop(.lowerBoundNotReached) }
+        let complete = shared.stopReason == nil
         let bounds = options.norms.indices.map { n in
             let lower = max(0, best[n])
             return NormBound(norm: options.norms[n], lower: lower,
-                             upper: complete ? lower : max(lower, unexplored[n]), witness: witnesses[n])
+                             upper: complete ? lower : max(lower, unexplored[n], floors[n]), witness: witnesses[n])
         }
         return ExactReport(bounds: bounds, regions: shared.regions, isExact: complete, stopReason: shared.stopReason,
                            seconds: shared.elapsed, statistics: shared.statistics, method: method)
@@ -81,10 +104,11 @@ public enum ExactSearch {
     /// The geometric search for one hidden layer; nil when it does not apply (deep network,
     /// a region limit, or an arrangement not in general position). It takes one hidden layer
     /// whether or not pruning is asked for (pruning serves the LP search of the other networks);
-    /// it visits every region, so its region count is complete.
+    /// it visits every region, so its region count is complete. A caller's pruning floor
+    /// (`lowerBounds`) asks for the pruned LP search, so it is left to that.
     private static func searchArrangement(_ network: ReLUNetwork, options: ExactOptions,
                                           shared: SharedSearchState) throws -> ExactReport? {
-        guard network.layers.count == 2, options.maxRegions == nil else { return nil }
+        guard network.layers.count == 2, options.maxRegions == nil, options.lowerBounds.isEmpty else { return nil }
         let threads = max(1, options.threads)
         let stop = stopCheck(options, shared)
         // Set-up visits every d-subset once (for the bounding box): it polls the stop test too;
@@ -176,8 +200,8 @@ public enum ExactSearch {
     /// planning depth doubles until there are enough tasks, so deep narrow networks cost
     /// O(depth) planning work, not O(depth²).
     private static func searchInParallel(_ network: ReLUNetwork, options: ExactOptions,
-                                         shared: SharedSearchState, threads: Int) throws {
-        let tasks = try orderedTasks(network, options: options, shared: shared, threads: threads)
+                                         shared: SharedSearchState, threads: Int, tasks planned: [SearchTask]) throws {
+        let tasks = try orderedTasks(network, options: options, shared: shared, tasks: planned)
         let lock = NSLock()
         var next = 0
         var skipped = false  // tasks left after a stop: bounded together, once, at the end
@@ -228,10 +252,9 @@ public enum ExactSearch {
     /// anytime upper bound (the largest bound of an unfinished task) falls early. With pruning,
     /// tasks whose bound is already at most the best value are dropped here (counted as pruned).
     private static func orderedTasks(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState,
-                                     threads: Int) throws -> [(index: Int, task: SearchTask)] {
-        let tasks = try planTasks(network, options: options, shared: shared, threads: threads)
+                                     tasks: [SearchTask]) throws -> [(index: Int, task: SearchTask)] {
         let enumerator = try RegionEnumerator(network: network, options: options, shared: shared)
-        let best = shared.best
+        let best = shared.pruneThreshold
         var bounded: [(bounds: [Double], task: SearchTask)] = []
         var pruned = EnumerationStatistics()
         for task in tasks {

@@ -724,7 +724,7 @@ final class RegionEnumerator {
     /// loosen it.
     private func canPrune(depth: Int) throws -> Bool {
         guard options.prune, depth < hiddenCount else { return false }
-        best = shared.best
+        best = shared.pruneThreshold
         let states = pathStates(decided: depth, extra: nil)
         for (n, norm) in norms.enumerated() {
             guard best[n] >= 0 else { return false }

@@ -2,6 +2,7 @@ import Foundation
 import ExactLipschitz
 import LipschitzModel
 import XCTest
+import LipschitzTestSupport
 
 /// Stopped searches still return a certified interval around the exact value.
 final class BoundedSearchTests: XCTestCase {
