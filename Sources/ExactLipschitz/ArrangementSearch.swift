@@ -5,10 +5,13 @@ import LipschitzModel
 /// neurons' hyperplanes (`LineSweeper`), with no LP except where a witness needs the exact test.
 extension ExactSearch {
     /// The exact answer (or a certified interval after a stop) over `options.shard`'s part of
-    /// the sweep; nil when the sweep does not apply (deep network, pruning, an arrangement not
-    /// in general position), so that the LP search answers.
+    /// the sweep; nil when the sweep does not apply (deep network, a seeded lower bound, an
+    /// arrangement not in general position), so that the LP search answers.
     static func searchArrangement(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState) throws -> ExactReport? {
-        guard network.layers.count == 2, !options.prune, var arrangement = Arrangement(network: network) else { return nil }
+        // It takes one hidden layer whether or not pruning is asked for (pruning serves the LP
+        // search of the other networks) and visits every region; a caller's pruning floor
+        // (`lowerBounds`) asks for the pruned LP search, so it is left to that.
+        guard network.layers.count == 2, options.lowerBounds.isEmpty, var arrangement = Arrangement(network: network) else { return nil }
         let monitor = SweepMonitor(options: options, shared: shared, check: stopCheck(options, shared))
         let threads = max(1, options.threads)
         if let box = options.box {

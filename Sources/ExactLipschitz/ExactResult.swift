@@ -26,6 +26,11 @@ public struct ExactOptions: Sendable {
     /// Branch and bound: skip subtrees whose interval-Jacobian bound cannot beat the best value
     /// so far. The constant stays exact, but `regions` then counts only the regions visited.
     public var prune: Bool = false
+    /// Points (input coordinates) where the caller expects large Jacobians, e.g. from the local
+    /// search of `LipschitzEstimates` (which this module does not depend on): branch and bound
+    /// starts from the best of them and of its own samples. A point counts only after its
+    /// region is certified full-dimensional (and inside the box), like every witness.
+    public var startingPoints: [[Double]] = []
     /// Search only this part of the input space (`Shard.whole` by default); the result is then
     /// certified over the part only, and `lipschitz merge` combines the parts.
     public var shard: Shard = .whole
@@ -38,6 +43,10 @@ public struct ExactOptions: Sendable {
     public var shouldStop: (@Sendable () -> Bool)?
     /// Called about four times a second with the search's state (for progress lines).
     public var progress: (@Sendable (ExactProgress) -> Void)?
+    /// Called with the certified interval of the first norm while the LP search runs: after
+    /// seeding, after every finished subtree task, and once at the end (`--trace`). Calls are
+    /// serialised.
+    public var trace: (@Sendable (TracePoint) -> Void)?
 
     /// Tests only: every k-th floating-point solve of the search fails (as GLPK's code 5 did on
     /// a published network), and every k-th solve of the exact test's problems.
@@ -136,6 +145,15 @@ public struct EnumerationStatistics: Sendable, Equatable {
         undecidedSubtrees += other.undecidedSubtrees
     }
     public init() {}
+}
+
+/// One point of the anytime interval: every region of the network has ‖J‖ ≤ `upper` (first
+/// norm), and a certified region attains `lower`.
+public struct TracePoint: Sendable, Equatable {
+    public let lower: Double
+    public let upper: Double
+    public let nodes: Int
+    public let seconds: Double
 }
 
 public struct ExactProgress: Sendable {

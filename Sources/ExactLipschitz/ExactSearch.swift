@@ -31,7 +31,9 @@ public enum ExactSearch {
             let planned = try FrontierPartition.tasks(network, options: options, shared: shared)
             partition = planned.partition
             try searchInParallel(network, options: options, shared: shared, threads: max(1, options.threads), tasks: planned.tasks)
-        } else if threads <= 1 {
+        } else if threads <= 1 && !(options.prune && method != .plain) {
+            // Branch and bound always goes through the planned tasks, best bound first (the same
+            // order for any thread count), which also gives the anytime interval of `trace`.
             let enumerator = try RegionEnumerator(network: network, options: options, shared: shared, plain: method == .plain)
             try enumerator.run()
             shared.add(enumerator.statistics)
@@ -41,6 +43,7 @@ public enum ExactSearch {
         }
         var answer = report(options: options, shared: shared, method: method)
         answer.partition = partition
+        shared.emitTrace(options.trace, final: (answer.bounds[0].lower, answer.bounds[0].upper))
         return answer
     }
 
@@ -107,7 +110,8 @@ public enum ExactSearch {
     /// planning depth doubles until there are enough tasks, so deep narrow networks cost
     /// O(depth) planning work, not O(depth²).
     private static func searchInParallel(_ network: ReLUNetwork, options: ExactOptions,
-                                         shared: SharedSearchState, threads: Int, tasks: [SearchTask]) throws {
+                                         shared: SharedSearchState, threads: Int, tasks planned: [SearchTask]) throws {
+        let tasks = try orderedTasks(network, options: options, shared: shared, tasks: planned)
         let lock = NSLock()
         var next = 0
         var skipped = false  // tasks left after a stop: bounded together, once, at the end
@@ -127,12 +131,18 @@ public enum ExactSearch {
                     lock.lock(); skipped = true; lock.unlock()
                     continue
                 }
+                let before = worker.statistics.nodes
                 do {
-                    try worker.run(tasks[index])
+                    try worker.run(tasks[index].task)
                 } catch {
                     // A failure inside one subtree: bound it and say the result is not exact.
                     shared.markUndecided()
-                    try? worker.recordUnexplored(tasks[index])
+                    try? worker.recordUnexplored(tasks[index].task)
+                }
+                if shared.stopReason == nil {
+                    // Without a stop the whole subtree was decided (or bounded as undecided).
+                    shared.finishTask(tasks[index].index, nodes: worker.statistics.nodes - before)
+                    shared.emitTrace(options.trace)
                 }
             }
         }
@@ -145,6 +155,33 @@ public enum ExactSearch {
             try fallback.recordUnexplored(SearchTask(depth: 0, pattern: network.hiddenWidths.map { Array(repeating: false, count: $0) },
                                                      center: [], radius: 0))
         }
+    }
+
+    /// The planned tasks with their subtree bounds, largest bound first (ties in planning
+    /// order), so that the subtrees most likely to hold the maximum are searched first and the
+    /// anytime upper bound (the largest bound of an unfinished task) falls early. With pruning,
+    /// tasks whose bound is already at most the best value are dropped here (counted as pruned).
+    private static func orderedTasks(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState,
+                                     tasks: [SearchTask]) throws -> [(index: Int, task: SearchTask)] {
+        let enumerator = try RegionEnumerator(network: network, options: options, shared: shared)
+        let best = shared.pruneThreshold
+        var bounded: [(bounds: [Double], task: SearchTask)] = []
+        var pruned = EnumerationStatistics()
+        for task in tasks {
+            let bounds = try enumerator.subtreeBounds(task, targets: options.prune ? best : nil)
+            if options.prune, bounds.indices.allSatisfy({ best[$0] >= 0 && bounds[$0] <= best[$0] }) {
+                pruned.prunedSubtrees += 1
+                continue
+            }
+            bounded.append((bounds, task))
+        }
+        shared.add(pruned)
+        let order = bounded.indices.sorted { a, b in
+            bounded[a].bounds[0] != bounded[b].bounds[0] ? bounded[a].bounds[0] > bounded[b].bounds[0] : a < b
+        }
+        shared.setPendingTasks(order.map { bounded[$0].bounds })
+        shared.emitTrace(options.trace)
+        return order.enumerated().map { (index: $0.offset, task: bounded[$0.element].task) }
     }
 
     /// The frontier at the first depth (1, 2, 4, …) with at least 16 tasks per thread.
@@ -163,34 +200,44 @@ public enum ExactSearch {
         }
     }
 
-    /// Branch and bound prunes against the best value so far; starting from the best of a few
-    /// hundred sampled regions (each confirmed full-dimensional by its inscribed ball, so it is
-    /// a genuine witness) lets it prune from the first split.
+    /// Branch and bound prunes against the best value so far; starting from the best of the
+    /// caller's `startingPoints` and a few hundred sampled regions lets it prune from the first
+    /// split. A candidate counts only when its region is certified full-dimensional (so it is a
+    /// genuine witness); per norm the best few candidates are tried in order.
     private static func seedBestFromSamples(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState) throws {
         let domain = ScaledDomain(network: network, box: options.box)
         var rng = SeededGenerator(seed: 0x5EED)  // a fixed seed: the search stays deterministic
         func uniform() -> Double { rng.nextUniform() }
-        var best = Array(repeating: -1.0, count: options.norms.count)
-        var bestPattern: [ActivationPattern?] = Array(repeating: nil, count: options.norms.count)
-        let stop = stopCheck(options, shared)
-        for sample in 0..<256 where !stop() {
+        var candidates: [[Double]] = options.startingPoints.filter {
+            $0.count == network.inputDimension && $0.allSatisfy(\.isFinite) && (options.box?.contains($0) ?? true)
+        }
+        for sample in 0..<256 {
             // Box: uniform. Globally: a cube of half-width ℓ·4^k around the origin, k = −1, 0, 1, 2.
             let reach = options.box == nil ? pow(4, Double(sample % 4 - 1)) : 1
-            let y = (0..<network.inputDimension).map { _ in reach * (2 * uniform() - 1) }
-            let pattern = network.activationPattern(at: domain.point(y))
+            candidates.append(domain.point((0..<network.inputDimension).map { _ in reach * (2 * uniform() - 1) }))
+        }
+        let stop = stopCheck(options, shared)
+        var scored: [[(value: Double, pattern: ActivationPattern)]] = Array(repeating: [], count: options.norms.count)
+        var seen = Set<ActivationPattern>()
+        for x in candidates where !stop() {
+            let pattern = network.activationPattern(at: x)
+            guard seen.insert(pattern).inserted else { continue }
             let jacobian = network.jacobian(for: pattern)
             for (n, norm) in options.norms.enumerated() {
                 let value = try operatorNorm(jacobian, p: norm)
-                if value.isFinite, value > best[n] { best[n] = value; bestPattern[n] = pattern }
+                if value.isFinite { scored[n].append((value, pattern)) }
             }
         }
         let enumerator = try RegionEnumerator(network: network, options: options, shared: SharedSearchState(norms: options.norms.count))
         for n in options.norms.indices {
-            // A seed counts only when its region is certified full-dimensional; an undecided one is dropped.
-            guard let pattern = bestPattern[n], let ball = try? enumerator.certifiedRegion(of: pattern.layers) else { continue }
-            let jacobian = network.jacobian(for: pattern)
-            shared.offer(best[n], norm: n) {
-                RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
+            // The best few, in order, until one is certified; an undecided one is dropped.
+            for (value, pattern) in scored[n].sorted(by: { $0.value > $1.value }).prefix(4) {
+                guard let ball = try? enumerator.certifiedRegion(of: pattern.layers) else { continue }
+                let jacobian = network.jacobian(for: pattern)
+                shared.offer(value, norm: n) {
+                    RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
+                }
+                break
             }
         }
     }
@@ -208,7 +255,7 @@ public enum ExactError: InputProblem, Equatable {
         case .overflow:
             return "the network's weights are so large that its Jacobians could overflow double precision (product of layer ℓ∞ norms above 1e290)"
         case .arrangementNotApplicable:
-            return "the arrangement method needs one hidden layer in general position, and no region limit or pruning: use --method lp"
+            return "the arrangement method needs one hidden layer in general position and no --lower-bound: use --method lp"
         }
     }
 }

@@ -44,6 +44,10 @@ final class RegionEnumerator {
     private var rowErrors: [Double] = []
     /// Per path row, as a prefix: some two rows so far are nearly parallel (`hasNearlyParallelRow`).
     private var nearlyParallel: [Bool] = []
+    /// Columns removed from the LPs (`ColumnReduction`), and per path row, as a prefix: every
+    /// row so far keeps the equalities that make the removal exact.
+    private let reduction: ColumnReduction
+    private var reductionHolds: [Bool] = []
     private var pathNormals: [[Double]] = []
     /// When set, nodes at this depth become tasks instead of being explored.
     private var frontierDepth: Int?
@@ -89,10 +93,12 @@ final class RegionEnumerator {
         hiddenCount = layerOf.count
         pattern = network.hiddenWidths.map { Array(repeating: false, count: $0) }
         exactlyConstant = Array(repeating: false, count: layerOf.count)
+        stable = Array(repeating: nil, count: layerOf.count)
         best = Array(repeating: -1, count: options.norms.count)
         (preMatrix, preOffset, preError, preOffsetError) = Self.firstLayer(network, domain)
+        reduction = ColumnReduction(firstLayer: preMatrix[0], box: options.box)
 
-        lp = try Self.makeProblem(dimension: dimension)
+        lp = try Self.makeProblem(dimension: dimension, reduction: reduction)
         lp.injectedFailurePeriod = options.injectedFailurePeriod
         if let box = domain.box {
             for i in 0..<dimension {
@@ -139,12 +145,13 @@ final class RegionEnumerator {
     }
 
     /// Columns y (free) and the signed radius r ∈ [−1, 1]; maximise r.
-    private static func makeProblem(dimension: Int) throws -> LinearProgram {
+    private static func makeProblem(dimension: Int, reduction: ColumnReduction) throws -> LinearProgram {
         let lp = try LinearProgram(columns: dimension + 1, optimisation: .maximise, feasibilityTolerance: Tolerances.glpkFeasibility)
         var objective = Array(repeating: 0.0, count: dimension + 1)
         objective[dimension] = 1
         try lp.setObjective(objective)
         try lp.setColumnBound(dimension, .between(-1, 1))
+        try reduction.apply(to: lp)
         return lp
     }
 
@@ -171,6 +178,7 @@ final class RegionEnumerator {
     /// Explores one task's subtree: replays its prefix as rows, then searches below it.
     func run(_ task: SearchTask) throws {
         _ = try replay(task.pattern, depth: task.depth)
+        stable = Array(repeating: nil, count: hiddenCount)
         try search(from: task.depth, ball: Ball(center: task.center, radius: task.radius))
     }
 
@@ -254,6 +262,8 @@ final class RegionEnumerator {
         while true {
             let depth = frame.depth
             statistics.nodes += 1
+            // A layer's first node: the stable signs left from another region of this layer go.
+            if depth < hiddenCount && neuronIndex[depth] == 0 { forgetStable(layer: neuronLayer[depth]) }
             if checkStop() { try recordUnexplored(decided: depth, extra: nil); return false }
             if let frontierDepth, depth >= frontierDepth {
                 frontier.append(SearchTask(depth: depth, pattern: pattern, center: frame.ball.center, radius: frame.ball.radius))
@@ -262,7 +272,13 @@ final class RegionEnumerator {
             if depth == hiddenCount { try recordRegion(frame.ball); return false }
             if try canPrune(depth: depth) { statistics.prunedSubtrees += 1; return false }
             let layer = neuronLayer[depth], index = neuronIndex[depth]
-            if index == 0 && layer > 0 { advanceLayer(to: layer) }
+            if index == 0 && layer > 0 {
+                advanceLayer(to: layer)
+                if options.prune && !plain {
+                    try stabilise(layer: layer, ball: frame.ball)
+                    if try canPrune(depth: depth) { statistics.prunedSubtrees += 1; return false }
+                }
+            }
             switch try classify(depth: depth) {
             case .fixed(let active, let constant):
                 pattern[layer][index] = active
@@ -337,19 +353,26 @@ final class RegionEnumerator {
     /// otherwise the exact verdict on the first `depth` neurons.
     private func solveBall(depth: Int, floor: (point: [Double], r: Double)? = nil) throws -> SideVerdict {
         statistics.linearPrograms += 1
-        let problem: LinearProgram
+        var problem: LinearProgram
         let solution: Solution
         do {
             if plain {
-                problem = try Self.makeProblem(dimension: dimension)
+                problem = try Self.makeProblem(dimension: dimension, reduction: reduction)
                 for (row, bound) in pathRows { try problem.addRow(row, bound) }
             } else {
                 problem = lp
             }
-            solution = try problem.solve()
+            do {
+                solution = try problem.solve()
+            } catch is LinearProgramError {
+                // A failed or undecided solve (GLPK code 5 was seen on real networks): this node's
+                // problem rebuilt from scratch (a fresh copy, standard basis) gets one more try,
+                // with every verdict checked as usual; then the exact test.
+                statistics.failedLinearPrograms += 1
+                problem = try problem.rebuilt()
+                solution = try problem.solve()
+            }
         } catch is LinearProgramError {
-            // A failed or undecided solve (GLPK code 5 was seen on real networks): the exact test.
-            statistics.failedLinearPrograms += 1
             return try decideExactly(depth: depth, fallback: nil)
         }
         switch solution.status {
@@ -357,11 +380,8 @@ final class RegionEnumerator {
             // Even r = −1 is infeasible: empty by a full length unit, unless the tight
             // constraints are so ill-conditioned that the solver's tolerances could hide a region.
             // (The parent's centre is feasible with r = floor.r: above −1, "infeasible" is an error.)
-            let rows = Tolerances.rowErrorWeight * (rowErrors.last ?? 0)
             let contradicted = floor.map { $0.r > -1 + Tolerances.trustedInfeasibility } ?? false
-            if !contradicted, rows < Tolerances.trustedInfeasibility, !(nearlyParallel.last ?? false),
-               problem.tightConstraintCondition() * Tolerances.glpkFeasibility < Tolerances.trustedInfeasibility,
-               problem.smallestTightCoefficient() >= Tolerances.smallestTrustedCoefficient { return .empty }
+            if !contradicted, trustsInfeasibility(problem) { return .empty }
             return try decideExactly(depth: depth, fallback: nil)
         case .optimal:
             let center = Array(solution.values[0..<dimension]), r = solution.objective
@@ -376,6 +396,16 @@ final class RegionEnumerator {
         }
     }
 
+    /// Whether GLPK's "infeasible" may discard a side: the rows' rounding and the conditioning
+    /// of the constraints tight at its final basis are small enough for a full length unit of
+    /// violation to be real, and no nearly parallel pair or broken column reduction is on the path.
+    private func trustsInfeasibility(_ problem: LinearProgram) -> Bool {
+        let rows = Tolerances.rowErrorWeight * (rowErrors.last ?? 0)
+        return rows < Tolerances.trustedInfeasibility && !(nearlyParallel.last ?? false) && (reductionHolds.last ?? true)
+            && problem.tightConstraintCondition() * Tolerances.glpkFeasibility < Tolerances.trustedInfeasibility
+            && problem.smallestTightCoefficient() >= Tolerances.smallestTrustedCoefficient
+    }
+
     /// Whether a negative floating-point radius r̂ may discard a side. It must clear the band
     /// plus κ·tolerance·(1 + |y|) (κ: condition of the constraints tight at the optimum), the
     /// basis must be dual feasible without tolerance (along an unbounded direction any dual
@@ -385,6 +415,7 @@ final class RegionEnumerator {
     private func trustsEmptyVerdict(_ problem: LinearProgram, r: Double, center: [Double], threshold: Double,
                                     floor: (point: [Double], r: Double)?) -> Bool {
         if nearlyParallel.last ?? false { return false }
+        guard reductionHolds.last ?? true else { return false }
         let scale = 1 + center.reduce(0) { max($0, abs($1)) }
         if let floor, r < floor.r - Tolerances.glpkFeasibility * scale * 10 { return false }
         let doubt = Tolerances.conditionWeight * problem.tightConstraintCondition() * Tolerances.glpkFeasibility * scale
@@ -560,6 +591,7 @@ final class RegionEnumerator {
         row.append(-1)
         if plain { pathRows.append((row, .atLeast(-sign * b))) } else { try lp.addRow(row, .atLeast(-sign * b)) }
         rowErrors.append(max(rowErrors.last ?? 0, error))
+        reductionHolds.append((reductionHolds.last ?? true) && reduction.holds(for: row))
         nearlyParallel.append((nearlyParallel.last ?? false) || hasNearlyParallelRow(normal))
         pathNormals.append(normal)
     }
@@ -571,7 +603,9 @@ final class RegionEnumerator {
     /// Cost: one dot product per earlier row, once per split (stopping at the first pair).
     private func hasNearlyParallelRow(_ normal: [Double]) -> Bool {
         // In one dimension hyperplanes are points: parallel is all they can be, and they never meet.
-        guard domain.box == nil, dimension > 1 else { return false }
+        // The same holds when every other direction is removed (`ColumnReduction`) and the rows
+        // keep the removal exact: they are then exact multiples of one vector.
+        guard domain.box == nil, dimension - reduction.fixed.count > 1 || !(reductionHolds.last ?? true) else { return false }
         for other in pathNormals {
             var dot = 0.0
             for j in 0..<dimension { dot += normal[j] * other[j] }
@@ -589,6 +623,7 @@ final class RegionEnumerator {
         }
         rowErrors.removeSubrange((rowCount - boxRowCount)...)
         nearlyParallel.removeSubrange((rowCount - boxRowCount)...)
+        reductionHolds.removeSubrange((rowCount - boxRowCount)...)
         pathNormals.removeSubrange((rowCount - boxRowCount)...)
     }
 
@@ -675,24 +710,52 @@ final class RegionEnumerator {
         }
     }
 
-    /// True when branch and bound may skip the subtree below `depth`.
+    /// True when branch and bound may skip the subtree below `depth`: for every norm, a sound
+    /// bound on ‖J‖ over every completion of the path's pattern is at most the best value.
+    ///
+    /// The bound is `JacobianBound.bound` with the best value as its target: the forward and
+    /// backward interval products of the chain with its decided leading layers folded into one
+    /// exact matrix (never looser than `IntervalJacobian`), then, only when that lies within
+    /// 10 % above the target, the linear relaxation of the unknown indicators (Shi et al. 2022),
+    /// and every completion when at most 3 neurons are unknown. Each stage bounds every
+    /// Jacobian whose pattern agrees with the path (an unknown indicator ranges over [0, 1] ⊇
+    /// {0, 1}), so a pruned subtree holds no region above the best value: the soundness
+    /// argument is in `JacobianBound`'s documentation. Completions that are not regions only
+    /// loosen it.
     private func canPrune(depth: Int) throws -> Bool {
         guard options.prune, depth < hiddenCount else { return false }
         best = shared.pruneThreshold
-        let bounds = try intervalBounds(decided: depth, extra: nil)
-        for n in norms.indices where bounds[n] > best[n] { return false }
+        let states = pathStates(decided: depth, extra: nil)
+        for (n, norm) in norms.enumerated() {
+            guard best[n] >= 0 else { return false }
+            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n])
+            if !(bound <= best[n]) { return false }
+        }
         return true
     }
 
-    /// Interval-Jacobian bounds (per norm) over every completion of the current path, with
-    /// neurons before `decided` fixed, neuron `decided` set to `extra` (or free), the rest free.
-    private func intervalBounds(decided: Int, extra: Bool?) throws -> [Double] {
+    /// The path's neuron states: neurons before `decided` fixed, neuron `decided` set to
+    /// `extra` (or free), the neurons of `decided`'s layer with a sign certified on the region
+    /// (`stabilise`) at it, the rest free.
+    private func pathStates(decided: Int, extra: Bool?) -> [[NeuronState]] {
         var states = network.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+        if decided < hiddenCount {
+            let layer = neuronLayer[decided]
+            for t in decided..<(flatStart[layer] + network.hiddenWidths[layer]) {
+                if let active = stable[t] { states[layer][neuronIndex[t]] = active ? .active : .inactive }
+            }
+        }
         for t in 0..<decided { states[neuronLayer[t]][neuronIndex[t]] = pattern[neuronLayer[t]][neuronIndex[t]] ? .active : .inactive }
         if let extra, decided < hiddenCount {
             states[neuronLayer[decided]][neuronIndex[decided]] = extra ? .active : .inactive
         }
-        let bound = IntervalJacobian(network: network, states: states)
+        return states
+    }
+
+    /// Interval-Jacobian bounds (per norm) over every completion of the path (`pathStates`):
+    /// cheap, for the subtrees left unexplored.
+    private func intervalBounds(decided: Int, extra: Bool?) throws -> [Double] {
+        let bound = IntervalJacobian(network: network, states: pathStates(decided: decided, extra: extra))
         return try norms.map { try bound.operatorNormBound(p: $0) }
     }
 
@@ -706,6 +769,69 @@ final class RegionEnumerator {
         statistics.undecidedSubtrees += 1
         shared.markUndecided()
         try recordUnexplored(decided: decided, extra: extra)
+    }
+
+    /// Sound bounds (per norm) on ‖J‖ over every region of a task's subtree (`canPrune`'s
+    /// bound; `targets`, when given, let it stop at the cheap stage).
+    func subtreeBounds(_ task: SearchTask, targets: [Double]?) throws -> [Double] {
+        pattern = task.pattern
+        let states = pathStates(decided: task.depth, extra: nil)
+        return try norms.enumerated().map { n, norm in
+            try JacobianBound.bound(network: network, states: states, p: norm, target: targets.map { max(0, $0[n]) })
+        }
+    }
+
+    // MARK: - Stabilising a layer before it is split
+
+    /// Per neuron (flat index) of the layer being split on the current path: its sign on the
+    /// whole region of the layer's first node, when certified (`stabilise`), else nil. Subregions
+    /// keep the sign, so it holds at every node of that layer below; set at each layer's first
+    /// node (cleared there first, so no sign from another region of the layer survives), and
+    /// cleared for tasks.
+    private var stable: [Bool?] = []
+
+    /// At the first node of `layer` (its pre-activations affine on the region), finds the
+    /// neurons whose sign is the same on the whole region, so that the pruning bound fixes them
+    /// instead of letting their indicators range over [0, 1]. The side holding the node's ball
+    /// centre is non-empty; the other side is asked of the floating-point LP, and a neuron counts
+    /// as stable only on an empty verdict that the search itself would trust (`floatSaysEmpty`):
+    /// nothing uncertain is used, so every stable sign is certified.
+    private func stabilise(layer: Int, ball: Ball) throws {
+        forgetStable(layer: layer)
+        let first = flatStart[layer]
+        for t in first..<(first + network.hiddenWidths[layer]) {
+            guard case .plane(let normal, let offset, let error) = try classify(depth: t) else { continue }
+            var distance = offset
+            for j in 0..<dimension { distance += normal[j] * ball.center[j] }
+            guard distance != 0 else { continue }
+            let rows = currentRowCount, basis = savedBasis()
+            // The side away from the centre.
+            try addSplitRow(normal: normal, b: offset, sign: distance > 0 ? -1 : 1, error: error)
+            let empty = try floatSaysEmpty()
+            try removeSplitRow(to: rows, basis: basis)
+            if empty { stable[t] = distance > 0 }
+        }
+    }
+
+    private func forgetStable(layer: Int) {
+        for t in flatStart[layer]..<(flatStart[layer] + network.hiddenWidths[layer]) { stable[t] = nil }
+    }
+
+    /// True only when the floating-point LP of the current rows proves them empty in a way
+    /// `solveBall` would accept without the exact test; false for anything else.
+    private func floatSaysEmpty() throws -> Bool {
+        statistics.linearPrograms += 1
+        guard let solution = try? lp.solve() else { return false }
+        switch solution.status {
+        case .infeasible:
+            return trustsInfeasibility(lp)
+        case .optimal:
+            let center = Array(solution.values[0..<dimension]), r = solution.objective
+            let threshold = decisionBand(at: center)
+            return r < -threshold && trustsEmptyVerdict(lp, r: r, center: center, threshold: threshold, floor: nil)
+        case .unbounded:
+            return false
+        }
     }
 
     /// Bounds a task that no worker started.

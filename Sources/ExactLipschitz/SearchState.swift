@@ -103,6 +103,51 @@ final class SharedSearchState: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         counters.add(statistics)
     }
+
+    // MARK: - The anytime interval
+
+    /// Per planned task, its certified bound (per norm) until it is finished.
+    private var pendingTasks: [Int: [Double]] = [:]
+    private var tracedNodes = 0
+    private let traceLock = NSLock()
+
+    /// Registers the tasks not yet explored, with bounds over their subtrees.
+    func setPendingTasks(_ bounds: [[Double]]) {
+        lock.lock(); defer { lock.unlock() }
+        for (i, b) in bounds.enumerated() { pendingTasks[i] = b }
+    }
+
+    /// Marks a task explored (its regions offered, its skipped parts bounded as unexplored),
+    /// with the nodes it took.
+    func finishTask(_ index: Int, nodes: Int) {
+        lock.lock(); defer { lock.unlock() }
+        pendingTasks[index] = nil
+        tracedNodes += nodes
+    }
+
+    /// A certified upper bound now, per norm: every region lies in an explored part (its
+    /// norm offered, or its subtree pruned below the best or bounded as unexplored) or in a
+    /// pending task (below that task's bound).
+    var anytimeUpper: [Double] {
+        lock.lock(); defer { lock.unlock() }
+        // Pruned subtrees lie below the prune threshold: the best value or a caller's floor.
+        var upper = bestValues.indices.map { max(bestValues[$0], floors[$0], unexplored[$0]) }
+        for bounds in pendingTasks.values { for n in upper.indices { upper[n] = max(upper[n], bounds[n]) } }
+        return upper
+    }
+
+    /// Sends the current interval of the first norm to `trace`, one call at a time.
+    func emitTrace(_ trace: (@Sendable (TracePoint) -> Void)?, final: (lower: Double, upper: Double)? = nil) {
+        guard let trace else { return }
+        traceLock.lock(); defer { traceLock.unlock() }
+        let lower = final?.lower ?? max(0, best[0])
+        // Every upper bound emitted holds, so their running minimum does too.
+        let upper = max(lower, min(tracedUpper, final?.upper ?? anytimeUpper[0]))
+        tracedUpper = upper
+        lock.lock(); let nodes = max(tracedNodes, counters.nodes); lock.unlock()
+        trace(TracePoint(lower: lower, upper: upper, nodes: nodes, seconds: elapsed))
+    }
+    private var tracedUpper = Double.infinity
 }
 
 /// A subtree of the LP search to hand to a worker: neurons before `depth` follow `pattern`,

@@ -84,6 +84,9 @@ public final class LinearProgram {
     /// - Parameters:
     ///   - columns: number of variables (≥ 1).
     ///   - feasibilityTolerance: GLPK's `tol_bnd` and `tol_dj` (relative).
+    private let optimisation: Optimisation
+    private let feasibilityTolerance: Double
+
     public init(columns: Int, optimisation: Optimisation, feasibilityTolerance: Double = 1e-9) throws {
         guard columns >= 1 else { throw LinearProgramError.dimensionMismatch(what: "column count", got: columns, expected: 1) }
         guard feasibilityTolerance.isFinite, feasibilityTolerance > 0, feasibilityTolerance < 1e-3 else {
@@ -93,6 +96,8 @@ public final class LinearProgram {
         problem = glp_create_prob()
         owner = pthread_self()
         columnCount = columns
+        self.optimisation = optimisation
+        self.feasibilityTolerance = feasibilityTolerance
         glp_set_obj_dir(problem, optimisation == .maximise ? GLP_MAX : GLP_MIN)
         glp_add_cols(problem, Int32(columns))
         for j in 1...columns { glp_set_col_bnds(problem, Int32(j), GLP_FR, 0, 0) }
@@ -152,6 +157,19 @@ public final class LinearProgram {
         glp_set_mat_row(problem, i, Int32(indices.count - 1), indices, values)
         glp_set_row_stat(problem, i, GLP_BS)
         rowCount += 1
+    }
+
+    /// A new problem with this one's columns, rows and objective (GLPK's `glp_copy_prob`) and
+    /// a standard starting basis, owned by the calling thread: what a caller rebuilds after a
+    /// failed solve, so that no state of the failed factorisation or basis carries over. Test
+    /// failure injection is not copied.
+    public func rebuilt() throws -> LinearProgram {
+        checkThread()
+        let copy = try LinearProgram(columns: columnCount, optimisation: optimisation, feasibilityTolerance: feasibilityTolerance)
+        glp_copy_prob(copy.problem, problem, GLP_OFF)
+        copy.rowCount = rowCount
+        glp_std_basis(copy.problem)
+        return copy
     }
 
     /// Removes rows from the end until `count` remain.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import ExactLipschitz
 import Foundation
+import LipschitzEstimates
 import LipschitzModel
 
 struct ExactCommand: ParsableCommand {
@@ -46,10 +47,13 @@ struct ExactCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Worker threads (each with its own GLPK problem). Default: the number of cores.", valueName: "N"))
     var threads: Int?
 
-    @Flag(help: "Branch and bound: skip subtrees whose interval-Jacobian bound cannot beat the best value. The constant stays exact; \"regions\" then counts only the regions visited.")
+    @Flag(help: "Branch and bound (the default for networks the arrangement geometry does not take): skip subtrees whose bound cannot beat the best value. The constant stays exact; \"regions\" then counts only the regions visited (\"regions_complete\": false). Accepted for compatibility.")
     var prune = false
 
-    @Flag(name: .customLong("count-regions"), help: "Visit every region, so that \"regions\" is the full count (the default; overrides --prune).")
+    @Flag(name: .customLong("no-prune"), help: "Visit every region: no branch and bound (same as --count-regions).")
+    var noPrune = false
+
+    @Flag(name: .customLong("count-regions"), help: "Visit every region, so that \"regions\" is the full count (overrides --prune).")
     var countRegions = false
 
     @Option(name: .customLong("lower-bound"), help: ArgumentHelp("A value Φ attains (e.g. from `lipschitz estimate`): branch and bound (turned on by this option) prunes against it from the start. It only prunes: if no region reaches it, the result is the interval [best found, X], not exact.", valueName: "X"))
@@ -60,6 +64,9 @@ struct ExactCommand: ParsableCommand {
 
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
+
+    @Option(help: ArgumentHelp("Branch and bound: write the certified interval as JSON lines {\"lower\", \"upper\", \"nodes\", \"seconds\"} to FILE while the search runs.", valueName: "FILE"))
+    var trace: String?
 
     /// Every rule on the options alone, before the network is read; the bounds are the
     /// library's (`ExactOptions`), the messages name the flags.
@@ -76,7 +83,7 @@ struct ExactCommand: ParsableCommand {
         }
         if let lowerBound {
             guard lowerBound.isFinite, lowerBound >= 0 else { throw ValidationError("--lower-bound must be a finite number ≥ 0, got \(lowerBound)") }
-            guard !countRegions else { throw ValidationError("--lower-bound prunes, --count-regions visits every region: give one of them") }
+            guard !countRegions && !noPrune else { throw ValidationError("--lower-bound prunes, --count-regions (--no-prune) visits every region: give one of them") }
             guard norm.norms.count == 1 else { throw ValidationError("--lower-bound needs a single --norm (it is a value of that norm's constant)") }
         }
         if ((try? sharding.parsed())?.count ?? 1) > 1, norm.norms.count > 1 {
@@ -93,7 +100,7 @@ struct ExactCommand: ParsableCommand {
         // Before the domain, whose notes would precede the error: a norm that does not fit the outputs.
         for p in norm.norms { try p.check(outputs: net.outputDimension) }
         let progress = ProgressLine()
-        let options = try options(box: try input.domain(domain, for: loaded), stop: stop, progress: progress)
+        let options = try options(net, box: try input.domain(domain, for: loaded), stop: stop, progress: progress)
         let report = try ExactSearch.compute(net, options: options)
         progress.clear()
         if json {
@@ -109,20 +116,24 @@ struct ExactCommand: ParsableCommand {
 
     /// The library's options from the flags (already validated), with the stop flag and a
     /// progress line on a terminal.
-    private func options(box: InputBox?, stop: StopSignals, progress: ProgressLine) throws -> ExactOptions {
+    private func options(_ net: ReLUNetwork, box: InputBox?, stop: StopSignals, progress: ProgressLine) throws -> ExactOptions {
         var options = ExactOptions(norms: norm.norms, box: box)
         options.timeLimit = timeLimit
         options.maxRegions = maxRegions
         options.relativeRadiusTolerance = radiusTolerance
         options.method = method
         options.threads = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
-        options.prune = prune && !countRegions
+        // Branch and bound unless the full count is asked for; the arrangement search (one hidden
+        // layer in general position) still answers first and always counts every region.
+        options.prune = !(countRegions || noPrune)
         options.shard = try sharding.parsed()
         if let lowerBound {
             options.prune = true
             options.lowerBounds = [norm.norms[0]: lowerBound]
         }
         options.shouldStop = { stop.isSet }
+        if options.prune { options.startingPoints = norm.norms.flatMap { Self.localSearchPoints(net, norm: $0, box: box) } }
+        if let trace { options.trace = try Self.traceWriter(trace) }
         // The time limit counts from the start of the process: reading the file is part of the run.
         options.startTime = Lipschitz.started
         if progress.enabled {
@@ -132,6 +143,31 @@ struct ExactCommand: ParsableCommand {
             }
         }
         return options
+    }
+}
+
+extension ExactCommand {
+    /// Where `estimate --method local-search` ends (milliseconds on the published networks):
+    /// strong incumbents for branch and bound. The exact search certifies the point's region
+    /// before it counts, so an estimate that fails for any reason is simply not used.
+    static func localSearchPoints(_ net: ReLUNetwork, norm: LipschitzNorm, box: InputBox?) -> [[Double]] {
+        guard net.layers.count > 2 else { return [] }
+        var estimateOptions = EstimateOptions(norm: norm, samples: 1000, seed: 0, box: box)
+        estimateOptions.searchWork = 2e8
+        let estimate = try? LipschitzEstimator.estimate(net, method: .localSearch, options: estimateOptions)
+        return estimate?.point.map { [$0] } ?? []
+    }
+
+    /// Writes each trace point as one JSON line to `path` (created or truncated).
+    static func traceWriter(_ path: String) throws -> @Sendable (TracePoint) -> Void {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw CLIError("--trace: cannot write \"\(path)\"")
+        }
+        return { point in
+            let line = "{\"lower\": \(EstimateCommand.number(point.lower)), \"upper\": \(EstimateCommand.number(point.upper)), \"nodes\": \(point.nodes), \"seconds\": \(EstimateCommand.number(point.seconds))}\n"
+            handle.write(Data(line.utf8))
+        }
     }
 }
 

@@ -211,7 +211,12 @@ final class ExactCLITests: XCTestCase {
                         "\(what): \"regions\" must be an integer: \(result.stdout)", file: fileName, line: line)
         let regions = (object["regions"] as? NSNumber)?.intValue
         if let expected = (Self.truth[file]?["regions"] as? NSNumber)?.intValue {
-            XCTAssertEqual(regions, expected, "\(what): region count", file: fileName, line: line)
+            // Branch and bound (the default for deep networks) visits only some regions and says so.
+            if object["regions_complete"] as? Bool == false {
+                XCTAssertLessThanOrEqual(regions ?? .max, expected, "\(what): regions visited", file: fileName, line: line)
+            } else {
+                XCTAssertEqual(regions, expected, "\(what): region count", file: fileName, line: line)
+            }
         }
 
         // The witness: an interior point whose pattern and Jacobian the network reproduces.
@@ -276,6 +281,33 @@ final class ExactCLITests: XCTestCase {
         XCTAssertLessThan(three, try truthValue("deep-2x4x4x1.json", "inf") * (1 + 1e-9))
     }
 
+    /// Deep networks: branch and bound by default (same constant); `--count-regions` and
+    /// `--no-prune` visit every region (the full count, `regions_complete`); `--prune` is accepted.
+    func testBranchAndBoundIsTheDefaultAndCountRegionsTurnsItOff() throws {
+        let file = "deep-3x4x3x2.json"
+        let truth = try truthValue(file, "2")
+        let expected = (Self.truth[file]?["regions"] as? NSNumber)?.intValue
+        for flags in [[], ["--prune"], ["--count-regions"], ["--no-prune"]] {
+            let result = try run(["exact", fixture(file), "--json"] + flags)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            guard let object = parseObject(result.stdout) else { continue }
+            let value = (object["lipschitz"] as? NSNumber)?.doubleValue ?? .nan
+            XCTAssertLessThanOrEqual(abs(value - truth), 1e-9 * truth, "\(flags)")
+            let complete = object["regions_complete"] as? Bool
+            let regions = (object["regions"] as? NSNumber)?.intValue
+            if flags.isEmpty || flags == ["--prune"] {
+                let statistics = object["statistics"] as? [String: Any]
+                let pruned = (statistics?["pruned_subtrees"] as? NSNumber)?.intValue ?? -1
+                XCTAssertEqual(complete, pruned == 0, "\(flags)")
+            } else {
+                XCTAssertEqual(complete, true, "\(flags)")
+                XCTAssertEqual(regions, expected, "\(flags)")
+                let statistics = object["statistics"] as? [String: Any]
+                XCTAssertEqual((statistics?["pruned_subtrees"] as? NSNumber)?.intValue, 0, "\(flags)")
+            }
+        }
+    }
+
     func testTextOutput() throws {
         let result = try run(["exact", fixture("shallow-d2-n5.json")])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -289,7 +321,8 @@ final class ExactCLITests: XCTestCase {
     func testMaxRegionsGivesCertifiedInterval() throws {
         let file = "shallow-d2-n10.json"
         for norm in ["2", "inf"] {
-            let result = try run(["exact", fixture(file), "--norm", norm, "--max-regions", "3", "--json"])
+            // Visiting every region (branch and bound, the default, can finish within 3 regions).
+            let result = try run(["exact", fixture(file), "--norm", norm, "--max-regions", "3", "--count-regions", "--json"])
             XCTAssertEqual(result.status, 0, result.stderr)
             guard let object = parseObject(result.stdout) else { continue }
             XCTAssertEqual(object["exact"] as? Bool, false)

@@ -1,3 +1,4 @@
+import Foundation
 import ExactLipschitz
 import LipschitzModel
 import XCTest
@@ -48,5 +49,51 @@ final class BoundedSearchTests: XCTestCase {
         var options = ExactOptions()
         options.maxRegions = 0
         XCTAssertThrowsError(try ExactSearch.compute(net, options: options))
+    }
+}
+
+/// Branch and bound's anytime interval (`ExactOptions.trace`, `--trace`): every point holds the
+/// constant, the lower bound never falls, the upper bound never rises, the last point is the
+/// exact value; 1 and 2 threads give the same constant.
+final class AnytimeTraceTests: XCTestCase {
+    final class Recorder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [TracePoint] = []
+        func append(_ point: TracePoint) { lock.lock(); stored.append(point); lock.unlock() }
+        var points: [TracePoint] { lock.lock(); defer { lock.unlock() }; return stored }
+    }
+
+    func testTraceIntervalsHoldTheConstantAndNarrow() throws {
+        var rng = TestRandom(seed: 101)
+        for trial in 0..<8 {
+            let net = randomNetwork([rng.int(2...3), rng.int(4...7), rng.int(3...6), rng.int(1...2)], using: &rng)
+            var reference = ExactOptions(norms: [.two])
+            reference.method = .linearPrograms
+            let truth = try ExactSearch.compute(net, options: reference).bounds[0].value
+            var values: [Double] = []
+            for threads in [1, 2] {
+                let recorder = Recorder()
+                var options = ExactOptions(norms: [.two])
+                options.prune = true
+                options.threads = threads
+                options.trace = { recorder.append($0) }
+                let report = try ExactSearch.compute(net, options: options)
+                XCTAssertTrue(report.isExact)
+                values.append(report.bounds[0].value)
+                let points = recorder.points
+                XCTAssertGreaterThanOrEqual(points.count, 2, "trial \(trial)")
+                for (i, point) in points.enumerated() {
+                    XCTAssertLessThanOrEqual(point.lower, truth * (1 + 1e-9), "trial \(trial) point \(i)")
+                    XCTAssertGreaterThanOrEqual(point.upper, truth * (1 - 1e-9), "trial \(trial) point \(i)")
+                    if i > 0 {
+                        XCTAssertGreaterThanOrEqual(point.lower, points[i - 1].lower)
+                        XCTAssertLessThanOrEqual(point.upper, points[i - 1].upper)
+                    }
+                }
+                if let last = points.last { XCTAssertEqual(last.lower, last.upper) }
+            }
+            assertRelativelyEqual(values[0], truth, 1e-9, "trial \(trial), 1 thread")
+            assertRelativelyEqual(values[1], truth, 1e-9, "trial \(trial), 2 threads")
+        }
     }
 }

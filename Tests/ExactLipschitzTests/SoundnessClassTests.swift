@@ -146,4 +146,64 @@ final class SoundnessClassTests: XCTestCase {
             }
         }
     }
+
+    /// Rows spanning fewer than d directions: two equal input columns or a zero one (the cartpole
+    /// controller repeats an input), so every row of the global search is blind to a direction.
+    /// The search drops those directions from its LPs (`ColumnReduction`): the constants and the
+    /// region count agree with the brute force, with 1 and 2 threads and with pruning, and the
+    /// floating-point empty verdicts are trusted again (few exact decisions, as for a generic net).
+    func testRowsSpanningFewerThanAllDirections() throws {
+        var rng = TestRandom(seed: 93)
+        var exactDecisions = 0, emptySides = 0
+        for trial in 0..<30 {
+            let d = rng.int(2...4)
+            var net = randomNetwork([d, rng.int(3...6), rng.int(2...4), rng.int(1...2)], using: &rng)
+            var w = net.layers[0].weights
+            let k = rng.int(1...(d - 1)), j = rng.int(0...(k - 1))
+            for r in 0..<w.rows { w[r, k] = trial % 3 == 0 ? 0 : w[r, j] }
+            if d > 2, trial % 2 == 1 { for r in 0..<w.rows { w[r, 0] = w[r, d - 1] } }
+            var layers = net.layers
+            layers[0] = AffineLayer(weights: w, biases: layers[0].biases)
+            net = try ReLUNetwork(name: "rank-deficient", layers: layers)
+            let reference = try BruteForce.run(net, norms: norms)
+            for (threads, prune) in [(1, false), (2, false), (1, true), (2, true)] {
+                var options = ExactOptions(norms: norms)
+                options.method = .linearPrograms
+                options.threads = threads
+                options.prune = prune
+                let report = try ExactSearch.compute(net, options: options)
+                XCTAssertTrue(report.isExact, "trial \(trial)")
+                if !prune { XCTAssertEqual(report.regions, reference.regions, "trial \(trial) \(threads) threads") }
+                for (n, bound) in report.bounds.enumerated() {
+                    assertRelativelyEqual(bound.value, reference.best[n], 1e-9, "trial \(trial) ℓ\(bound.norm)")
+                }
+                if threads == 1 && !prune {
+                    exactDecisions += report.statistics.exactDecisions
+                    emptySides += report.statistics.emptySides
+                }
+            }
+        }
+        XCTAssertLessThan(exactDecisions * 4, emptySides, "empty verdicts should mostly be trusted")
+    }
+
+    /// Branch and bound on networks with several hidden layers, where the pruning bound uses
+    /// state kept along the search path (signs certified at a layer's first node,
+    /// `RegionEnumerator.stabilise`): state left from another region must never reach a bound.
+    /// Every pruned run, 1 and 2 threads, with and without a box, against the unpruned search.
+    func testPruningWithPathStateAcrossLayers() throws {
+        var rng = TestRandom(seed: 94)
+        for trial in 0..<40 {
+            let d = rng.int(1...3)
+            let net = randomNetwork([d, rng.int(3...6), rng.int(3...6), rng.int(2...5), rng.int(1...2)], using: &rng)
+            let box = trial % 4 == 3 ? try InputBox(lower: Array(repeating: -1, count: d), upper: Array(repeating: 2, count: d)) : nil
+            let truth = try reference(net, box: box)
+            for threads in [1, 2] {
+                var options = ExactOptions(norms: norms, box: box)
+                options.method = .linearPrograms
+                options.prune = true
+                options.threads = threads
+                assertSound(try ExactSearch.compute(net, options: options), truth, allowInexact: false, "trial \(trial), \(threads) threads")
+            }
+        }
+    }
 }

@@ -48,6 +48,25 @@ final class LinearProgramTests: XCTestCase {
         XCTAssertEqual(lp.solveCount, 1)
     }
 
+    /// After a failed solve, `rebuilt()` is the same problem from scratch: same rows, bounds and
+    /// objective, a fresh basis, and no injected failure.
+    func testRebuiltProblemSolvesAfterAFailure() throws {
+        let lp = try textbookMaximum()
+        try lp.setColumnBound(0, .between(-1, 1))
+        lp.injectedFailurePeriod = 1
+        XCTAssertThrowsError(try lp.solve()) { XCTAssertEqual($0 as? LinearProgramError, .solverFailed(code: -1)) }
+        let fresh = try lp.rebuilt()
+        XCTAssertEqual(fresh.rowCount, lp.rowCount)
+        let s = try fresh.solve()
+        XCTAssertEqual(s.status, .optimal)
+        lp.injectedFailurePeriod = nil
+        let reference = try lp.solve()
+        assertClose(s.objective, reference.objective)
+        assertClose(s.values[0], reference.values[0])
+        assertClose(s.values[1], reference.values[1])
+        XCTAssertLessThanOrEqual(s.values[0], 1 + 1e-12)
+    }
+
     func testMinimumWithColumnBounds() throws {
         // min 2x + 3y  s.t.  x + y ≥ 4,  0 ≤ x ≤ 3,  y ≥ 0: optimum (3, 1), value 9.
         let lp = try LinearProgram(columns: 2, optimisation: .minimise)
