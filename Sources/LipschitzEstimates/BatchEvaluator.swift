@@ -100,9 +100,3 @@ struct FlatNetwork {
     }
 }
 
-/// Kept only while `RegionWalk` (moving to another module on the deep-search branch) still
-/// calls it: the package's norm is `operatorNorm`.
-@available(*, deprecated, message: "use operatorNorm(_:p:)")
-func jacobianNorm(_ j: Matrix, p: LipschitzNorm) throws -> Double {
-    try operatorNorm(j, p: p)
-}

@@ -84,7 +84,7 @@ struct RegionWalk {
             return try flat.jacobians(at: points).map { j in
                 guard let j, !visited.contains(j.storage) else { return nil }
                 visited.insert(j.storage)
-                let v = try jacobianNorm(j, p: norm)
+                let v = try operatorNorm(j, p: norm)
                 return v.isFinite ? v : nil
             }
         }
@@ -155,7 +155,7 @@ struct RegionWalk {
             x = direction.map { radius * $0 / length }
             guard let next = flat.jacobians(at: [x])[0] else { break }
             budget -= evaluationWork
-            let v = try jacobianNorm(next, p: norm)
+            let v = try operatorNorm(next, p: norm)
             if v.isFinite, v > best.value { best = Outcome(value: v, point: x, steps: step) }
         }
         return best
@@ -185,16 +185,8 @@ struct RegionWalk {
         var h = x
         var active: [[Bool]] = []
         for k in 0..<flat.hiddenCount {
-            let rows = flat.widths[k + 1], cols = flat.widths[k]
             lin.inputMax.append(h.reduce(0) { max($0, abs($1)) })
-            var z = flat.biases[k]
-            flat.weights[k].withUnsafeBufferPointer { w in
-                for i in 0..<rows {
-                    var sum = 0.0
-                    for c in 0..<cols { sum += w[i * cols + c] * h[c] }
-                    z[i] += sum
-                }
-            }
+            let z = flat.dense.preActivations(layer: k, of: h, count: 1)  // the package's one forward kernel
             lin.z.append(z)
             active.append(z.map { $0 > 0 })
             h = z.map { max(0, $0) }
@@ -239,17 +231,10 @@ struct RegionWalk {
             k -= 1
         }
         lin.s = sensitivities
-        // J = ∂Φ/∂h_0 · D_0 · W_0.
-        let width0 = flat.widths[1]
-        var j = [Double](repeating: 0, count: m * d)
-        for r in 0..<m {
-            for i in 0..<width0 where active[0][i] {
-                let sri = lin.s[0][r * width0 + i]
-                if sri == 0 { continue }
-                for t in 0..<d { j[r * d + t] += sri * flat.weights[0][i * d + t] }
-            }
-        }
-        lin.j = j
+        // J itself from the package's one Jacobian kernel. The per-layer forward gradients
+        // (`a`) and output sensitivities (`s`) above are what the flip ranking needs, and no
+        // other code computes them.
+        lin.j = flat.dense.jacobian(for: ActivationPattern(layers: active)).storage
         return lin
     }
 
@@ -332,22 +317,9 @@ struct RegionWalk {
         let d = flat.inputs, m = flat.outputs
         if m == 1 { return vectorNorm(j, p: norm.dual) }
         switch norm {
-        case .one:
-            var best = 0.0
-            for t in 0..<d {
-                var sum = 0.0
-                for r in 0..<m { sum += abs(j[r * d + t]) }
-                best = max(best, sum)
-            }
-            return best
-        case .infinity:
-            var best = 0.0
-            for r in 0..<m {
-                var sum = 0.0
-                for t in 0..<d { sum += abs(j[r * d + t]) }
-                best = max(best, sum)
-            }
-            return best
+        case .one, .infinity:
+            // Column or row sums: the operator norm itself, from the package's one implementation.
+            return (try? operatorNorm(Matrix(rows: m, columns: d, storage: j), p: norm)) ?? .infinity
         case .two, .p:
             return vectorNorm(j, p: .two)
         }
