@@ -35,6 +35,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["run", "analyse", "check", "plan"])
     ap.add_argument("--scale", default=os.environ.get("SWEEP_SCALE", "full"), help="full (default) or quick")
+    ap.add_argument("--quick", action="store_const", const="quick", dest="scale", help="the same as --scale quick")
     ap.add_argument("--out", help="data folder (default docs/theory-check, or .build/theory-sweep-quick)")
     ap.add_argument("--binary", default=os.path.join(REPO, ".build/release/lipschitz"))
     ap.add_argument("--budget", type=float, default=float(os.environ.get("SWEEP_BUDGET", "0")) or None,

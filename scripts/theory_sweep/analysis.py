@@ -299,7 +299,9 @@ def plot_ratio_vs_width(s: dict, path: str) -> None:
     fig = Figure(3, title="Median Lip₂/√d against the width N (bands: 95% bootstrap CI of the median)")
     dims = sorted({e["d"] for e in s["shallow"]})
     for d in dims:
-        ax = fig.add(Axes(f"d = {d}", "width N", "Lip₂ / √d", xlog=True))
+        meds = [c["median_bounds"][0] for e in s["shallow"] if e["d"] == d for c in e["cells"]]
+        top = min(max([c["ci95"][1] for e in s["shallow"] if e["d"] == d for c in e["cells"]] + [0]), 1.6 * max(meds + [1]))
+        ax = fig.add(Axes(f"d = {d}", "width N", "Lip₂ / √d", xlog=True, ylim=(0, top)))
         for e in s["shallow"]:
             if e["d"] != d or e["bias"] not in ("normal", "zero"):
                 continue
@@ -319,7 +321,7 @@ def plot_ratio_vs_width(s: dict, path: str) -> None:
 def plot_ratio_vs_depth(s: dict, path: str) -> None:
     fig = Figure(2, title="Deep networks: median Lip₂/√d against the depth L (bands: 95% CI; dashed: median of certified intervals)")
     for d in sorted({c["d"] for c in s["deep"]}):
-        ax = fig.add(Axes(f"d = {d}", "hidden layers L", "Lip₂ / √d", ylog=True))
+        ax = fig.add(Axes(f"d = {d}", "hidden layers L", "Lip₂ / √d", ylog=True, xint=True))
         for i, N in enumerate(sorted({c["N"] for c in s["deep"] if c["d"] == d})):
             cs = sorted([c for c in s["deep"] if c["d"] == d and c["N"] == N], key=lambda c: c["L"])
             xs = [c["L"] for c in cs]

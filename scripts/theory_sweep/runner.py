@@ -57,20 +57,28 @@ def network_seed(cell: Cell, trial: int) -> int:
 
 
 def project(cell: Cell, ladder: list[Cell], runs: dict[str, dict]) -> tuple[float, str | None]:
+    cost, reason, _ = project_with_source(cell, ladder, runs)
+    return cost, reason
+
+
+def project_with_source(cell: Cell, ladder: list[Cell], runs: dict[str, dict]) -> tuple[float, str | None, bool]:
     """(projected seconds of `cell`, reason to stop its ladder there or None), from the measured
     wall time per network of the widest cells of its ladder run so far: t(N) = t(N_last)·(N/N_last)^g,
-    g fitted on the last two widths (clipped to [1, 3]; 2 when they are too fast to time), and at
+    g fitted on the last two widths (clipped to [1, d + 1]; 2 when they are too fast to time), and at
     most the time limit (plus start-up) per network. A ladder whose first cell is not run yet
     borrows the nearest narrower cell of the same d and L from any ladder of the same driver kind."""
     history = [(c, runs[c.name]) for c in ladder if c.N < cell.N and c.name in runs and runs[c.name]["status"] != "failed"]
     if not history:
         kin = [(c, r) for c, r in _runs_like(cell, runs) if c.N <= cell.N]
         if not kin:
-            return (0.02 * cell.trials, None) if cell.N <= 100 else (math.inf, None)
-        history = [max(kin, key=lambda t: t[0].N)]
+            return (0.02 * cell.trials, None, True) if cell.N <= 100 else (math.inf, None, True)
+        history = sorted(kin, key=lambda t: t[0].N)[-2:]
+        borrowed = True
+    else:
+        borrowed = False
     last, lrun = history[-1]
     if int(lrun["exact_networks"] or 0) * 2 < int(lrun["trials"]):
-        return math.inf, f"N={last.N} left most networks inexact"
+        return math.inf, f"N={last.N} left most networks inexact", borrowed
     per = float(lrun["wall_seconds"]) / int(lrun["trials"])
     growth = 2.0
     if len(history) >= 2:
@@ -79,7 +87,7 @@ def project(cell: Cell, ladder: list[Cell], runs: dict[str, dict]) -> tuple[floa
         if p > 0.05 and per > 0.05:   # below that, process start-up dominates
             growth = min(cell.d + 1.0, max(1.0, math.log(per / p) / math.log(last.N / prev.N)))
     per_network = min(per * (cell.N / last.N) ** growth, cell.time_limit + 2)
-    return cell.trials * per_network, None
+    return cell.trials * per_network, None, borrowed
 
 
 def _runs_like(cell: Cell, runs: dict[str, dict]) -> list[tuple[Cell, dict]]:
@@ -125,9 +133,6 @@ class Runner:
             w.writerow(row)
 
     # ----- scheduling --------------------------------------------------------------------------
-    def projected(self, cell: Cell, ladder: list[Cell], runs: dict[str, dict]) -> tuple[float, str | None]:
-        return project(cell, ladder, runs)
-
     def run(self, grid: Grid) -> None:
         start = time.time()
         ladders = grid.ladders()
@@ -145,9 +150,9 @@ class Runner:
                     stopped[key] = f"N={nxt.N} failed"
                     self.say(f"ladder {key}: stops ({stopped[key]})")
                     continue
-                cost, reason = self.projected(nxt, ladder, runs)
-                if cost == math.inf and reason is None:
-                    deferred.append(key)    # no measured cell to project from yet
+                cost, reason, borrowed = project_with_source(nxt, ladder, runs)
+                if borrowed and reason is None and cost > self.cell_budget:
+                    deferred.append(key)    # projected from another ladder: look again when more is measured
                     continue
                 if reason or cost > self.cell_budget:
                     stopped[key] = reason or f"N={nxt.N} projected {cost:.0f} s > cell budget {self.cell_budget:.0f} s"
@@ -169,10 +174,8 @@ class Runner:
 
     def write_stops(self, stopped: dict[str, str]) -> None:
         path = os.path.join(self.out, "ladder-stops.json")
-        old = json.load(open(path)) if os.path.exists(path) else {}
-        old.update(stopped)
         with open(path, "w") as f:
-            json.dump(old, f, indent=1, sort_keys=True)
+            json.dump(stopped, f, indent=1, sort_keys=True)
 
     def say(self, text: str) -> None:
         print(f"[{_dt.datetime.utcnow():%H:%M:%S}] {text}", file=self.log, flush=True)

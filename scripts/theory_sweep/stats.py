@@ -103,6 +103,9 @@ def ladder_analysis(cells: list[CellStats]) -> dict:
     out["tails"] = tails
     start = next((t["from"] for t in tails if t["inside_tolerance"]), None)
     out["plateau_from"] = start
+    wide = [c for c in decided if c.N >= 50]
+    if len(wide) >= 3:
+        out["limit_fit"] = limit_fit(wide)
     return out
 
 
@@ -122,3 +125,17 @@ def depth_slope(cells_by_depth: list[CellStats]) -> dict:
     slopes = boots @ xc / den
     lo, hi = np.quantile(slopes, [0.025, 0.975])
     return {"slope": float(np.sum(xc * y) / den), "ci": [float(lo), float(hi)]}
+
+
+def limit_fit(cells: list[CellStats]) -> dict:
+    """Least-squares fit median(N) = r∞ + b·N^(-1/2) over `cells` (decided), with bootstrap CIs:
+    a model of a slow approach to a limit (the maximum of a random walk over N steps nears its
+    limit like N^(-1/2)), used only to say where such a limit would lie, not to prove one."""
+    x = np.array([c.N ** -0.5 for c in cells])
+    A = np.stack([np.ones_like(x), x], axis=1)
+    pinv = np.linalg.pinv(A)                                    # 2 × cells
+    coef = pinv @ np.array([c.median for c in cells])
+    boots = np.stack([c.boot_lo for c in cells], axis=1) @ pinv.T   # BOOT × 2
+    q = np.quantile(boots, [0.025, 0.975], axis=0)
+    return {"from": cells[0].N, "to": cells[-1].N, "limit": float(coef[0]), "limit_ci": [float(q[0, 0]), float(q[1, 0])],
+            "b": float(coef[1]), "b_ci": [float(q[0, 1]), float(q[1, 1])]}

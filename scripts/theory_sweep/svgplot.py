@@ -45,7 +45,8 @@ def _fmt(v: float) -> str:
 
 class Axes:
     def __init__(self, title: str, xlabel: str, ylabel: str, xlog: bool = False, ylog: bool = False,
-                 ylim: tuple[float, float] | None = None, hline: float | None = None):
+                 ylim: tuple[float, float] | None = None, hline: float | None = None, xint: bool = False):
+        self.xint = xint
         self.title, self.xlabel, self.ylabel, self.xlog, self.ylog = title, xlabel, ylabel, xlog, ylog
         self.ylim, self.hline = ylim, hline
         self.items: list[tuple] = []
@@ -100,6 +101,8 @@ class Axes:
                f'<text x="{ox + 13}" y="{oy + m_t + ph / 2}" text-anchor="middle" font-size="11" '
                f'transform="rotate(-90 {ox + 13} {oy + m_t + ph / 2})">{escape(self.ylabel)}</text>']
         xt = _log_ticks(x0, x1) if self.xlog else _nice_linear_ticks(x0, x1)
+        if self.xint:
+            xt = [float(v) for v in range(math.ceil(x0), math.floor(x1) + 1)]
         yt = _log_ticks(y0, y1) if self.ylog else _nice_linear_ticks(y0, y1)
         for v in xt:
             if x0 <= v <= x1:
