@@ -8,7 +8,7 @@ DEB_PACKAGES := libglpk-dev liblapacke-dev
 INSTANCE ?= instances/fixtures/deep-3x4x3x2.json
 BIN := .build/release/lipschitz
 
-.PHONY: run test unit-test build release deps bench clean tsan fuzz-build fuzz fuzz-ci fuzz-regressions sweep sweep-analyse sweep-check
+.PHONY: run test unit-test build release deps bench clean tsan fuzz-build fuzz fuzz-ci fuzz-regressions slurm-test sweep sweep-analyse sweep-check
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -30,8 +30,16 @@ run: release
 	$(BIN) exact $(INSTANCE) --norm inf --json
 
 # All tests: the XCTest suite, then the sanitizer and fuzzing passes of issue 9 (ThreadSanitizer
-# over the threaded search, the saved fuzz findings replayed, a short seeded fuzz pass).
-test: unit-test tsan fuzz-regressions fuzz-ci
+# over the threaded search, the saved fuzz findings replayed, a short seeded fuzz pass), then a
+# real single-node Slurm cluster running sharded jobs (issue 13).
+test: unit-test tsan fuzz-regressions fuzz-ci slurm-test
+
+# A single-node Slurm 22.05 (Debian's slurm-wlm and munge, installed if missing; daemons and
+# state under a temporary directory, stopped at the end): a sharded compare sweep and a sharded
+# exact through `sbatch --array` and dependent merge jobs, checked against unsharded runs.
+# Runs as root or with sudo; about half a minute. See docs/cluster.md.
+slurm-test: release
+	scripts/slurm/test-cluster.sh $(BIN)
 
 unit-test: deps
 	swift build --build-tests
@@ -46,6 +54,7 @@ TSAN_REPORTS := $(CURDIR)/$(TSAN_SCRATCH)/tsan-reports
 TSAN_DIFFERENTIAL_SCALE ?= 0.05
 TSAN_FILTERS := --filter 'ExactLipschitzTests.MethodAgreementTests' \
 	--filter 'ExactLipschitzTests.BoundedSearchTests' \
+	--filter 'ExactLipschitzTests.SweepShardAndStopTests' \
 	--filter 'ExactLipschitzTests.DifferentialTests' \
 	--filter 'CLITests.ExactCLITests/testExactMatchesTruth' \
 	--filter 'CLITests.ExactCLITests/testBoxes' \

@@ -48,8 +48,10 @@ let package = Package(
             "LipschitzModel", "ExactLipschitz", "LipschitzEstimates", "LipschitzTheory",
             "RandomNetworks", "NetworkFormats",
         ]),
-        // Test support: an exact brute-force reference (GLPK's rational simplex), independent of
-        // ExactLipschitz and LinearProgramming so that it can hold them to account.
+        // Test support, the one copy every test target uses: an exact brute-force reference
+        // (GLPK's rational simplex), independent of ExactLipschitz and LinearProgramming so that it
+        // can hold them to account; the tests' own generator (SplitMix64, independent of the
+        // package's); random-network builders; `assertRelativelyEqual` and friends.
         .target(name: "LipschitzTestSupport", dependencies: ["LipschitzModel", "CGLPK"]),
         // The command-line tool: thin, argument parsing and printing only.
         .executableTarget(name: "lipschitz", dependencies: [
@@ -58,18 +60,18 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The benchmark suite (`make bench`): runs the `lipschitz` binary on seeded networks.
-        .executableTarget(name: "lipschitz-bench", dependencies: ["LipschitzModel", "RandomNetworks"]),
+        .executableTarget(name: "lipschitz-bench", dependencies: ["LipschitzModel", "RandomNetworks", "ExactLipschitz"]),
 
-        .testTarget(name: "LipschitzModelTests", dependencies: ["LipschitzModel"]),
-        .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming"]),
+        .testTarget(name: "LipschitzModelTests", dependencies: ["LipschitzModel", "LipschitzTestSupport"]),
+        .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "LipschitzTestSupport"]),
         .testTarget(name: "ExactLipschitzTests", dependencies: ["ExactLipschitz", "LipschitzModel", "LinearProgramming", "LipschitzTestSupport"]),
         .testTarget(name: "LipschitzTestSupportTests", dependencies: ["LipschitzTestSupport", "LipschitzModel"]),
         .testTarget(name: "RandomNetworksTests", dependencies: ["RandomNetworks", "LipschitzModel"]),
-        .testTarget(name: "LipschitzEstimatesTests", dependencies: ["LipschitzEstimates", "ExactLipschitz", "RandomNetworks", "LipschitzModel"]),
+        .testTarget(name: "LipschitzEstimatesTests", dependencies: ["LipschitzEstimates", "ExactLipschitz", "LipschitzModel", "LipschitzTestSupport"]),
         .testTarget(name: "LipschitzTheoryTests", dependencies: ["LipschitzTheory", "RandomNetworks"]),
-        .testTarget(name: "NetworkFormatsTests", dependencies: ["NetworkFormats", "LipschitzModel"]),
-        .testTarget(name: "ComparisonHarnessTests", dependencies: ["ComparisonHarness", "LipschitzModel"]),
-        .testTarget(name: "CLITests", dependencies: ["lipschitz"]),
+        .testTarget(name: "NetworkFormatsTests", dependencies: ["NetworkFormats", "LipschitzModel", "LipschitzTestSupport"]),
+        .testTarget(name: "ComparisonHarnessTests", dependencies: ["ComparisonHarness", "ExactLipschitz", "LipschitzEstimates", "LipschitzModel", "LipschitzTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["lipschitz", "LipschitzTestSupport"]),
     ],
     swiftLanguageVersions: [.v5]
 )

@@ -45,7 +45,7 @@ public enum FixtureExporter {
             guard name != indexName else { throw FixtureError.badInput("a network may not be called \(indexName)") }
             if names[..<i].contains(name) { throw FixtureError.badInput("two networks share the file name \(name)") }
         }
-        if let t = timeLimit, !(t.isFinite && t > 0) { throw FixtureError.badInput("time limit must be a positive number of seconds") }
+        if let t = timeLimit, !ExactOptions.isValidTimeLimit(t) { throw FixtureError.badInput("time limit must be a positive number of seconds") }
         try FileAccess.createDirectory(directory)
         var entries: [FixtureEntry] = []
         var files: [(String, String)] = []
@@ -90,9 +90,8 @@ public enum FixtureExporter {
         fields.append("\"regions\": \(report.regions)")
         let witnesses = report.bounds.compactMap { bound -> String? in
             guard let w = bound.witness else { return nil }
-            return "\(NetworkJSON.quote(bound.norm.description)): {\"point\": \(NetworkJSON.encode(w.interiorPoint)), "
-                + "\"radius\": \(NetworkJSON.encode(w.radius)), \"pattern\": \(NetworkJSON.quote(w.pattern.description)), "
-                + "\"jacobian\": \(NetworkJSON.encode(w.jacobian))}"
+            // The same witness encoding as `exact --json` (`ExactResultDocument.Witness`).
+            return "\(NetworkJSON.quote(bound.norm.description)): " + ExactResultDocument.Witness(w).jsonText
         }
         fields.append("\"witness\": {" + witnesses.joined(separator: ", ") + "}")
         return "{" + fields.joined(separator: ", ") + "}"

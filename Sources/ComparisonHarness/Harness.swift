@@ -1,4 +1,5 @@
 import Foundation
+import ExactLipschitz
 import LipschitzModel
 import LipschitzTheory
 import RandomNetworks
@@ -100,7 +101,7 @@ public struct HarnessSettings: Sendable {
 
     public func validate() throws {
         guard !norms.isEmpty else { throw HarnessError.badOption("give at least one norm") }
-        if let t = timeLimit, !(t.isFinite && t > 0) {
+        if let t = timeLimit, !ExactOptions.isValidTimeLimit(t) {
             throw HarnessError.badOption("time limit must be a positive number of seconds, got \(t)")
         }
         guard theorySamples >= 2 else { throw HarnessError.badOption("theory samples must be at least 2") }

@@ -96,13 +96,13 @@ public enum ComparisonPlot {
         s += "<rect x=\"\(r(x0))\" y=\"\(r(y0))\" width=\"\(r(width))\" height=\"\(r(height))\" fill=\"none\" stroke=\"#333\"/>\n"
         for n in Array(Set(xs)).sorted() {
             s += line(px(n), y0 + height, px(n), y0 + height + 5, "#333")
-            s += text(px(n), y0 + height + 18, f(n, 6), size: 11, anchor: "middle")
+            s += text(px(n), y0 + height + 18, tableNumber(n, 6), size: 11, anchor: "middle")
         }
         s += text(x0 + width / 2, y0 + height + 36, "width N (log scale)", size: 12, anchor: "middle")
         for t in ticks(yMin, yMax) {
             s += line(x0, py(t), x0 + width, py(t), "#e5e5e5")
             s += line(x0 - 5, py(t), x0, py(t), "#333")
-            s += text(x0 - 8, py(t) + 4, f(t, 3), size: 11, anchor: "end")
+            s += text(x0 - 8, py(t) + 4, tableNumber(t, 3), size: 11, anchor: "end")
         }
         s += "<text x=\"\(r(x0 - 52))\" y=\"\(r(y0 + height / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 \(r(x0 - 52)) \(r(y0 + height / 2)))\">\(escape(yLabel)) (log scale)</text>\n"
         if let reference {

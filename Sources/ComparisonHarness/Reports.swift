@@ -8,11 +8,15 @@ public struct ComparisonReport: Sendable {
     public let settings: HarnessSettings
     /// A line saying where the networks came from (the sweep or suite options).
     public let origin: String
+    /// Set for one part of a sharded run (`compare --shard K/N`): written as the "shard" key,
+    /// which `lipschitz merge` reads. Nil for a whole run or a merge.
+    public var shard: ComparisonShard?
 
-    public init(results: [CaseResult], settings: HarnessSettings, origin: String) {
+    public init(results: [CaseResult], settings: HarnessSettings, origin: String, shard: ComparisonShard? = nil) {
         self.results = results
         self.settings = settings
         self.origin = origin
+        self.shard = shard
     }
 
     public var violations: [Violation] { results.flatMap(\.violations) }
@@ -28,7 +32,7 @@ public struct ComparisonReport: Sendable {
         // none can break a row or forge a line.
         var out = "Comparison: \(escapingControlCharacters(origin))\n"
         out += "norms \(settings.norms.map(\.description).joined(separator: ", ")); exact time limit "
-            + (settings.timeLimit.map { "\(f($0)) s" } ?? "none") + " per network; \(results.count) networks\n"
+            + (settings.timeLimit.map { "\(tableNumber($0)) s" } ?? "none") + " per network; \(results.count) networks\n"
         let incomplete = results.filter { !$0.exact.isExact }.count
         if incomplete > 0 {
             out += "\(incomplete) network(s) hit the time limit: their certified [lower, upper] is shown and they are left out of the summaries\n"
@@ -43,13 +47,13 @@ public struct ComparisonReport: Sendable {
                 + methodNames.flatMap { [$0, "ratio"] }]
             for r in results {
                 for nc in r.norms {
-                    let exact = r.exact.isExact ? f(nc.exact.lower) : "[\(f(nc.exact.lower)), \(f(nc.exact.upper))]"
-                    var row = [escapingControlCharacters(r.input.label), nc.norm.description, exact, "\(r.exact.regions)", f(r.exact.seconds, 3),
-                               f(nc.prediction.value), nc.lipOverPrediction(isExact: r.exact.isExact).map { f($0, 3) } ?? "-"]
+                    let exact = r.exact.isExact ? tableNumber(nc.exact.lower) : "[\(tableNumber(nc.exact.lower)), \(tableNumber(nc.exact.upper))]"
+                    var row = [escapingControlCharacters(r.input.label), nc.norm.description, exact, "\(r.exact.regions)", tableNumber(r.exact.seconds, 3),
+                               tableNumber(nc.prediction.value), nc.lipOverPrediction(isExact: r.exact.isExact).map { tableNumber($0, 3) } ?? "-"]
                     for m in nc.methods {
                         if let v = m.value {
-                            row.append(f(v) + (m.violation != nil ? " !" : ""))
-                            row.append(m.ratioToExact.map { f($0, 3) } ?? "-")
+                            row.append(tableNumber(v) + (m.violation != nil ? " !" : ""))
+                            row.append(m.ratioToExact.map { tableNumber($0, 3) } ?? "-")
                         } else {
                             row += ["error", "-"]
                         }
@@ -64,11 +68,11 @@ public struct ComparisonReport: Sendable {
             + methodNames.map { "\($0) /exact" }]
         for c in cells {
             var row = [c.norm.description, "\(c.inputDimension)", c.width.map(String.init) ?? "mixed", "\(c.depth)", c.bias,
-                       "\(c.exactNetworks)/\(c.networks)", c.regions.map { f($0.median, 6) } ?? "-",
-                       c.exactSeconds.map { f($0.median, 2) } ?? "-", f(c.prediction, 4),
+                       "\(c.exactNetworks)/\(c.networks)", c.regions.map { tableNumber($0.median, 6) } ?? "-",
+                       c.exactSeconds.map { tableNumber($0.median, 2) } ?? "-", tableNumber(c.prediction, 4),
                        spread(c.lipOverPrediction), spread(c.lipOverSqrtD)]
             row += c.methodRatios.map { m in
-                (m.ratio.map { f($0.median, 3) } ?? "-") + (m.errors > 0 ? " (\(m.errors) err)" : "")
+                (m.ratio.map { tableNumber($0.median, 3) } ?? "-") + (m.errors > 0 ? " (\(m.errors) err)" : "")
             }
             rows.append(row)
         }
@@ -80,8 +84,8 @@ public struct ComparisonReport: Sendable {
             var rows: [[String]] = [["p", "d", "L", "bias", "quantity", "N", "slope", "verdict", "wide half", "slope"]]
             for g in fits {
                 rows.append([g.norm.description, "\(g.inputDimension)", "\(g.depth)", g.bias, g.quantity,
-                             "\(g.widths.first!)…\(g.widths.last!)", f(g.slope, 3), g.verdict,
-                             "\(g.widths[min(g.widths.count / 2, g.widths.count - 2)])…\(g.widths.last!)", f(g.upperSlope, 3)])
+                             "\(g.widths.first!)…\(g.widths.last!)", tableNumber(g.slope, 3), g.verdict,
+                             "\(g.widths[min(g.widths.count / 2, g.widths.count - 2)])…\(g.widths.last!)", tableNumber(g.upperSlope, 3)])
             }
             out += table(rows)
         }
@@ -93,7 +97,7 @@ public struct ComparisonReport: Sendable {
 
     private func spread(_ s: Spread?) -> String {
         guard let s else { return "-" }
-        return "\(f(s.median, 3)) [\(f(s.min, 3)), \(f(s.max, 3))]"
+        return "\(tableNumber(s.median, 3)) [\(tableNumber(s.min, 3)), \(tableNumber(s.max, 3))]"
     }
 
     private func table(_ rows: [[String]]) -> String {
@@ -123,14 +127,14 @@ public struct ComparisonReport: Sendable {
                 let recipe = r.input.recipe
                 var row: [String] = [csvField(r.input.label), "\(r.input.inputDimension)", r.input.width.map(String.init) ?? ""]
                 row += ["\(r.input.depth)", "\(r.input.network.outputDimension)", csvField(r.input.biasLabel)]
-                row += [recipe.map { g($0.biasScale) } ?? "", recipe.map { "\($0.seed)" } ?? ""]
-                row += [nc.norm.description, g(nc.exact.lower), g(nc.exact.upper), r.exact.isExact ? "true" : "false"]
-                row += [r.exact.stopReason ?? "", "\(r.exact.regions)", g(r.exact.seconds), csvField(nc.prediction.label)]
-                let lipOverPrediction = nc.lipOverPrediction(isExact: r.exact.isExact).map(g) ?? ""
-                row += [g(nc.prediction.value), lipOverPrediction, r.lipOverSqrtD(nc.norm).map(g) ?? ""]
+                row += [recipe.map { csvNumber($0.biasScale) } ?? "", recipe.map { "\($0.seed)" } ?? ""]
+                row += [nc.norm.description, csvNumber(nc.exact.lower), csvNumber(nc.exact.upper), r.exact.isExact ? "true" : "false"]
+                row += [r.exact.stopReason ?? "", "\(r.exact.regions)", csvNumber(r.exact.seconds), csvField(nc.prediction.label)]
+                let lipOverPrediction = nc.lipOverPrediction(isExact: r.exact.isExact).map(csvNumber) ?? ""
+                row += [csvNumber(nc.prediction.value), lipOverPrediction, r.lipOverSqrtD(nc.norm).map(csvNumber) ?? ""]
                 for m in nc.methods {
-                    row += [m.value.map(g) ?? "", m.claim.map { csvField($0.rawValue) } ?? "", m.ratioToExact.map(g) ?? "",
-                            g(m.seconds), m.violation != nil ? "true" : "false", m.error.map(csvField) ?? ""]
+                    row += [m.value.map(csvNumber) ?? "", m.claim.map { csvField($0.rawValue) } ?? "", m.ratioToExact.map(csvNumber) ?? "",
+                            csvNumber(m.seconds), m.violation != nil ? "true" : "false", m.error.map(csvField) ?? ""]
                 }
                 lines.append(row.joined(separator: ","))
             }
@@ -148,6 +152,7 @@ public struct ComparisonReport: Sendable {
         var out = "{\n  \"origin\": \(q(origin)),\n"
         out += "  \"settings\": {\"norms\": [\(settings.norms.map { q($0.description) }.joined(separator: ", "))], "
             + "\"time_limit\": \(jn(settings.timeLimit)), \"theory_samples\": \(settings.theorySamples), \"theory_seed\": \(settings.theorySeed)},\n"
+        if let shard { out += "  \"shard\": \(shard.json),\n" }
         out += "  \"networks\": [\n" + results.map(caseJSON).joined(separator: ",\n") + "\n  ],\n"
         out += "  \"cells\": [\n" + cells.map(cellJSON).joined(separator: ",\n") + "\n  ],\n"
         out += "  \"growth\": [\n" + growth.map { g in
@@ -165,7 +170,7 @@ public struct ComparisonReport: Sendable {
     private func caseJSON(_ r: CaseResult) -> String {
         var s = "    {\"network\": \(q(r.input.label)), \"d\": \(r.input.inputDimension), \"N\": \(r.input.width.map(String.init) ?? "null"), "
         s += "\"L\": \(r.input.depth), \"architecture\": [\(r.input.network.architecture.map(String.init).joined(separator: ", "))], "
-        s += "\"bias\": \(q(r.input.biasLabel)), \"seed\": \(r.input.recipe.map { "\($0.seed)" } ?? "null"), "
+        s += "\"bias\": \(q(r.input.biasLabel)), \"bias_scale\": \(jn(r.input.recipe?.biasScale)), \"seed\": \(r.input.recipe.map { "\($0.seed)" } ?? "null"), "
         s += "\"is_exact\": \(r.exact.isExact), \"stop_reason\": \(r.exact.stopReason.map(q) ?? "null"), "
         s += "\"regions\": \(r.exact.regions), \"exact_seconds\": \(jn(r.exact.seconds)), \"norms\": ["
         s += r.norms.map { nc in
@@ -207,6 +212,6 @@ public struct ComparisonReport: Sendable {
 }
 
 /// `%.Ng`: short numbers for tables.
-func f(_ x: Double, _ digits: Int = 6) -> String { String(format: "%.\(digits)g", x) }
+func tableNumber(_ x: Double, _ digits: Int = 6) -> String { String(format: "%.\(digits)g", x) }
 /// Round-trip numbers for CSV.
-func g(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
+func csvNumber(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }

@@ -29,6 +29,11 @@ public struct ExactOptions: Sendable {
     /// Search only this part of the input space (`Shard.whole` by default); the result is then
     /// certified over the part only, and `lipschitz merge` combines the parts.
     public var shard: Shard = .whole
+    /// Values Φ is known to attain (`--lower-bound`, e.g. from `lipschitz estimate`), per norm:
+    /// branch and bound prunes against them from the first split. A seed only prunes; it is
+    /// never reported as the constant, and when no region reaches it the result is the
+    /// interval [best found, seed], not exact. Needs `prune` to have any effect.
+    public var lowerBounds: [LipschitzNorm: Double] = [:]
     /// Polled during the search; returning true stops it like a time limit (used for Ctrl-C).
     public var shouldStop: (@Sendable () -> Bool)?
     /// Called about four times a second with the search's state (for progress lines).
@@ -88,6 +93,9 @@ public enum StopReason: String, Sendable {
     /// The search finished, but some subtree could not be decided by any solver (or a worker
     /// failed): it is bounded, not enumerated.
     case undecided = "undecided subtrees"
+    /// The search finished, pruning against a seeded `--lower-bound` that no region reached:
+    /// the constant lies between the best region found and the seed.
+    case lowerBoundNotReached = "lower bound not reached"
 }
 
 /// Counters of the search, for benchmarks and progress.
@@ -151,6 +159,8 @@ public struct ExactReport: Sendable {
     public let statistics: EnumerationStatistics
     /// The method that produced the answer (`.automatic` resolves to one of the others).
     public let method: SearchMethod
+    /// The part of the search this report covers (nil: the whole search, unsharded).
+    public var partition: SearchPartition? = nil
     /// True when `regions` is the number of all full-dimensional regions (complete, no pruning).
     public var regionsComplete: Bool { isExact && statistics.prunedSubtrees == 0 }
 

@@ -8,8 +8,12 @@ public enum ExactSearch {
     /// search, a certified interval [lower, upper] for each.
     public static func compute(_ network: ReLUNetwork, options: ExactOptions = ExactOptions()) throws -> ExactReport {
         try validate(network, options)
-        let shared = SharedSearchState(norms: options.norms.count, start: options.startTime)
+        let floors = options.prune ? options.norms.map { options.lowerBounds[$0] ?? -1 } : nil
+        let shared = SharedSearchState(norms: options.norms.count, start: options.startTime, floors: floors)
         var method = options.method
+        let sharded = options.shard.count > 1
+        // Sharded too: the sweep partitions its vertices (`SweepPartition`); a network it cannot
+        // take falls to the LP search, whose shards split a fixed frontier (`FrontierPartition`).
         if method == .automatic || method == .arrangement {
             if let answered = try searchArrangement(network, options: options, shared: shared) {
                 method = .arrangement
@@ -18,33 +22,49 @@ public enum ExactSearch {
             // A stop during the arrangement's set-up is not "not applicable": the LP search below
             // sees the stop at once and reports the certified interval.
             if method == .arrangement && shared.stopReason == nil { throw ExactError.arrangementNotApplicable }
-            method = .linearPrograms
         }
+        if method == .automatic || method == .arrangement { method = .linearPrograms }
         let threads = method == .plain || network.hiddenNeuronCount == 0 ? 1 : options.threads
         if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
-        if threads <= 1 {
+        var partition: SearchPartition?
+        if sharded {
+            let planned = try FrontierPartition.tasks(network, options: options, shared: shared)
+            partition = planned.partition
+            try searchInParallel(network, options: options, shared: shared, threads: max(1, options.threads), tasks: planned.tasks)
+        } else if threads <= 1 {
             let enumerator = try RegionEnumerator(network: network, options: options, shared: shared, plain: method == .plain)
             try enumerator.run()
             shared.add(enumerator.statistics)
         } else {
-            try searchInParallel(network, options: options, shared: shared, threads: threads)
+            let tasks = try planTasks(network, options: options, shared: shared, threads: threads)
+            try searchInParallel(network, options: options, shared: shared, threads: threads, tasks: tasks)
         }
-        return report(options: options, shared: shared, method: method)
+        var answer = report(options: options, shared: shared, method: method)
+        answer.partition = partition
+        return answer
     }
 
     private static func validate(_ network: ReLUNetwork, _ options: ExactOptions) throws {
         guard !options.norms.isEmpty else { throw InputError.badNorm("(none given)") }
         for norm in options.norms { try norm.check(outputs: network.outputDimension) }
         if let box = options.box { try box.check(inputs: network.inputDimension) }
-        if let limit = options.timeLimit, !(limit.isFinite && limit >= 0) {
-            throw ExactError.badLimit("time limit must be a non-negative number of seconds")
+        if let limit = options.timeLimit, !ExactOptions.isValidTimeLimit(limit) {
+            throw ExactError.badLimit("time limit must be a positive number of seconds")
         }
-        if let limit = options.maxRegions, limit < 1 { throw ExactError.badLimit("region limit must be at least 1") }
-        guard options.relativeRadiusTolerance.isFinite, options.relativeRadiusTolerance >= Tolerances.smallestDecisionBand,
-              options.relativeRadiusTolerance <= 0.1 else {
+        if let limit = options.maxRegions, limit < ExactOptions.smallestRegionLimit {
+            throw ExactError.badLimit("region limit must be at least \(ExactOptions.smallestRegionLimit)")
+        }
+        guard ExactOptions.radiusToleranceRange.contains(options.relativeRadiusTolerance) else {
             throw ExactError.badLimit("radius tolerance must lie in [1e-8, 0.1] (below 1e-8 GLPK's own tolerance would decide)")
         }
-        guard (1...256).contains(options.threads) else { throw ExactError.badLimit("threads must be between 1 and 256") }
+        guard ExactOptions.threadRange.contains(options.threads) else { throw ExactError.badLimit("threads must be between 1 and 256") }
+        for (norm, seed) in options.lowerBounds {
+            guard options.norms.contains(norm) else { throw ExactError.badLimit("a lower bound is given for ℓ\(norm), which is not searched") }
+            guard seed.isFinite, seed >= 0 else { throw ExactError.badLimit("a lower bound must be a finite number ≥ 0, got \(seed)") }
+        }
+        if options.shard.count > 1, options.method == .plain {
+            throw ExactError.badLimit("--shard needs --method automatic, arrangement or lp (the plain search is not partitioned)")
+        }
         // |J_ij| ≤ ∏ ‖W_k‖_∞ · d: refuse networks whose Jacobians could overflow a double.
         var magnitude = Double(network.inputDimension)
         for layer in network.layers { magnitude *= max(1e-300, try operatorNorm(layer.weights, p: .infinity)) }
@@ -53,112 +73,29 @@ public enum ExactSearch {
 
     private static func report(options: ExactOptions, shared: SharedSearchState, method: SearchMethod) -> ExactReport {
         if shared.undecided > 0 { shared.stop(.undecided) }
-        let complete = shared.stopReason == nil
         let best = shared.best, witnesses = shared.witnesses, unexplored = shared.unexploredUpper
+        // Subtrees pruned against a seeded lower bound hold values ≤ the seed: when no region
+        // reached it, the constant is only known to lie in [best, seed].
+        let floors = options.norms.map { options.prune ? options.lowerBounds[$0] ?? -1 : -1 }
+        if zip(best, floors).contains(where: { $0 < $1 }) { shared.stop(.lowerBoundNotReached) }
+        let complete = shared.stopReason == nil
         let bounds = options.norms.indices.map { n in
             let lower = max(0, best[n])
             return NormBound(norm: options.norms[n], lower: lower,
-                             upper: complete ? lower : max(lower, unexplored[n]), witness: witnesses[n])
+                             upper: complete ? lower : max(lower, unexplored[n], floors[n]), witness: witnesses[n])
         }
         return ExactReport(bounds: bounds, regions: shared.regions, isExact: complete, stopReason: shared.stopReason,
                            seconds: shared.elapsed, statistics: shared.statistics, method: method)
     }
 
     /// The stop test shared by the searches: time limit, then the caller's request.
-    private static func stopCheck(_ options: ExactOptions, _ shared: SharedSearchState) -> () -> Bool {
+    static func stopCheck(_ options: ExactOptions, _ shared: SharedSearchState) -> () -> Bool {
         {
             if shared.stopReason != nil { return true }
             if let limit = options.timeLimit, shared.elapsed >= limit { shared.stop(.timeLimit); return true }
             if let stop = options.shouldStop, stop() { shared.stop(.interrupted); return true }
             return false
         }
-    }
-
-    /// The geometric search for one hidden layer; nil when it does not apply (deep network,
-    /// a region limit, or an arrangement not in general position).
-    private static func searchArrangement(_ network: ReLUNetwork, options: ExactOptions,
-                                          shared: SharedSearchState) throws -> ExactReport? {
-        guard network.layers.count == 2, options.maxRegions == nil, !options.prune else { return nil }
-        let threads = max(1, options.threads)
-        let stop = stopCheck(options, shared)
-        // Set-up visits every d-subset once (for the bounding box): it polls the stop test too;
-        // a stop there leaves the whole search to the LP enumerator, which reports it at once.
-        guard let arrangement = ArrangementEnumerator(network: network, norms: options.norms, box: options.box, shouldStop: stop) else {
-            return nil
-        }
-        let lock = NSLock()
-        var next = 0
-        var outcomes: [ArrangementEnumerator.Outcome] = []
-        var regionsSoFar = 0, verticesSoFar = 0, bestSoFar = -1.0
-        var lastProgress = DispatchTime.now().uptimeNanoseconds
-        // Polled every 1024 vertices: the stop test, and a progress report four times a second.
-        let shouldStop = { () -> Bool in
-            if let progress = options.progress {
-                lock.lock()
-                let now = DispatchTime.now().uptimeNanoseconds
-                let due = now - lastProgress > 250_000_000
-                if due { lastProgress = now }
-                var counters = EnumerationStatistics()
-                counters.vertices = verticesSoFar
-                let report = ExactProgress(regions: regionsSoFar, statistics: counters, best: max(0, bestSoFar), elapsed: shared.elapsed)
-                lock.unlock()
-                if due { progress(report) }
-            }
-            return stop()
-        }
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            while true {
-                lock.lock()
-                let first = next
-                next += 1
-                lock.unlock()
-                if first >= arrangement.itemCount { return }
-                let outcome = arrangement.run(first: first, shouldStop: shouldStop)
-                lock.lock()
-                outcomes.append(outcome)
-                regionsSoFar += outcome.regions
-                verticesSoFar += outcome.vertices
-                bestSoFar = max(bestSoFar, outcome.best[0])
-                lock.unlock()
-                if !outcome.generalPosition || !outcome.complete { return }
-            }
-        }
-        guard outcomes.allSatisfy(\.generalPosition) else { return nil }
-        var statistics = EnumerationStatistics()
-        var regions = 0
-        var best = Array(repeating: -1.0, count: options.norms.count)
-        var patterns: [[Bool]?] = Array(repeating: nil, count: options.norms.count)
-        for outcome in outcomes {
-            regions += outcome.regions
-            statistics.vertices += outcome.vertices
-            for n in best.indices where outcome.best[n] > best[n] {
-                best[n] = outcome.best[n]
-                patterns[n] = outcome.bestPattern[n]
-            }
-        }
-        let complete = outcomes.allSatisfy(\.complete) && next >= arrangement.itemCount
-        // Witnesses: each maximising region is certified full-dimensional by the same test as
-        // the LP search (a certified interior point, or exact arithmetic); if that fails or cannot
-        // decide, the LP search answers instead.
-        let enumerator = try RegionEnumerator(network: network, options: options, shared: shared)
-        var bounds: [NormBound] = []
-        let everything = IntervalJacobian(network: network, states: network.hiddenWidths.map { Array(repeating: .unknown, count: $0) })
-        for (n, norm) in options.norms.enumerated() {
-            var witness: RegionWitness?
-            var value = 0.0
-            if let bits = patterns[n] {
-                guard let ball = try? enumerator.certifiedRegion(of: [bits]) else { return nil }
-                let pattern = ActivationPattern(layers: [bits])
-                let jacobian = network.jacobian(for: pattern)
-                value = try operatorNorm(jacobian, p: norm)
-                witness = RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
-            }
-            let upper = complete ? value : max(value, try everything.operatorNormBound(p: norm))
-            bounds.append(NormBound(norm: norm, lower: value, upper: upper, witness: witness))
-        }
-        statistics.linearPrograms = enumerator.statistics.linearPrograms
-        return ExactReport(bounds: bounds, regions: regions, isExact: complete, stopReason: complete ? nil : shared.stopReason,
-                           seconds: shared.elapsed, statistics: statistics, method: .arrangement)
     }
 
     /// Splits the LP search into subtrees at a shallow depth and hands them to worker threads,
@@ -170,8 +107,7 @@ public enum ExactSearch {
     /// planning depth doubles until there are enough tasks, so deep narrow networks cost
     /// O(depth) planning work, not O(depth²).
     private static func searchInParallel(_ network: ReLUNetwork, options: ExactOptions,
-                                         shared: SharedSearchState, threads: Int) throws {
-        let tasks = try planTasks(network, options: options, shared: shared, threads: threads)
+                                         shared: SharedSearchState, threads: Int, tasks: [SearchTask]) throws {
         let lock = NSLock()
         var next = 0
         var skipped = false  // tasks left after a stop: bounded together, once, at the end

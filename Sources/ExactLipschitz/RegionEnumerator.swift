@@ -678,7 +678,7 @@ final class RegionEnumerator {
     /// True when branch and bound may skip the subtree below `depth`.
     private func canPrune(depth: Int) throws -> Bool {
         guard options.prune, depth < hiddenCount else { return false }
-        best = shared.best
+        best = shared.pruneThreshold
         let bounds = try intervalBounds(decided: depth, extra: nil)
         for n in norms.indices where bounds[n] > best[n] { return false }
         return true

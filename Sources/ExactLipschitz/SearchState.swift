@@ -13,11 +13,15 @@ final class SharedSearchState: @unchecked Sendable {
     private var unexplored: [Double]
     private var counters = EnumerationStatistics()
     private var undecidedCount = 0
+    /// Values the user asserts Φ attains (`--lower-bound`): they raise the pruning threshold
+    /// only, never the answer (`ExactOptions.incumbent`).
+    private let floors: [Double]
     /// When the clock of the time limit started (uptime nanoseconds).
     let start: UInt64
 
-    init(norms: Int, start: UInt64? = nil) {
+    init(norms: Int, start: UInt64? = nil, floors: [Double]? = nil) {
         self.start = start ?? DispatchTime.now().uptimeNanoseconds
+        self.floors = floors ?? Array(repeating: -1, count: norms)
         bestValues = Array(repeating: -1, count: norms)
         bestWitnesses = Array(repeating: nil, count: norms)
         unexplored = Array(repeating: 0, count: norms)
@@ -25,6 +29,11 @@ final class SharedSearchState: @unchecked Sendable {
 
     var best: [Double] { lock.lock(); defer { lock.unlock() }; return bestValues }
     var witnesses: [RegionWitness?] { lock.lock(); defer { lock.unlock() }; return bestWitnesses }
+    /// What branch and bound must beat: the best value found, or the seeded floor if higher.
+    var pruneThreshold: [Double] {
+        lock.lock(); defer { lock.unlock() }
+        return zip(bestValues, floors).map { max($0, $1) }
+    }
     var regions: Int { lock.lock(); defer { lock.unlock() }; return regionCount }
     var stopReason: StopReason? { lock.lock(); defer { lock.unlock() }; return reason }
     var unexploredUpper: [Double] { lock.lock(); defer { lock.unlock() }; return unexplored }
@@ -50,6 +59,25 @@ final class SharedSearchState: @unchecked Sendable {
         if let limit, regionCount >= limit { return false }
         regionCount += 1
         return true
+    }
+
+    /// Permission to count up to `batch` more regions under `limit` (the sweep counts in
+    /// batches: one lock per region would cost more than the region).
+    func claimRegions(upTo batch: Int, limit: Int) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        let granted = max(0, min(batch, limit - regionCount))
+        regionCount += granted
+        return granted
+    }
+
+    func returnRegions(_ unused: Int) {
+        lock.lock(); defer { lock.unlock() }
+        regionCount -= unused
+    }
+
+    func resetRegionClaims() {
+        lock.lock(); defer { lock.unlock() }
+        regionCount = 0
     }
 
     /// Offers a value for norm `n`; ties keep the first witness.

@@ -59,4 +59,28 @@ enum Tolerances {
 
     /// Paths longer than this many rows do not save a basis per split (memory, not accuracy).
     static let savedBasisRowLimit = 2048
+
+    // MARK: The arrangement sweep (one hidden layer)
+
+    /// Lines cut out by hyperplanes whose Gram–Schmidt pivot (relative) is below this, and
+    /// crossings at a rate |a·direction| below it, are treated as not in general position:
+    /// the LP search decides. Unit normals this close to dependent meet at distances 1e10 times
+    /// the offsets, beyond what the rounding of the planes themselves lets one place.
+    static let sweepSmallestPivot = 1e-10
+
+    /// The rounding bound of a computed crossing `t = −(a·p + β)/(a·dir)` on a line, in units
+    /// of u·(κ(|p| + |t|) + |β|)/|a·dir| with κ = 1/pivot (normalising a plane, building the
+    /// line frame by Gram–Schmidt and the dot products each cost O(d) roundings of that size;
+    /// Higham §3.1 and §19). This factor is 64 times that O(d). Two crossings whose intervals of
+    /// this radius touch are ordered again in extended precision from the network's own
+    /// numbers; if they still touch the arrangement is treated as degenerate.
+    static func sweepRoundingFactor(dimension d: Int) -> Double { 64 * Double(d + 4) }
+
+    /// The unit roundoff of the extended-precision recheck (Float80 on x86-64; elsewhere the
+    /// recheck runs in Double and can only confirm what Double decided).
+    #if arch(x86_64) && !os(Windows)
+    static let extendedUnitRoundoff = 0x1p-64
+    #else
+    static let extendedUnitRoundoff = 0x1p-53
+    #endif
 }

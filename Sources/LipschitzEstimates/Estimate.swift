@@ -63,10 +63,16 @@ public struct EstimateOptions: Sendable {
     /// Largest accepted `samples`: beyond it a run takes hours on a wide network.
     public static let maximumSamples = 100_000_000
 
+    /// The one rule for a sample count: 1 … `maximumSamples` (the command line checks it too,
+    /// before reading the network).
+    public static func checkSamples(_ samples: Int) throws {
+        guard samples >= 1 else { throw EstimateError.badSamples(samples) }
+        guard samples <= maximumSamples else { throw EstimateError.tooManySamples(samples) }
+    }
+
     /// Throws an `EstimateError` (or `InputError`) when the options cannot apply to `network`.
     public func validate(for network: ReLUNetwork) throws {
-        guard samples >= 1 else { throw EstimateError.badSamples(samples) }
-        guard samples <= Self.maximumSamples else { throw EstimateError.tooManySamples(samples) }
+        try Self.checkSamples(samples)
         if case .p(let p) = norm, !(p.isFinite && p > 1) { throw InputError.badNorm("\(p)") }
         try norm.check(outputs: network.outputDimension)
         if let box { try box.check(inputs: network.inputDimension) }

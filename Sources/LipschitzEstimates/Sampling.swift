@@ -23,13 +23,10 @@ struct PointSampler {
         dimension = network.inputDimension
         self.box = box
         generator = SeededGenerator(seed: seed)
-        let r = Self.hyperplaneRadius(network)
+        let r = network.lengthScale
         // Every scale finite and positive (R near the largest double would overflow at 1000R).
         scales = [r / 4, r, 4 * r, 32 * r, 1000 * r].map { $0.isFinite && $0 > 0 ? $0 : (r.isFinite && r > 0 ? r : 1) }
     }
-
-    /// R above: the farthest first-layer hyperplane from the origin (1 if all pass through it).
-    static func hyperplaneRadius(_ network: ReLUNetwork) -> Double { network.lengthScale }
 
     mutating func next() -> [Double] {
         defer { drawn += 1 }
@@ -90,7 +87,7 @@ struct SampledNorms {
             for (offset, j) in flat.jacobians(at: points).enumerated() {
                 let index = drawn + offset
                 // An overflowed Jacobian (entries ±∞ or NaN) certifies nothing: skipped too.
-                guard let value = try j.map({ try jacobianNorm($0, p: options.norm) }), value.isFinite else {
+                guard let value = try j.map({ try operatorNorm($0, p: options.norm) }), value.isFinite else {
                     tieCount += 1
                     continue
                 }

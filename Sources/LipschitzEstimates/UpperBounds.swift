@@ -48,6 +48,9 @@ enum UpperBounds {
         return best
     }
 
+    /// Relative widening of each propagated interval (see `intervalStates`).
+    static let roundingMargin = EstimateTolerances.intervalRounding
+
     /// Interval bound propagation of pre-activations over the box (over all of R^d when nil):
     /// a neuron is `.active` when its pre-activation is > 0 on the whole domain, `.inactive`
     /// when it is ≤ 0 there (its output is then identically 0), `.unknown` otherwise.
@@ -56,9 +59,6 @@ enum UpperBounds {
     /// deeper neuron whose weights from [0, ∞) inputs are all ≤ 0 and whose bias is ≤ 0 is
     /// still found inactive. Zero weights are skipped, so 0·∞ never arises; lower sums only
     /// meet finite values and −∞, upper sums finite values and +∞, so ∞ − ∞ never arises.
-    /// Relative widening of each propagated interval (see `intervalStates`).
-    static let roundingMargin = 1e-12
-
     static func intervalStates(_ network: ReLUNetwork, box: InputBox?) -> [[NeuronState]] {
         let d = network.inputDimension
         var lo = box?.lower ?? Array(repeating: -Double.infinity, count: d)

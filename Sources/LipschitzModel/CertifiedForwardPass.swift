@@ -22,7 +22,8 @@ public struct CertifiedForwardPass: Sendable {
         var zError = Array(repeating: 0.0, count: x.count)
         for layer in network.layers.dropLast() {
             let n = Double(layer.inputDimension + 1)
-            let gamma = 2 * n * 0x1p-53 / (1 - n * 0x1p-53)
+            let u = ModelTolerances.unitRoundoff
+            let gamma = 2 * n * u / (1 - n * u)
             var h = Array(repeating: 0.0, count: layer.outputDimension)
             var e = h
             for i in 0..<layer.outputDimension {

@@ -313,8 +313,8 @@ public struct JacobianBound: Sendable {
             let size = max(abs(up), abs(down))
             total += size * size
         }
-        // Q is orthonormal up to rounding (‖QᵀQ − I‖ ~ 1e-16 d): one more relative margin.
-        return total.squareRoot() * (1 + 1e-12)
+        // Q is orthonormal up to rounding: one more relative margin.
+        return total.squareRoot() * (1 + ModelTolerances.frameOrthonormality)
     }
 
     /// Relaxations along the axes of a rotated orthonormal frame Q whose first axis is the top right
@@ -425,7 +425,7 @@ struct Relaxation {
     }
 
     /// Relative margin added to every linear-relaxation value, times the magnitude of its terms.
-    static let roundingMargin = 1e-10
+    static let roundingMargin = ModelTolerances.relaxationRounding
 
     let weights: [Matrix]
     let states: [[NeuronState]]

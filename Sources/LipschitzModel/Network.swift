@@ -11,12 +11,6 @@ public struct AffineLayer: Equatable, Hashable, Sendable {
         self.weights = weights
         self.biases = biases
     }
-
-    public func apply(_ x: [Double]) -> [Double] {
-        var y = weights * x
-        for i in y.indices { y[i] += biases[i] }
-        return y
-    }
 }
 
 /// A feed-forward network with ReLU after every layer except the last, which is affine:
@@ -64,46 +58,56 @@ public struct ReLUNetwork: Equatable, Hashable, Sendable {
     /// Input, hidden and output widths, e.g. `[3, 8, 1]`.
     public var architecture: [Int] { [inputDimension] + layers.map(\.outputDimension) }
 
-    /// Φ(x).
-    public func evaluate(_ x: [Double]) -> [Double] {
+    /// The pre-activations of every hidden layer at `x`, and Φ(x): the package's forward
+    /// recurrence (`DenseNetwork.preActivations`) with a batch of one point.
+    public func forwardPass(at x: [Double]) -> (hidden: [[Double]], output: [Double]) {
         precondition(x.count == inputDimension, "input has the wrong dimension")
+        let dense = DenseNetwork(self)
+        var hidden: [[Double]] = []
         var h = x
-        for (k, layer) in layers.enumerated() {
-            h = layer.apply(h)
-            if k < layers.count - 1 { for i in h.indices { h[i] = max(0, h[i]) } }
+        for k in 0..<layers.count {
+            let z = dense.preActivations(layer: k, of: h, count: 1)
+            if k == layers.count - 1 { return (hidden, z) }
+            hidden.append(z)
+            h = z.map { max(0, $0) }
         }
-        return h
+        preconditionFailure("a network has at least one layer")
     }
+
+    /// Φ(x).
+    public func evaluate(_ x: [Double]) -> [Double] { forwardPass(at: x).output }
 
     /// Which hidden neurons have pre-activation strictly above zero at `x`.
     public func activationPattern(at x: [Double]) -> ActivationPattern {
-        precondition(x.count == inputDimension, "input has the wrong dimension")
-        var h = x
-        var pattern: [[Bool]] = []
-        for layer in layers.dropLast() {
-            h = layer.apply(h)
-            pattern.append(h.map { $0 > 0 })
-            for i in h.indices { h[i] = max(0, h[i]) }
-        }
-        return ActivationPattern(layers: pattern)
+        ActivationPattern(layers: forwardPass(at: x).hidden.map { $0.map { $0 > 0 } })
     }
 
-    /// The Jacobian `W_L D_{L-1} W_{L-1} ⋯ D_0 W_0` of the affine piece with this pattern.
+    /// The Jacobian `W_L D_{L-1} W_{L-1} ⋯ D_0 W_0` of the affine piece with this pattern
+    /// (`DenseNetwork.backward`, the package's one Jacobian kernel).
     public func jacobian(for pattern: ActivationPattern) -> Matrix {
         precondition(pattern.layers.map(\.count) == hiddenWidths, "pattern does not fit the network")
-        var j = layers[0].weights
-        for k in 1..<layers.count {
-            let mask = pattern.layers[k - 1]
-            for i in 0..<j.rows where !mask[i] {
-                for c in 0..<j.columns { j[i, c] = 0 }
-            }
-            j = layers[k].weights * j
-        }
-        return j
+        return DenseNetwork(self).jacobian(for: pattern)
     }
 
     /// The Jacobian of Φ at `x` (ties at pre-activation 0 count as inactive).
     public func jacobian(at x: [Double]) -> Matrix { jacobian(for: activationPattern(at: x)) }
+}
+
+extension ReLUNetwork {
+    /// Adds `scale` times hidden neuron `i`'s term of the Jacobian of a one-hidden-layer network,
+    /// `W_1[:, i] · W_0[i, :]` (outputs × inputs, row-major), into `jacobian`. The Jacobian of
+    /// a pattern is the sum of its active neurons' terms; the arrangement search keeps these
+    /// sums as running totals.
+    public func addShallowTerm(neuron i: Int, scale: Double, into jacobian: UnsafeMutablePointer<Double>) {
+        precondition(layers.count == 2, "one hidden layer only")
+        let first = layers[0].weights, output = layers[1].weights
+        let columns = first.columns
+        for r in 0..<output.rows {
+            let v = scale * output[r, i]
+            if v == 0 { continue }
+            for c in 0..<columns { jacobian[r * columns + c] += v * first[i, c] }
+        }
+    }
 }
 
 extension ReLUNetwork {

@@ -64,6 +64,11 @@ public enum LipschitzNorm: Hashable, Sendable, CustomStringConvertible {
 
 /// ‖v‖_p, computed with scaling so that tiny or huge entries neither underflow nor overflow.
 public func vectorNorm(_ v: [Double], p: LipschitzNorm) -> Double {
+    v.withUnsafeBufferPointer { vectorNorm($0, p: p) }
+}
+
+/// ‖v‖_p on a raw buffer (for hot loops that keep their vectors in scratch memory).
+public func vectorNorm(_ v: UnsafeBufferPointer<Double>, p: LipschitzNorm) -> Double {
     let largest = v.reduce(0) { max($0, abs($1)) }
     guard largest > 0 else { return v.contains { $0.isNaN } ? .nan : 0 }
     guard largest.isFinite else { return largest }  // an infinite entry: the norm is infinite
@@ -77,6 +82,36 @@ public func vectorNorm(_ v: [Double], p: LipschitzNorm) -> Double {
         let s = v.reduce(0) { $0 + pow(abs($1) / largest, e) }
         return largest * pow(s, 1 / e)
     }
+}
+
+/// A number that grows with ‖v‖_p, cheaper than the norm: Σ|v_i| (ℓ1), Σ v_i² (ℓ2), max|v_i|
+/// (ℓ∞); for other p the norm itself. Hot loops compare these and take the norm only of a
+/// winner. Without scaling, ℓ2's squares overflow above about 1e154 and lose digits below
+/// about 1e-150: callers use it only when their entries are known to lie well inside that range
+/// (`proxyIsSafe`).
+@inline(__always)
+public func normProxy(_ v: UnsafeBufferPointer<Double>, p: LipschitzNorm) -> Double {
+    switch p {
+    case .one:
+        var s = 0.0
+        for x in v { s += abs(x) }
+        return s
+    case .two:
+        var s = 0.0
+        for x in v { s += x * x }
+        return s
+    case .infinity:
+        var s = 0.0
+        for x in v { s = max(s, abs(x)) }
+        return s
+    case .p: return vectorNorm(v, p: p)
+    }
+}
+
+/// Whether `normProxy` orders vectors whose entries are bounded by `largestEntry` and whose
+/// proxy is at least `smallestProxy` as their norms (no overflow or loss in the squares).
+public func proxyIsSafe(largestEntry: Double, smallestProxy: Double) -> Bool {
+    largestEntry < 1e150 && (smallestProxy == 0 || smallestProxy > 1e-280)
 }
 
 /// Why an operator norm could not be computed.

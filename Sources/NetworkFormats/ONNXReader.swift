@@ -14,9 +14,9 @@ import SwiftProtobuf
 public enum ONNXReader {
     /// Opset versions of the default domain this reader knows (7 through onnx 1.23's 28).
     public static let supportedOpsets = 7...28
-    /// Operators of the default domain that the reader interprets.
     /// The largest input dimension read (an n × n map is kept per layer segment).
     public static let maximumInputs = TensorMath.maximumSignalValues
+    /// Operators of the default domain that the reader interprets.
     public static let supportedOperators = ["Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu",
                                             "Flatten", "Reshape", "Identity", "Constant"]
 

@@ -177,15 +177,8 @@ public enum RandomNetworkGenerator {
     public static func derivedSeed(_ base: UInt64, _ coordinates: [UInt64]) -> UInt64 {
         var h = base
         for c in coordinates {
-            h = mix(h ^ mix(c &+ 0x9E37_79B9_7F4A_7C15))
+            h = SplitMix64.mix(h ^ SplitMix64.mix(c &+ 0x9E37_79B9_7F4A_7C15))
         }
         return h
-    }
-
-    private static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

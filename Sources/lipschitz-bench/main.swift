@@ -32,8 +32,9 @@ struct Measurement {
     var statistics: [String: Any] { json["statistics"] as? [String: Any] ?? [:] }
 }
 
-/// Runs `binary` with `arguments`, stdout to a file; returns wall seconds, peak RSS (KB) and stdout.
-func runProcess(_ binary: String, _ arguments: [String]) throws -> (Double, Int, Data) {
+/// Runs `binary` with `arguments`, stdout to a file; returns wall seconds, peak RSS (KB), stdout
+/// and the CPU seconds (user + system) of the process.
+func runProcess(_ binary: String, _ arguments: [String]) throws -> (Double, Int, Data, cpu: Double) {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("lipschitz-bench-\(getpid()).json").path
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -52,14 +53,15 @@ func runProcess(_ binary: String, _ arguments: [String]) throws -> (Double, Int,
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let data = (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data()
     try? FileManager.default.removeItem(atPath: output)
-    return (seconds, Int(usage.ru_maxrss), data)
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    return (seconds, Int(usage.ru_maxrss), data, cpu)
 }
 
 func measure(_ binary: String, network: String, configuration: Configuration, norm: String, repeats: Int) throws -> Measurement {
     var m = Measurement()
     for run in 0..<repeats {
         let arguments = ["exact", network, "--json", "--norm", norm, "--time-limit", "\(configuration.timeLimit)"] + configuration.arguments
-        let (seconds, peak, data) = try runProcess(binary, arguments)
+        let (seconds, peak, data, _) = try runProcess(binary, arguments)
         m.seconds.append(seconds)
         m.peakKilobytes = max(m.peakKilobytes, peak)
         m.json = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
@@ -80,7 +82,7 @@ func binomialSum(_ n: Int, _ d: Int) -> Int {
 var outputPath = "docs/benchmarks.md"
 var quick = false
 /// The sections of the suite, in the order they run; `--section NAME` (repeatable) runs only those.
-let allSections = ["random", "count", "published", "deep-random", "bounds"]
+let allSections = ["random", "count", "sweep", "published", "deep-random", "bounds", "estimates", "sharding"]
 var sections: [String] = []
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 func usage() -> Never {
@@ -196,6 +198,8 @@ emit()
 emit("`lipschitz exact --count-regions` visited \(count.json["regions"] ?? "—") regions (arrangement formula Σ_{i≤3} C(200, i) = \(expected): \((count.json["regions"] as? Int) == expected ? "equal" : "DIFFERENT")) in \(String(format: "%.2f", count.median)) s median, peak memory \(String(format: "%.1f", Double(count.peakKilobytes) / 1024)) MB.")
 }
 
+if sections.contains("sweep") { try sweepSection(quick: quick) }
+
 // MARK: - Published networks and random deep networks (issue 10)
 
 /// `instances/benchmarks/` of the clone: from the working directory (`make bench` runs at the
@@ -260,6 +264,14 @@ func publishedNetworks() throws {
     }
 }
 
+/// Draws a random network (`spec`) into the scratch folder; returns its path.
+func randomNetworkFile(_ d: Int, _ n: Int, depth: Int, seed: UInt64, name: String) throws -> String {
+    let net = try RandomNetworkGenerator.generate(try spec(d, n, depth: depth, seed: seed))
+    let path = folder.appendingPathComponent("\(name)-\(seed).json").path
+    try NetworkJSON.encode(net).write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
 func randomDeepNetworks() throws {
     let limit = quick ? 20.0 : 60.0
     let shapes: [(label: String, d: Int, n: Int, depth: Int, seed: UInt64)] = [
@@ -276,9 +288,7 @@ func randomDeepNetworks() throws {
     emit("| network | seed | constant (ℓ2) | exact | nodes | LPs | pruned | median s |")
     emit("|---|---|---|---|---|---|---|---|")
     for shape in shapes {
-        let net = try RandomNetworkGenerator.generate(try spec(shape.d, shape.n, depth: shape.depth, seed: shape.seed))
-        let path = folder.appendingPathComponent("deep-\(shape.seed).json").path
-        try NetworkJSON.encode(net).write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try randomNetworkFile(shape.d, shape.n, depth: shape.depth, seed: shape.seed, name: "deep")
         let m = try measure(binary, network: path, configuration: configuration, norm: "2", repeats: 5)
         let s = m.statistics
         let (constant, _) = verdict(m, truth: nil)
@@ -349,10 +359,50 @@ func pruningBounds() throws {
     }
 }
 
+/// Every estimate on a network far beyond the exact computation (d = 100, one hidden layer of
+/// width 1000; formerly a test, PerformanceSanityTests): the time of each method and the check
+/// that the best sound lower bound is positive and below the best sound upper bound.
+func wideEstimates() throws {
+    let path = folder.appendingPathComponent("wide.json").path
+    try NetworkJSON.encode(try RandomNetworkGenerator.generate(try spec(100, 1000, seed: 2026))).write(toFile: path, atomically: true, encoding: .utf8)
+    let (seconds, peak, data, _) = try runProcess(binary, ["estimate", path, "--norm", "2", "--samples", "1000", "--json"])
+    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let estimates = object["estimates"] as? [[String: Any]] else {
+        throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "estimate printed no JSON"])
+    }
+    emit()
+    emit("## Estimates: (100, 1000), seed 2026")
+    emit()
+    emit("Every method of `lipschitz estimate --norm 2 --samples 1000` in one process (\(String(format: "%.2f", seconds)) s wall, peak \(String(format: "%.1f", Double(peak) / 1024)) MB); seconds are each method's own, sampling included where it is used.")
+    emit()
+    emit("| method | kind | value | seconds |")
+    emit("|---|---|---|---|")
+    var lower = 0.0, upper = Double.infinity
+    for e in estimates {
+        let value = (e["value"] as? NSNumber)?.doubleValue ?? .nan, kind = e["kind"] as? String ?? "?"
+        if kind == "lower bound" { lower = max(lower, value) }
+        if kind == "upper bound" { upper = min(upper, value) }
+        emit("| \(e["method"] as? String ?? "?") | \(kind) | \(String(format: "%.6g", value)) | \(String(format: "%.3f", (e["seconds"] as? NSNumber)?.doubleValue ?? .nan)) |")
+    }
+    let ordered = lower > 0 && lower <= upper
+    emit()
+    emit("Best lower bound \(String(format: "%.6g", lower)) ≤ best upper bound \(String(format: "%.6g", upper)): \(ordered ? "yes" : "NO (a bound is wrong)").")
+    if !ordered { benchFailures.append("estimates: lower bound \(lower) vs upper bound \(upper)") }
+}
+
+/// Checks that failed; the bench exits 1 after writing its report when there are any.
+var benchFailures: [String] = []
+
 if sections.contains("published") { try publishedNetworks() }
 if sections.contains("deep-random") { try randomDeepNetworks() }
 if sections.contains("bounds") { try pruningBounds() }
+if sections.contains("estimates") { try wideEstimates() }
+if sections.contains("sharding") { try shardingOverhead() }
 
 emit()
 emit("Total benchmark time: \(String(format: "%.0f", Date().timeIntervalSince(started))) s.")
 try (report.joined(separator: "\n") + "\n").write(toFile: outputPath, atomically: true, encoding: .utf8)
+if !benchFailures.isEmpty {
+    FileHandle.standardError.write(("lipschitz-bench: " + benchFailures.joined(separator: "; ") + "\n").data(using: .utf8)!)
+    exit(1)
+}

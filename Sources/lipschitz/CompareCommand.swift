@@ -37,8 +37,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Sweep: numbers of hidden layers, comma separated.", valueName: "LIST"))
     var depths: String = "1"
 
-    @Option(name: .long, help: ArgumentHelp("Sweep: bias distributions (normal, uniform, laplace, rademacher, zero), comma separated.", valueName: "LIST"))
-    var biases: String = "normal"
+    @Option(name: .long, help: ArgumentHelp("Sweep: bias distributions (normal, uniform, laplace, rademacher, zero), comma separated.", valueName: "LIST"),
+            transform: { try BiasDistribution.parseList($0) })
+    var biases: [BiasDistribution] = [.normal]
 
     @Option(name: .customLong("bias-scale"), help: ArgumentHelp("Sweep: scale s of the bias distributions.", valueName: "S"))
     var biasScale: Double = 1
@@ -52,14 +53,15 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("region-budget"), help: ArgumentHelp("Sweep: leave out (d, N, L) cells whose region bound Σ_{i≤d} C(L·N, i) exceeds R.", valueName: "R"))
     var regionBudget: Int?
 
-    @Option(name: .long, help: ArgumentHelp("ℓp norms, comma separated: 1, 2, inf or a real p > 1.", valueName: "P"))
-    var norm: String = "2"
+    @OptionGroup
+    var norm: NormOptions
 
-    @Option(name: .long, help: ArgumentHelp("Random points for the sampling estimates.", valueName: "K"))
-    var samples: Int = 1000
+    @OptionGroup
+    var sampling: SamplingOptions
 
-    @Option(name: .long, help: ArgumentHelp("Methods to run (default all): sampled, local-search, layer-product, interval-jacobian, clever.", valueName: "LIST"))
-    var methods: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Methods to run (default all): sampled, local-search, layer-product, interval-jacobian, clever.", valueName: "LIST"),
+            transform: { try EstimationMethod.parseList($0) })
+    var methods: [[EstimationMethod]] = []
 
     @Option(name: .customLong("time-limit"), help: ArgumentHelp("Seconds for the exact search per network; past it the certified [lower, upper] is reported.", valueName: "SECONDS"))
     var timeLimit: Double = 10
@@ -79,31 +81,41 @@ struct CompareCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress lines on standard error.")
     var quiet = false
 
+    @OptionGroup
+    var sharding: ShardOptions
+
+    /// Rules on the options alone, before any network is read or drawn.
+    func validate() throws {
+        try validateTimeLimit(timeLimit)
+        if suite != nil, dims != nil || widths != nil {
+            throw ValidationError("give either --suite or a sweep (--dims, --widths), not both")
+        }
+        if suite == nil, dims == nil || widths == nil {
+            throw ValidationError("give --suite DIR, or --dims and --widths for a random sweep")
+        }
+    }
+
     func run() throws {
         // First: Ctrl-C or SIGTERM from here on stops the run and reports the networks done so far.
         let stop = StopSignals.install()
-        var norms: [LipschitzNorm] = []
-        for part in norm.split(separator: ",", omittingEmptySubsequences: false) {
-            let parsed = try LipschitzNorm(parsing: String(part))
-            if !norms.contains(parsed) { norms.append(parsed) }
-        }
-        guard timeLimit.isFinite, timeLimit > 0 else { throw CLIError("--time-limit must be a positive number of seconds, got \(timeLimit)") }
-        guard samples >= 1 else { throw CLIError("--samples must be at least 1, got \(samples)") }
-        guard samples <= EstimateOptions.maximumSamples else { throw CLIError("--samples must be at most \(EstimateOptions.maximumSamples)") }
-        let chosen = try EstimateCommand.parseMethods(methods)
+        let samples = sampling.samples
         let inputs = try self.inputs()
-        let settings = HarnessSettings(norms: norms, timeLimit: timeLimit)
-        let harness = Harness(settings: settings, methods: ComparedMethod.estimators(chosen, samples: samples, seed: seed),
+        let settings = HarnessSettings(norms: norm.norms, timeLimit: timeLimit)
+        let harness = Harness(settings: settings, methods: ComparedMethod.estimators(EstimationMethod.chosen(methods), samples: samples, seed: seed) + Self.testMethods,
                               exact: ExactRunners.enumeration(stoppingWhen: { stop.isSet }))
         // Every norm must suit every network before any time is spent (a sweep's networks all have one output).
         try harness.validate(inputs.suite ?? [try inputs.caseAt(0)])
         // Refuse unwritable outputs before the (possibly long) run, not after it.
         for path in [csv, json, plot].compactMap({ $0 }) { try FileAccess.checkWritable(path) }
+        let shard = try sharding.parsed()
+        if shard.count > 1, json == nil { throw CLIError("--shard needs --json FILE: the part's results, which `lipschitz merge` reads") }
+        // This part's networks (all of them unsharded), balanced by estimated cost.
+        let owned = WorkPartition.owned(costs: (0..<inputs.count).map(inputs.cost), shard: shard)
 
         let start = Date()
-        let count = inputs.count
+        let count = owned.count
         let step = max(1, count / 20)
-        var results = try harness.run(count: count, case: inputs.caseAt, shouldStop: { stop.isSet }) { index, result in
+        var results = try harness.run(count: count, case: { try inputs.caseAt(owned[$0]) }, shouldStop: { stop.isSet }) { index, result in
             guard !quiet, (index + 1) % step == 0 || index + 1 == count else { return }
             standardError(String(format: "[%d/%d] %.0f s  ", index + 1, count, Date().timeIntervalSince(start)) + result.input.label)
         }
@@ -112,10 +124,13 @@ struct CompareCommand: ParsableCommand {
             // The network being searched when the signal came has only its certified interval: leave
             // it out unless the search had finished, and say how far the run got.
             if let last = results.last, last.exact.stopReason == StopReason.interrupted.rawValue { results.removeLast() }
-            origin += "; interrupted by a signal after \(results.count) of \(count) networks"
+            // A part keeps the run's origin (the merge checks it) and says "complete": false instead.
+            if shard.count == 1 { origin += "; interrupted by a signal after \(results.count) of \(count) networks" }
             standardError("lipschitz: interrupted; reporting the \(results.count) network(s) finished so far")
         }
-        let report = ComparisonReport(results: results, settings: settings, origin: origin)
+        let part = shard.count == 1 ? nil
+            : ComparisonShard(shard: shard, networks: inputs.count, indices: Array(owned.prefix(results.count)), complete: !stop.isSet)
+        let report = ComparisonReport(results: results, settings: settings, origin: origin, shard: part)
         standardOutput(report.text(perNetwork: perNetwork || results.count <= 40))
         if let csv { try FileAccess.write(report.csv(), to: csv) }
         if let json { try FileAccess.write(report.json(), to: json) }
@@ -132,32 +147,36 @@ struct CompareCommand: ParsableCommand {
     private struct Inputs {
         let count: Int
         let caseAt: (Int) throws -> ComparisonCase
+        /// Network i's estimated cost, for balancing shards (`WorkPartition`).
+        let cost: (Int) -> Double
         let suite: [ComparisonCase]?
         let origin: String
     }
 
     private func inputs() throws -> Inputs {
-        let sweepGiven = dims != nil || widths != nil
         if let suite {
-            guard !sweepGiven else { throw CLIError("give either --suite or a sweep (--dims, --widths), not both") }
             let cases = try Suite.load(directory: suite)
-            return Inputs(count: cases.count, caseAt: { cases[$0] }, suite: cases, origin: "suite \(suite) (\(cases.count) networks)")
+            let cost = { (i: Int) in WorkPartition.cost(inputDimension: cases[i].inputDimension, hiddenNeurons: cases[i].network.hiddenNeuronCount) }
+            return Inputs(count: cases.count, caseAt: { cases[$0] }, cost: cost, suite: cases, origin: "suite \(suite) (\(cases.count) networks)")
         }
-        guard let dims, let widths else {
-            throw CLIError("give --suite DIR, or --dims and --widths for a random sweep")
-        }
+        // `validate()` has made sure that a sweep has both.
+        guard let dims, let widths else { preconditionFailure("a sweep without --dims or --widths") }
         guard biasScale.isFinite, biasScale >= 0 else { throw CLIError("--bias-scale must be a finite number ≥ 0, got \(biasScale)") }
         let plan = try SweepPlan(
             dimensions: SweepPlan.parseIntegers(dims, option: "--dims"),
             widths: SweepPlan.parseIntegers(widths, option: "--widths"),
             depths: SweepPlan.parseIntegers(depths, option: "--depths"),
-            biases: biases.split(separator: ",", omittingEmptySubsequences: false).map { try BiasDistribution(parsing: String($0)) },
+            biases: biases,
             biasScale: biasScale, trials: trials, seed: seed, regionBudget: regionBudget)
         let skipped = plan.skippedCells.map { "(d=\($0.d), N=\($0.width), L=\($0.depth))" }
         guard plan.networkCount > 0 else { throw CLIError("the region budget leaves out every cell") }
-        var origin = "random sweep d ∈ {\(dims)}, N ∈ {\(widths)}, L ∈ {\(depths)}, bias ∈ {\(biases)} (scale \(biasScale)), "
-            + "\(trials) trials, seed \(seed); \(samples) samples"
+        var origin = "random sweep d ∈ {\(dims)}, N ∈ {\(widths)}, L ∈ {\(depths)}, bias ∈ {\(biases.map(\.rawValue).joined(separator: ","))} (scale \(biasScale)), "
+            + "\(trials) trials, seed \(seed); \(sampling.samples) samples"
         if let regionBudget { origin += "; region budget \(regionBudget)" + (skipped.isEmpty ? "" : ", leaving out \(skipped.joined(separator: " "))") }
-        return Inputs(count: plan.networkCount, caseAt: plan.comparisonCase(at:), suite: nil, origin: origin)
+        let cost = { (i: Int) in
+            let cell = plan.cells[i / plan.trials]
+            return WorkPartition.cost(inputDimension: cell.d, hiddenNeurons: cell.width * cell.depth)
+        }
+        return Inputs(count: plan.networkCount, caseAt: plan.comparisonCase(at:), cost: cost, suite: nil, origin: origin)
     }
 }

@@ -18,14 +18,15 @@ struct EstimateCommand: ParsableCommand {
     @OptionGroup
     var input: NetworkInputOptions
 
-    @Option(name: .long, help: ArgumentHelp("The ℓp norm: 1, 2, inf, or a real p > 1 (scalar outputs only).", valueName: "P"))
-    var norm: String = "2"
+    @OptionGroup
+    var norm: NormOptions
 
-    @Option(name: .long, help: ArgumentHelp("Methods to run: sampled, local-search, layer-product, interval-jacobian, clever or all; repeat the option or give a comma list.", valueName: "METHOD"))
-    var method: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Methods to run: sampled, local-search, layer-product, interval-jacobian, clever or all; repeat the option or give a comma list.", valueName: "METHOD"),
+            transform: { try EstimationMethod.parseList($0) })
+    var method: [[EstimationMethod]] = []
 
-    @Option(name: .long, help: ArgumentHelp("Random points for sampled, local-search and clever.", valueName: "K"))
-    var samples: Int = 1000
+    @OptionGroup
+    var sampling: SamplingOptions
 
     @Option(name: .long, help: ArgumentHelp("Seed of every random choice.", valueName: "S"))
     var seed: UInt64 = 0
@@ -39,34 +40,21 @@ struct EstimateCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
+    /// The estimates take one norm: a second `--norm` is an error, not silently the last one.
+    func validate() throws {
+        guard norm.norms.count == 1 else {
+            throw ValidationError("estimate takes one --norm, got \(norm.norms.map(\.description).joined(separator: ", ")); run it once per norm")
+        }
+    }
+
     func run() throws {
-        let methods = try Self.parseMethods(method)
-        let norm = try LipschitzNorm(parsing: self.norm)
         let loaded = try input.load()
         let net = loaded.network
         let box = try input.domain(domain, for: loaded)
-        var options = EstimateOptions(norm: norm, samples: samples, seed: seed, box: box)
+        var options = EstimateOptions(norm: norm.norms[0], samples: sampling.samples, seed: seed, box: box)
         options.searchWork = searchWork
-        let estimates = try LipschitzEstimator.estimate(net, methods: methods, options: options)
+        let estimates = try LipschitzEstimator.estimate(net, methods: EstimationMethod.chosen(method), options: options)
         standardOutput(json ? Self.json(net, options, estimates) : Self.table(net, options, estimates))
-    }
-
-    /// Method names from repeated options and comma lists; none given means all.
-    static func parseMethods(_ texts: [String]) throws -> [EstimationMethod] {
-        var methods: [EstimationMethod] = []
-        for text in texts {
-            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-                let name = part.trimmingCharacters(in: .whitespaces)
-                if name.lowercased() == "all" {
-                    methods += EstimationMethod.allCases
-                } else {
-                    methods.append(try EstimationMethod(parsing: name))
-                }
-            }
-        }
-        if methods.isEmpty { return EstimationMethod.allCases }
-        var seen = Set<EstimationMethod>()
-        return methods.filter { seen.insert($0).inserted }
     }
 
     static func table(_ net: ReLUNetwork, _ options: EstimateOptions, _ estimates: [Estimate]) -> String {

@@ -25,8 +25,8 @@ struct ExactCommand: ParsableCommand {
     @OptionGroup
     var input: NetworkInputOptions
 
-    @Option(help: ArgumentHelp("The ℓp norm on inputs and outputs: 1, 2, inf, or a real p ≥ 1 (scalar outputs only).", valueName: "P"))
-    var norm: String = "2"
+    @OptionGroup
+    var norm: NormOptions
 
     @OptionGroup(title: "Domain (default: all of R^d, or the input box a .nnet file clips to)")
     var domain: BoxOptions
@@ -41,7 +41,7 @@ struct ExactCommand: ParsableCommand {
     var radiusTolerance: Double = 1e-7
 
     @Option(help: ArgumentHelp("Search method: automatic (arrangement geometry for one hidden layer, else LPs), lp, plain (baseline: a fresh LP for every side of every split), arrangement.", valueName: "METHOD"))
-    var method: String = "automatic"
+    var method: SearchMethod = .automatic
 
     @Option(help: ArgumentHelp("Worker threads (each with its own GLPK problem). Default: the number of cores.", valueName: "N"))
     var threads: Int?
@@ -52,8 +52,37 @@ struct ExactCommand: ParsableCommand {
     @Flag(name: .customLong("count-regions"), help: "Visit every region, so that \"regions\" is the full count (the default; overrides --prune).")
     var countRegions = false
 
+    @Option(name: .customLong("lower-bound"), help: ArgumentHelp("A value Φ attains (e.g. from `lipschitz estimate`): branch and bound (turned on by this option) prunes against it from the start. It only prunes: if no region reaches it, the result is the interval [best found, X], not exact.", valueName: "X"))
+    var lowerBound: Double?
+
+    @OptionGroup
+    var sharding: ShardOptions
+
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
+
+    /// Every rule on the options alone, before the network is read; the bounds are the
+    /// library's (`ExactOptions`), the messages name the flags.
+    func validate() throws {
+        try validateTimeLimit(timeLimit)
+        if let maxRegions, maxRegions < ExactOptions.smallestRegionLimit {
+            throw ValidationError("--max-regions must be at least \(ExactOptions.smallestRegionLimit)")
+        }
+        guard ExactOptions.radiusToleranceRange.contains(radiusTolerance) else {
+            throw ValidationError("--radius-tolerance must lie in [1e-8, 0.1] (below 1e-8 GLPK's own tolerance would decide)")
+        }
+        if let threads, !ExactOptions.threadRange.contains(threads) {
+            throw ValidationError("--threads must be between \(ExactOptions.threadRange.lowerBound) and \(ExactOptions.threadRange.upperBound)")
+        }
+        if let lowerBound {
+            guard lowerBound.isFinite, lowerBound >= 0 else { throw ValidationError("--lower-bound must be a finite number ≥ 0, got \(lowerBound)") }
+            guard !countRegions else { throw ValidationError("--lower-bound prunes, --count-regions visits every region: give one of them") }
+            guard norm.norms.count == 1 else { throw ValidationError("--lower-bound needs a single --norm (it is a value of that norm's constant)") }
+        }
+        if ((try? sharding.parsed())?.count ?? 1) > 1, norm.norms.count > 1 {
+            throw ValidationError("--shard needs a single --norm: run one sharded search per norm (`lipschitz merge` combines one norm's parts)")
+        }
+    }
 
     func run() throws {
         // First, before the (possibly long) read: Ctrl-C or SIGTERM from here on stops the search
@@ -61,103 +90,79 @@ struct ExactCommand: ParsableCommand {
         let stop = StopSignals.install()
         let loaded = try input.load()
         let net = loaded.network
-        let parsedNorm = try LipschitzNorm(parsing: norm)
-        try parsedNorm.check(outputs: net.outputDimension)
-        var options = ExactOptions(norms: [parsedNorm], box: try input.domain(domain, for: loaded))
-        if let timeLimit {
-            guard timeLimit.isFinite, timeLimit > 0 else { throw CLIError("--time-limit must be a positive number of seconds") }
-            options.timeLimit = timeLimit
+        // Before the domain, whose notes would precede the error: a norm that does not fit the outputs.
+        for p in norm.norms { try p.check(outputs: net.outputDimension) }
+        let progress = ProgressLine()
+        let options = try options(box: try input.domain(domain, for: loaded), stop: stop, progress: progress)
+        let report = try ExactSearch.compute(net, options: options)
+        progress.clear()
+        if json {
+            let document = ExactResultDocument(network: net, report: report, box: options.box,
+                                               shard: options.shard, lowerBound: lowerBound)
+            standardOutput(document.jsonText + "\n")
+        } else {
+            standardOutput(ExactText.render(network: net, report: report, box: options.box, shard: options.shard))
         }
-        if let maxRegions {
-            guard maxRegions >= 1 else { throw CLIError("--max-regions must be at least 1") }
-            options.maxRegions = maxRegions
-        }
-        guard radiusTolerance.isFinite, radiusTolerance >= 1e-8, radiusTolerance <= 0.1 else {
-            throw CLIError("--radius-tolerance must lie in [1e-8, 0.1] (below 1e-8 GLPK's own tolerance would decide)")
-        }
+        // Stopped by a signal: the interval is printed; the status says the run was interrupted.
+        if let status = stop.exitStatus { throw ExitCode(status) }
+    }
+
+    /// The library's options from the flags (already validated), with the stop flag and a
+    /// progress line on a terminal.
+    private func options(box: InputBox?, stop: StopSignals, progress: ProgressLine) throws -> ExactOptions {
+        var options = ExactOptions(norms: norm.norms, box: box)
+        options.timeLimit = timeLimit
+        options.maxRegions = maxRegions
         options.relativeRadiusTolerance = radiusTolerance
-        guard let searchMethod = SearchMethod(rawValue: method) else {
-            throw CLIError("unknown --method \"\(method)\": use automatic, lp, plain or arrangement")
-        }
-        options.method = searchMethod
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        if let threads, !(1...256).contains(threads) { throw CLIError("--threads must be between 1 and 256") }
-        options.threads = threads ?? max(1, cores)
+        options.method = method
+        options.threads = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         options.prune = prune && !countRegions
+        options.shard = try sharding.parsed()
+        if let lowerBound {
+            options.prune = true
+            options.lowerBounds = [norm.norms[0]: lowerBound]
+        }
         options.shouldStop = { stop.isSet }
         // The time limit counts from the start of the process: reading the file is part of the run.
         options.startTime = Lipschitz.started
-        let progress = ProgressLine()
         if progress.enabled {
             options.progress = { p in
                 let work = p.statistics.vertices > 0 ? "vertices \(p.statistics.vertices)" : "LPs \(p.statistics.linearPrograms)  pruned \(p.statistics.prunedSubtrees)"
                 progress.show("regions \(p.regions)  \(work)  best \(human(p.best))  \(String(format: "%.1f", p.elapsed)) s")
             }
         }
-        let report = try ExactSearch.compute(net, options: options)
-        progress.clear()
-        let normText = ["1", "2", "inf"].contains(parsedNorm.description) ? parsedNorm.description : norm.trimmingCharacters(in: .whitespaces)
-        if json {
-            standardOutput(ExactJSON.object(network: net, report: report, normText: normText, box: options.box) + "\n")
-        } else {
-            standardOutput(ExactText.render(network: net, report: report, normText: normText, box: options.box))
-        }
-        // Stopped by a signal: the interval is printed; the status says the run was interrupted.
-        if let status = stop.exitStatus { throw ExitCode(status) }
+        return options
     }
 }
 
-/// JSON output of `exact` (keys are a public interface: see README).
-enum ExactJSON {
-    static func object(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?) -> String {
-        let bound = report.bounds[0]
-        var fields: [(String, String)] = [
-            ("network", NetworkJSON.quote(network.name)),
-            ("architecture", "[" + network.architecture.map(String.init).joined(separator: ", ") + "]"),
-            ("norm", NetworkJSON.quote(normText)),
-            // null, not a crash, should a bound not be finite (JSON has no infinity).
-            ("lipschitz", EstimateCommand.number(bound.value)),
-            ("exact", report.isExact ? "true" : "false"),
-            ("lower", EstimateCommand.number(bound.lower)),
-            ("upper", EstimateCommand.number(bound.upper)),
-            ("regions", "\(report.regions)"),
-            ("regions_complete", report.regionsComplete ? "true" : "false"),
-            ("method", NetworkJSON.quote(report.method.rawValue)),
-        ]
-        if let reason = report.stopReason { fields.append(("stopped", NetworkJSON.quote(reason.rawValue))) }
-        fields.append(("domain", box.map { "{\"lower\": \(NetworkJSON.encode($0.lower)), \"upper\": \(NetworkJSON.encode($0.upper))}" } ?? "null"))
-        fields.append(("witness", bound.witness.map(witness) ?? "null"))
-        let s = report.statistics
-        fields.append(("statistics", "{\"nodes\": \(s.nodes), \"linear_programs\": \(s.linearPrograms), \"skipped_linear_programs\": \(s.skippedLinearPrograms), \"empty_sides\": \(s.emptySides), \"constant_neurons\": \(s.constantNeurons), \"pruned_subtrees\": \(s.prunedSubtrees), \"vertices\": \(s.vertices), \"exact_decisions\": \(s.exactDecisions), \"failed_linear_programs\": \(s.failedLinearPrograms), \"undecided_subtrees\": \(s.undecidedSubtrees)}"))
-        fields.append(("seconds", EstimateCommand.number(report.seconds)))
-        return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
-    }
-
-    static func witness(_ w: RegionWitness) -> String {
-        let pattern = "[" + w.pattern.layers.map { "[" + $0.map { $0 ? "1" : "0" }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
-        let list = { (v: [Double]) in "[" + v.map(EstimateCommand.number).joined(separator: ", ") + "]" }
-        let jacobian = "[" + w.jacobian.rowArrays.map(list).joined(separator: ", ") + "]"
-        return "{\"point\": \(list(w.interiorPoint)), \"radius\": \(EstimateCommand.number(w.radius)), \"pattern\": \(pattern), \"jacobian\": \(jacobian)}"
-    }
-}
-
-/// Text output of `exact`, for people.
+/// Text output of `exact`, for people: one constant line per norm (or, for a shard, per norm
+/// on its part), then the region count, then each norm's witness (labelled with its norm when
+/// there are several).
 enum ExactText {
-    static func render(network: ReLUNetwork, report: ExactReport, normText: String, box: InputBox?) -> String {
-        let bound = report.bounds[0]
+    static func render(network: ReLUNetwork, report: ExactReport, box: InputBox?, shard: Shard = .whole) -> String {
         var lines: [String] = []
         // The name comes from the file: escaped, so that a newline in it cannot forge a result line.
         let name = network.name.isEmpty ? "network" : escapingControlCharacters(network.name)
         lines.append("\(name): \(network.architecture.map(String.init).joined(separator: " → ")) ReLU network")
         lines.append("domain: " + (box.map { "box \($0)" } ?? "all of R^\(network.inputDimension)"))
-        if report.isExact {
-            lines.append("Lipschitz constant (ℓ\(normText)): \(human(bound.value))  [exact]")
-        } else {
-            lines.append("Lipschitz constant (ℓ\(normText)): in [\(human(bound.lower)), \(human(bound.upper))]  [stopped: \(report.stopReason?.rawValue ?? "")]")
+        if shard.count > 1 {
+            let part = report.partition.map { ": \($0.owned) of \($0.parts) subtrees at depth \($0.depth)" } ?? ""
+            lines.append("shard \(shard)\(part) (combine every shard's --json output with `lipschitz merge`)")
+        }
+        for bound in report.bounds {
+            if shard.count > 1 {
+                let status = report.isExact ? "part complete" : "stopped: \(report.stopReason?.rawValue ?? "")"
+                lines.append("on this part, Lipschitz constant (ℓ\(bound.norm)): in [\(human(bound.lower)), \(human(bound.upper))]  [\(status)]")
+            } else if report.isExact {
+                lines.append("Lipschitz constant (ℓ\(bound.norm)): \(human(bound.value))  [exact]")
+            } else {
+                lines.append("Lipschitz constant (ℓ\(bound.norm)): in [\(human(bound.lower)), \(human(bound.upper))]  [stopped: \(report.stopReason?.rawValue ?? "")]")
+            }
         }
         lines.append("regions: \(report.regions) full-dimensional\(report.regionsComplete ? "" : " visited")")
-        if let w = bound.witness {
-            lines.append("witness region: pattern \(w.pattern)")
+        for bound in report.bounds {
+            guard let w = bound.witness else { continue }
+            lines.append("witness region" + (report.bounds.count > 1 ? " (ℓ\(bound.norm))" : "") + ": pattern \(w.pattern)")
             lines.append("  interior point \(human(w.interiorPoint)) (inscribed radius \(human(w.radius)))")
             lines.append("  Jacobian [" + w.jacobian.rowArrays.map { human($0) }.joined(separator: ", ") + "]")
         }

@@ -21,8 +21,12 @@ struct FixtureCommand: ParsableCommand {
     @Option(name: .customLong("time-limit"), help: ArgumentHelp("Seconds per network before giving up (default: none).", valueName: "SECONDS"))
     var timeLimit: Double?
 
+    func validate() throws {
+        guard !networks.isEmpty else { throw ValidationError("give at least one network file") }
+        try validateTimeLimit(timeLimit)
+    }
+
     func run() throws {
-        guard !networks.isEmpty else { throw CLIError("give at least one network file") }
         // Several files are read: every error names the one it is about.
         let loaded = try networks.map { file -> (file: String, network: ReLUNetwork) in
             do { return (file, try loadNetwork(file)) } catch let problem as InputProblem {

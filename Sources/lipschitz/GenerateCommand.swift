@@ -21,14 +21,14 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Width N of every hidden layer (≥ 1).") var width: Int
     @Option(help: "Number of hidden layers L.") var depth: Int = 1
     @Option(help: "Number of outputs m.") var outputs: Int = 1
-    @Option(help: "Bias distribution: normal, uniform, laplace, rademacher or zero.") var bias: String = "normal"
+    @Option(help: "Bias distribution: normal, uniform, laplace, rademacher or zero.") var bias: BiasDistribution = .normal
     @Option(name: .customLong("bias-scale"), help: "Scale s of the bias distribution (≥ 0).") var biasScale: Double = 1
     @Option(help: "Seed (an unsigned 64-bit integer).") var seed: UInt64 = 0
     @Option(name: [.customShort("o"), .long], help: "Write to FILE instead of standard output.") var output: String?
 
     func run() throws {
         let spec = try RandomNetworkSpec(inputDimension: inputDimension, width: width, depth: depth, outputs: outputs,
-                                         bias: BiasDistribution(parsing: bias), biasScale: biasScale, seed: seed)
+                                         bias: bias, biasScale: biasScale, seed: seed)
         let text = try RandomNetworkGenerator.encode(spec)
         if let output {
             try FileAccess.write(text, to: output)

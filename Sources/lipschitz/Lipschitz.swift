@@ -16,7 +16,7 @@ struct Lipschitz: ParsableCommand {
         and against the theory of random networks. Bad input ends with a one-line error on stderr \
         and exit status 2.
         """,
-        subcommands: [ExactCommand.self, ConvertCommand.self, EstimateCommand.self, GenerateCommand.self, CompareCommand.self, FixtureCommand.self]
+        subcommands: [ExactCommand.self, ConvertCommand.self, EstimateCommand.self, GenerateCommand.self, CompareCommand.self, FixtureCommand.self, MergeCommand.self]
     )
 
     /// When the process started (uptime nanoseconds): time limits count from here.
@@ -36,9 +36,11 @@ struct Lipschitz: ParsableCommand {
             }
             if exitCode(for: error) == .success { exit(withError: error) }
             if exitCode(for: error) == .validationFailure {
-                // Unknown option, missing argument, unparsable value: bad input too, one line.
-                let message = self.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid arguments"
-                reportError("\(message) (see lipschitz --help)")
+                // Unknown option, missing argument, unparsable value, a rule of `validate()`: bad
+                // input too. The message alone (never the usage text); a line break inside it (a
+                // value the user typed) is escaped by `reportError`, so it stays one line.
+                let message = self.message(for: error)
+                reportError("\(message.isEmpty ? "invalid arguments" : message) (see lipschitz --help)")
                 Foundation.exit(2)
             }
             // Not the user's input: a solver or system failure.

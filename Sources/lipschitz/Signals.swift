@@ -38,7 +38,8 @@ final class StopSignals: @unchecked Sendable {
         guard pipe(&fds) == 0 else { return signals } // no pipe: keep the default actions
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         stopSignalPipe = fds[1]
-        let reader = Thread { signals.listen(fds[0]) }
+        let readEnd = fds[0]  // a constant for the reader thread (the array is a var)
+        let reader = Thread { signals.listen(readEnd) }
         reader.name = "lipschitz signals"
         reader.start()
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExactLipschitz
 import Foundation
 import LipschitzModel
 import NetworkFormats
@@ -71,3 +72,11 @@ func human(_ x: Double) -> String { String(format: "%.10g", x) }
 
 /// A vector for people: `(1.5, -2, 0.25)`.
 func human(_ v: [Double]) -> String { "(" + v.map { human($0) }.joined(separator: ", ") + ")" }
+
+/// `--time-limit` of `exact`, `compare` and `fixture`: the library's rule (`ExactOptions`),
+/// checked in each command's `validate()`.
+func validateTimeLimit(_ seconds: Double?) throws {
+    if let seconds, !ExactOptions.isValidTimeLimit(seconds) {
+        throw ValidationError("--time-limit must be a positive number of seconds, got \(human(seconds))")
+    }
+}

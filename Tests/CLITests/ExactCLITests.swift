@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import LipschitzTestSupport
 
 /// Runs the built `lipschitz` executable as a user would and checks what it prints.
 /// The network arithmetic used to check witnesses is redone here from the JSON, independently
@@ -8,8 +9,7 @@ final class ExactCLITests: XCTestCase {
     // MARK: - Locating and running the binary
 
     /// Package root: this file is Tests/CLITests/ExactCLITests.swift.
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = LipschitzTestSupport.packageRoot
     static let fixtures = packageRoot.appendingPathComponent("instances/fixtures")
 
     /// The products folder of this test run holds the `lipschitz` executable (CLITests depends on it);
@@ -41,7 +41,7 @@ final class ExactCLITests: XCTestCase {
     }
 
     /// Runs the binary to completion; with `signal`, sends it that signal `delay` seconds after the start.
-    func run(_ arguments: [String], signal: Int32? = nil, after delay: Double = 1,
+    func run(_ arguments: [String], signal: Int32? = nil, after delay: Double = 1, environment: [String: String] = [:],
              file: StaticString = #filePath, line: UInt = #line) throws -> Run {
         guard let binary = Self.binary else {
             XCTFail("the lipschitz executable was not found next to the tests; set LIPSCHITZ_BINARY", file: file, line: line)
@@ -50,6 +50,9 @@ final class ExactCLITests: XCTestCase {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -476,18 +479,22 @@ final class ExactCLITests: XCTestCase {
     }
 
     /// Usage errors, like every other bad input, are one line `lipschitz: error: …` on stderr.
+    /// The regression: ArgumentParser's full message ("Error: …", the usage line, "See 'lipschitz
+    /// exact --help'") was printed for parse failures. Every class of usage error — unknown
+    /// option, missing argument, unparsable value, a value with a line break in it, a rule of a
+    /// command's `validate()` — in several commands.
     func testUsageErrorIsOneLine() throws {
-        let result = try run(["exact", fixture("shallow-d2-n5.json"), "--frobnicate"])
-        XCTAssertEqual(result.status, 2)
-        if result.stderrLines.count > 1, result.stderrLines.first?.hasPrefix("Error: ") == true {
-            // KNOWN DISCREPANCY (reported): Lipschitz.main prints ArgumentParser's fullMessage for
-            // validation failures: "Error: Unknown option '--frobnicate'", the usage line and a
-            // "See 'lipschitz exact --help'" line (3–4 lines, no "lipschitz: error:" prefix), unlike
-            // every other bad input. Remove this skip if usage errors become one line.
-            throw XCTSkip("usage errors print \(result.stderrLines.count) lines: \(result.stderr)")
+        let net = fixture("shallow-d2-n5.json")
+        for arguments in [["exact", net, "--frobnicate"], ["exact"], ["exact", net, "--max-regions", "many"],
+                          ["exact", net, "--method", "lp\nplain"], ["exact", net, "--threads", "0"],
+                          ["estimate", net, "--norm", "1", "--norm", "2"], ["generate", "--width", "3"],
+                          ["compare", "--dims", "2"], ["fixture", "--out", "x"], ["no-such-command"]] {
+            let result = try run(arguments)
+            XCTAssertEqual(result.status, 2, "\(arguments)")
+            XCTAssertEqual(result.stderrLines.count, 1, "\(arguments): one line on stderr, got:\n\(result.stderr)")
+            XCTAssertTrue(result.stderrLines.first?.hasPrefix("lipschitz: error: ") ?? false, "\(arguments): \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("Usage:") || result.stderr.contains("See '"), "\(arguments): \(result.stderr)")
         }
-        XCTAssertEqual(result.stderrLines.count, 1, "one line on stderr, got:\n\(result.stderr)")
-        XCTAssertTrue(result.stderrLines.first?.hasPrefix("lipschitz: error: ") ?? false, result.stderr)
     }
 
     /// The binary under test is the one built with these tests, not a stale one elsewhere.

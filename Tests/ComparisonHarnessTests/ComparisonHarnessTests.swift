@@ -3,6 +3,7 @@ import Foundation
 import LipschitzModel
 import RandomNetworks
 import XCTest
+import LipschitzTestSupport
 
 final class ComparisonHarnessTests: XCTestCase {
     private func randomCase(d: Int = 2, n: Int = 6, seed: UInt64 = 1) throws -> ComparisonCase {
@@ -182,7 +183,7 @@ final class ComparisonHarnessTests: XCTestCase {
     }
 
     func testSuiteReadsOnnxAndNNetFiles() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = packageRoot
         let networks = root.appendingPathComponent("instances/networks").path
         try XCTSkipUnless(FileManager.default.fileExists(atPath: networks + "/spiky_nnet.onnx"), "instances/networks not present")
         let dir = try temporaryDirectory()
@@ -239,7 +240,7 @@ final class ComparisonHarnessTests: XCTestCase {
 
     func testSharedFixtureIndexReads() throws {
         // The committed fixtures' index has the layout the exporter writes.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = packageRoot
         let path = root.appendingPathComponent("instances/fixtures/truth.json").path
         try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "instances/fixtures not present")
         let entries = try FixtureExporter.readIndex(path)

@@ -1,6 +1,7 @@
 import ComparisonHarness
 import Foundation
 import LipschitzModel
+import LipschitzTestSupport
 import RandomNetworks
 import XCTest
 

@@ -2,6 +2,7 @@ import ExactLipschitz
 import Foundation
 import LipschitzModel
 import XCTest
+import LipschitzTestSupport
 
 /// The published, trained networks of `instances/benchmarks/` (issue 10): branch and bound with
 /// two threads reproduces every constant in `truth.json`, computed by independent implementations.

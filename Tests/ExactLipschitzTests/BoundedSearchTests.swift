@@ -1,6 +1,7 @@
 import ExactLipschitz
 import LipschitzModel
 import XCTest
+import LipschitzTestSupport
 
 /// Stopped searches still return a certified interval around the exact value.
 final class BoundedSearchTests: XCTestCase {

@@ -1,6 +1,7 @@
 import ExactLipschitz
 import LipschitzModel
 import XCTest
+import LipschitzTestSupport
 
 /// The enumerator against the 2^n brute force on a few hundred random tiny networks.
 final class BruteForceTests: XCTestCase {

@@ -2,11 +2,12 @@ import ExactLipschitz
 import Foundation
 import LipschitzModel
 import XCTest
+import LipschitzTestSupport
 
 /// The shared fixtures were computed by an independent implementation.
 final class FixtureTests: XCTestCase {
     func testEveryFixtureAgreesInAllNormsAndRegionCount() throws {
-        let folder = repositoryRoot.appendingPathComponent("instances/fixtures")
+        let folder = packageRoot.appendingPathComponent("instances/fixtures")
         let truthData = try Data(contentsOf: folder.appendingPathComponent("truth.json"))
         let truth = try XCTUnwrap(JSONSerialization.jsonObject(with: truthData) as? [[String: Any]])
         XCTAssertGreaterThanOrEqual(truth.count, 15)

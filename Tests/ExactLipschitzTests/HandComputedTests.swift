@@ -1,6 +1,7 @@
 import ExactLipschitz
 import LipschitzModel
 import XCTest
+import LipschitzTestSupport
 
 /// Cases whose regions and slopes can be listed by hand.
 final class HandComputedTests: XCTestCase {

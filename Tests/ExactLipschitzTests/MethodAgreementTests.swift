@@ -2,6 +2,7 @@ import Foundation
 import ExactLipschitz
 import LipschitzModel
 import XCTest
+import LipschitzTestSupport
 
 /// Every search method, with pruning on or off and on one or two threads, must give the same
 /// constant (1e-9 relative) and, without pruning, the same region count.
@@ -47,7 +48,7 @@ final class MethodAgreementTests: XCTestCase {
     }
 
     func testFixtures() throws {
-        let folder = repositoryRoot.appendingPathComponent("instances/fixtures")
+        let folder = packageRoot.appendingPathComponent("instances/fixtures")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") && $0 != "truth.json" }
         XCTAssertGreaterThanOrEqual(files.count, 15)
         for file in files.sorted() {

@@ -1,6 +1,7 @@
 @testable import ExactLipschitz
 import LipschitzModel
 import XCTest
+import LipschitzTestSupport
 
 /// One test per class of issue 9's "[exact] must never be wrong": whatever happens, a result is
 /// either exact and right, or marked inexact with a certified interval that holds the truth.

@@ -2,22 +2,7 @@ import Dispatch
 import Foundation
 import XCTest
 import LinearProgramming
-
-/// SplitMix64: deterministic numbers for the randomised tests.
-private struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
-        lo + (hi - lo) * Double(next() >> 11) * 0x1.0p-53
-    }
-}
+import LipschitzTestSupport
 
 private func assertClose(_ a: Double, _ b: Double, tolerance: Double = 1e-9,
                          _ message: @autoclosure () -> String = "", file: StaticString = #filePath, line: UInt = #line) {
@@ -219,7 +204,7 @@ final class LinearProgramTests: XCTestCase {
     /// A depth-first style sequence of adds, solves and truncations agrees with solving each
     /// problem from scratch.
     func testWarmStartsAgreeWithFreshSolves() throws {
-        var rng = SplitMix64(seed: 17)
+        var rng = TestRandom(seed: 17)
         let n = 3
         let objective = (0..<n).map { _ in rng.uniform(-1, 1) }
         let lp = try LinearProgram(columns: n, optimisation: .maximise)

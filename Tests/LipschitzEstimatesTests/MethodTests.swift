@@ -1,7 +1,7 @@
 @testable import LipschitzEstimates
 import LipschitzModel
-import RandomNetworks
 import XCTest
+import LipschitzTestSupport
 
 /// The pieces behind the methods: batched Jacobians, ties, interval states, layer norms,
 /// the reverse Weibull fit, validation and determinism.
@@ -179,9 +179,9 @@ final class MethodTests: XCTestCase {
     /// Far-field sampling scales come from the first layer's hyperplane distances.
     func testSamplingScales() throws {
         let network = net([([[3, 4], [0, 0], [1, 0]], [10, 7, -1]), ([[1, 1, 1]], [0])])
-        XCTAssertEqual(PointSampler.hyperplaneRadius(network), 2, accuracy: 1e-12)
+        XCTAssertEqual(network.lengthScale, 2, accuracy: 1e-12)
         let homogeneous = net([([[3, 4]], [0]), ([[1]], [0])])
-        XCTAssertEqual(PointSampler.hyperplaneRadius(homogeneous), 1)
+        XCTAssertEqual(homogeneous.lengthScale, 1)
         var inBox = PointSampler(network: network, box: try InputBox(lower: [5, -1], upper: [6, 0]), seed: 1)
         for _ in 0..<100 {
             let x = inBox.next()

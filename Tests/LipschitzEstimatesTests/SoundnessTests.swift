@@ -2,6 +2,7 @@ import ExactLipschitz
 import LipschitzEstimates
 import LipschitzModel
 import XCTest
+import LipschitzTestSupport
 
 /// Every method against exact constants: lower bounds ≤ exact ≤ upper bounds.
 final class SoundnessTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 import LipschitzModel
+import LipschitzTestSupport
 
 final class IntervalJacobianTests: XCTestCase {
     func testHandComputedBounds() throws {
@@ -25,9 +26,9 @@ final class IntervalJacobianTests: XCTestCase {
     }
 
     func testFullPatternGivesTheExactJacobian() {
-        var rng = SplitMix64(seed: 99)
+        var rng = TestRandom(seed: 99)
         for widths in [[2, 3, 1], [3, 4, 4, 2], [2, 5, 3, 4, 3]] {
-            let net = randomNetwork(widths, rng: &rng)
+            let net = uniformRandomNetwork(widths, using: &rng)
             for _ in 0..<10 {
                 let pattern = ActivationPattern(layers: net.hiddenWidths.map { n in (0..<n).map { _ in rng.bool() } })
                 let states = pattern.layers.map { $0.map { $0 ? NeuronState.active : .inactive } }
@@ -42,11 +43,11 @@ final class IntervalJacobianTests: XCTestCase {
     /// Every completion of a random partial pattern has its Jacobian inside [lower, upper]
     /// and its norm below operatorNormBound.
     func testSoundForEveryCompletion() throws {
-        var rng = SplitMix64(seed: 2718)
+        var rng = TestRandom(seed: 2718)
         let architectures = [[2, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [4, 5, 3], [1, 4, 4, 1]]
         var completionsChecked = 0
         for widths in architectures {
-            let net = randomNetwork(widths, rng: &rng)
+            let net = uniformRandomNetwork(widths, using: &rng)
             for _ in 0..<8 {
                 let states: [[NeuronState]] = net.hiddenWidths.map { n in
                     (0..<n).map { _ in [NeuronState.active, .inactive, .unknown][rng.int(0...2)] }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import LipschitzModel
+import LipschitzTestSupport
 
 final class JacobianBoundTests: XCTestCase {
     /// All completions of a partial pattern (brute force, no LP: a completion that is not a real
@@ -17,7 +18,7 @@ final class JacobianBoundTests: XCTestCase {
         }
     }
 
-    func randomStates(_ net: ReLUNetwork, rng: inout SplitMix64, unknownShare: Int) -> [[NeuronState]] {
+    func randomStates(_ net: ReLUNetwork, rng: inout TestRandom, unknownShare: Int) -> [[NeuronState]] {
         net.hiddenWidths.map { n in
             (0..<n).map { _ in
                 rng.int(0...9) < unknownShare ? NeuronState.unknown : (rng.bool() ? .active : .inactive)
@@ -28,13 +29,13 @@ final class JacobianBoundTests: XCTestCase {
     /// The bound is ≥ max ‖J‖ over every completion, for ℓ1, ℓ2, ℓ∞ and (scalar) ℓ3 and ℓ1.5, the
     /// enclosure holds every completion's Jacobian, and nothing is looser than IntervalJacobian.
     func testSoundForEveryCompletionAndNoLooserThanIntervals() throws {
-        var rng = SplitMix64(seed: 4242)
+        var rng = TestRandom(seed: 4242)
         let architectures = [[2, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [4, 5, 3], [1, 4, 4, 1], [3, 4, 4, 1],
                              [2, 3, 3, 2], [3, 3, 4, 3], [2, 3, 2, 3, 5], [5, 4, 4, 1], [2, 2, 2, 2, 2, 1]]
         var checked = 0, tighter = 0, compared = 0
         for widths in architectures {
             for trial in 0..<6 {
-                let net = randomNetwork(widths, rng: &rng)
+                let net = uniformRandomNetwork(widths, using: &rng)
                 let states = randomStates(net, rng: &rng, unknownShare: trial < 3 ? 10 : 6)
                 let patterns = completions(states)
                 let jacobians = patterns.map { net.jacobian(for: $0) }
@@ -74,10 +75,10 @@ final class JacobianBoundTests: XCTestCase {
     /// The staged entry point for a search: sound whatever the target, never looser than
     /// intervals, and equal to the full bound without a target.
     func testStagedBoundIsSoundForAnyTarget() throws {
-        var rng = SplitMix64(seed: 99)
+        var rng = TestRandom(seed: 99)
         for widths in [[2, 4, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [3, 4, 3, 3]] {
             for _ in 0..<6 {
-                let net = randomNetwork(widths, rng: &rng)
+                let net = uniformRandomNetwork(widths, using: &rng)
                 let states = randomStates(net, rng: &rng, unknownShare: 7)
                 let jacobians = completions(states).map { net.jacobian(for: $0) }
                 var norms: [LipschitzNorm] = [.one, .two, .infinity]
@@ -102,9 +103,9 @@ final class JacobianBoundTests: XCTestCase {
 
     /// A full pattern gives the exact Jacobian and norm (one completion, nothing relaxed).
     func testFullPatternIsExact() throws {
-        var rng = SplitMix64(seed: 17)
+        var rng = TestRandom(seed: 17)
         for widths in [[2, 3, 1], [3, 4, 4, 2], [2, 5, 3, 4, 3]] {
-            let net = randomNetwork(widths, rng: &rng)
+            let net = uniformRandomNetwork(widths, using: &rng)
             for _ in 0..<5 {
                 let pattern = ActivationPattern(layers: net.hiddenWidths.map { n in (0..<n).map { _ in rng.bool() } })
                 let states = pattern.layers.map { $0.map { $0 ? NeuronState.active : .inactive } }
@@ -122,9 +123,9 @@ final class JacobianBoundTests: XCTestCase {
     /// One hidden layer, scalar output: the relaxation is exact (g = Σ_i c_i δ_i W_0[i, :] is
     /// linear in δ, so each coordinate's range is exact, and for ℓ1 the bound is the true maximum).
     func testOneHiddenLayerScalarIsExactForLOne() throws {
-        var rng = SplitMix64(seed: 5)
+        var rng = TestRandom(seed: 5)
         for _ in 0..<10 {
-            let net = randomNetwork([3, 6, 1], rng: &rng)
+            let net = uniformRandomNetwork([3, 6, 1], using: &rng)
             let states = net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
             let bound = JacobianBound(network: net, states: states, exhaustiveLimit: 0)
             let truth = try completions(states).map { try operatorNorm(net.jacobian(for: $0), p: .one) }.max()!

@@ -1,5 +1,6 @@
 import XCTest
 import LipschitzModel
+import LipschitzTestSupport
 
 final class MatrixTests: XCTestCase {
     func testProductOfKnownMatrices() {
@@ -46,7 +47,7 @@ final class MatrixTests: XCTestCase {
     }
 
     func testRandomProductIdentities() {
-        var rng = SplitMix64(seed: 1)
+        var rng = TestRandom(seed: 1)
         for _ in 0..<20 {
             let (m, k, n, p) = (rng.int(1...5), rng.int(1...5), rng.int(1...5), rng.int(1...5))
             let a = rng.matrix(m, k), b = rng.matrix(k, n), c = rng.matrix(n, p)
@@ -128,11 +129,11 @@ final class NetworkTests: XCTestCase {
     /// The Jacobian of the pattern at a random point matches central finite differences,
     /// for deep networks with vector outputs.
     func testJacobianMatchesFiniteDifferences() {
-        var rng = SplitMix64(seed: 42)
+        var rng = TestRandom(seed: 42)
         let architectures = [[3, 5, 1], [2, 4, 4, 3], [4, 6, 5, 4, 2], [1, 3, 3, 3, 3, 1], [5, 8, 2]]
         var checked = 0
         for widths in architectures {
-            let net = randomNetwork(widths, rng: &rng)
+            let net = uniformRandomNetwork(widths, using: &rng)
             for _ in 0..<25 {
                 let x = rng.vector(widths[0], -2, 2)
                 let pattern = net.activationPattern(at: x)
@@ -170,8 +171,8 @@ final class NetworkTests: XCTestCase {
     }
 
     func testJacobianAtEqualsJacobianForPattern() {
-        var rng = SplitMix64(seed: 7)
-        let net = randomNetwork([3, 4, 4, 2], rng: &rng)
+        var rng = TestRandom(seed: 7)
+        let net = uniformRandomNetwork([3, 4, 4, 2], using: &rng)
         for _ in 0..<20 {
             let x = rng.vector(3)
             XCTAssertEqual(net.jacobian(at: x), net.jacobian(for: net.activationPattern(at: x)))

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import LipschitzModel
+import LipschitzTestSupport
 
 final class NetworkJSONTests: XCTestCase {
     private func decode(_ text: String) throws -> ReLUNetwork {
@@ -98,14 +99,14 @@ final class NetworkJSONTests: XCTestCase {
 
     /// Ten networks whose numbers are awkward to print and read back.
     private func roundTripNetworks() throws -> [ReLUNetwork] {
-        var rng = SplitMix64(seed: 2024)
+        var rng = TestRandom(seed: 2024)
         let awkward: [Double] = [0.1, 1.0 / 3, -2.0 / 7, 1e-300, 5e-324, -1.7976931348623157e308, 123456789012345678,
                                  1e15, 1e16, -0.0, 0, 1, -1, 0.30000000000000004, 2.5e-8, 9007199254740993,
                                  Double.pi, -Double.ulpOfOne, 4.9406564584124654e-320]
         var networks: [ReLUNetwork] = []
         for trial in 0..<10 {
             let widths = [rng.int(1...4), rng.int(1...6), rng.int(1...5), rng.int(1...3)]
-            var net = randomNetwork(widths, rng: &rng, name: "round \"trip\" \\ \(trial)\n\t✓")
+            var net = uniformRandomNetwork(widths, using: &rng, name: "round \"trip\" \\ \(trial)\n\t✓")
             if trial == 0 {
                 // Put every awkward value somewhere.
                 let w = Matrix(rows: awkward.count, columns: widths[0],
@@ -190,16 +191,16 @@ final class NetworkJSONTests: XCTestCase {
     }
 
     func testEncodeWithExtraKeysStillDecodes() throws {
-        var rng = SplitMix64(seed: 5)
-        let net = randomNetwork([2, 3, 1], rng: &rng, name: "x")
+        var rng = TestRandom(seed: 5)
+        let net = uniformRandomNetwork([2, 3, 1], using: &rng, name: "x")
         let text = NetworkJSON.encode(net, extra: [(key: "seed", json: "5"), (key: "meta", json: #"{"a": [1, 2]}"#)])
         XCTAssertTrue(text.contains(#""seed": 5"#))
         assertSameNetwork(try NetworkJSON.decode(Data(text.utf8)), net, maxUlps: 8)
     }
 
     func testWriteThenRead() throws {
-        var rng = SplitMix64(seed: 6)
-        let net = randomNetwork([3, 4, 2], rng: &rng, name: "written")
+        var rng = TestRandom(seed: 6)
+        let net = uniformRandomNetwork([3, 4, 2], using: &rng, name: "written")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("lipschitz-write-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try NetworkJSON.write(net, to: path)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import LipschitzModel
+import LipschitzTestSupport
 
 final class LipschitzNormTests: XCTestCase {
     func testParsesNamedNorms() throws {
@@ -107,7 +108,7 @@ final class VectorNormTests: XCTestCase {
     }
 
     func testNormsAreOrdered() {
-        var rng = SplitMix64(seed: 3)
+        var rng = TestRandom(seed: 3)
         for _ in 0..<50 {
             let v = rng.vector(rng.int(1...8), -5, 5)
             let n1 = vectorNorm(v, p: .one), n15 = vectorNorm(v, p: .p(1.5)), n2 = vectorNorm(v, p: .two)
@@ -146,7 +147,7 @@ final class OperatorNormTests: XCTestCase {
     }
 
     func testSpectralNormMatchesPowerIteration() throws {
-        var rng = SplitMix64(seed: 11)
+        var rng = TestRandom(seed: 11)
         for _ in 0..<30 {
             let a = rng.matrix(rng.int(2...6), rng.int(2...6), -3, 3)
             let sigma = try operatorNorm(a, p: .two)

@@ -2,6 +2,7 @@ import Foundation
 import LipschitzModel
 import XCTest
 @testable import NetworkFormats
+import LipschitzTestSupport
 
 final class DispatchTests: XCTestCase {
     func testFormatFromExtensionAndName() throws {

@@ -2,11 +2,12 @@ import Foundation
 import LipschitzModel
 import XCTest
 @testable import NetworkFormats
+import LipschitzTestSupport
 
 /// Damaged files must give an error or a valid network, never a crash or a hang.
 final class MutationTests: XCTestCase {
     func testDamagedONNXFilesAreRefusedOrRead() throws {
-        var rng = RandomRoundTripTests.SplitMix(state: 99)
+        var rng = TestRandom(seed: 99)
         var refused = 0, read = 0
         for name in ["gemm-f32-raw.onnx", "gemm-f64-typed-opset7.onnx", "matmul-column-f64.onnx", "flatten-reshape-identity-f32.onnx", "composed-opset28.onnx"] {
             let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.onnx(name))))
@@ -31,7 +32,7 @@ final class MutationTests: XCTestCase {
     }
 
     func testDamagedNNetFilesAreRefusedOrRead() throws {
-        var rng = RandomRoundTripTests.SplitMix(state: 5)
+        var rng = TestRandom(seed: 5)
         let original = try String(contentsOfFile: Fixtures.network("spiky_nnet.nnet"), encoding: .utf8)
         let alphabet = Array("0123456789,.-e \n/x")
         var refused = 0

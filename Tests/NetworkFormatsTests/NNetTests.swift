@@ -2,6 +2,7 @@ import Foundation
 import LipschitzModel
 import XCTest
 @testable import NetworkFormats
+import LipschitzTestSupport
 
 final class NNetTests: XCTestCase {
     /// 2 inputs, 3 hidden neurons, 1 output, with a normalisation that changes everything.

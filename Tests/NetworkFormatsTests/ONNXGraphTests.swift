@@ -3,6 +3,7 @@ import LipschitzModel
 import SwiftProtobuf
 import XCTest
 @testable import NetworkFormats
+import LipschitzTestSupport
 
 /// Graphs built in Swift for the cases the reader must refuse or handle specially.
 final class ONNXGraphTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import LipschitzModel
 import XCTest
 @testable import NetworkFormats
+import LipschitzTestSupport
 
 final class ONNXTests: XCTestCase {
     /// Φ(x) agrees with onnx's reference evaluator at the recorded points, for every

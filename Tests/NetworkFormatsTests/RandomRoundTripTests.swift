@@ -2,44 +2,26 @@ import Foundation
 import LipschitzModel
 import XCTest
 @testable import NetworkFormats
+import LipschitzTestSupport
 
 /// Seeded random networks through every writer and every ONNX layout the reader accepts.
 /// Each layout holds the weights exactly (transposes, single affine nodes), so the
 /// networks must come back bit for bit.
 final class RandomRoundTripTests: XCTestCase {
-    /// A small deterministic generator (SplitMix64), so failures reproduce.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-        /// Doubles of all magnitudes and full 53-bit mantissas, so printing and parsing are exercised.
-        mutating func double() -> Double {
-            let mantissa = Double(next() >> 11) / Double(1 << 53)
-            let sign: Double = next() & 1 == 0 ? 1 : -1
-            return sign * mantissa * pow(10, Double(int(-8...8)))
-        }
-    }
-
-    func randomNetwork(_ rng: inout SplitMix) throws -> ReLUNetwork {
+    func randomNetwork(_ rng: inout TestRandom) throws -> ReLUNetwork {
         let widths = (0...rng.int(1...4)).map { _ in rng.int(1...6) }
         var layers: [AffineLayer] = []
         for k in 1..<widths.count {
             let (fanIn, fanOut) = (widths[k - 1], widths[k])
-            layers.append(AffineLayer(weights: Matrix(rows: fanOut, columns: fanIn, storage: (0..<(fanIn * fanOut)).map { _ in rng.double() }),
-                                      biases: (0..<fanOut).map { _ in rng.double() }))
+            layers.append(AffineLayer(weights: Matrix(rows: fanOut, columns: fanIn, storage: (0..<(fanIn * fanOut)).map { _ in rng.anyMagnitude() }),
+                                      biases: (0..<fanOut).map { _ in rng.anyMagnitude() }))
         }
         if layers.isEmpty { layers = [AffineLayer(weights: Matrix(rows: 1, columns: widths[0], repeating: 1), biases: [0])] }
         return try ReLUNetwork(name: "random", layers: layers)
     }
 
     func testWritersRoundTripExactly() throws {
-        var rng = SplitMix(state: 2026)
+        var rng = TestRandom(seed: 2026)
         for _ in 0..<60 {
             let net = try randomNetwork(&rng)
             let onnx = try ONNXReader.read(data: try ONNXWriter.encode(net), path: "r.onnx").network
@@ -87,7 +69,7 @@ final class RandomRoundTripTests: XCTestCase {
     }
 
     func testEveryONNXLayoutReadsBackExactly() throws {
-        var rng = SplitMix(state: 7)
+        var rng = TestRandom(seed: 7)
         for _ in 0..<40 {
             let net = try randomNetwork(&rng)
             for layout in Layout.allCases {

@@ -1,8 +1,9 @@
 /// Elementary functions built from IEEE-754 `+ − × ÷` and `sqrt` only.
 ///
 /// Those five operations are correctly rounded on every conforming machine, while the
-/// platform's `log` (glibc, Darwin's libm, …) may differ in the last bit. Random networks are
-/// promised to be byte-identical everywhere for a seed, so the samplers below never call libm.
+/// platform's `log` (glibc, Darwin's libm, …) may differ in the last bit. Random networks and
+/// the estimates' sample points are promised to be bit-identical everywhere for a seed, so no
+/// sampler of `SeededGenerator` calls libm (pinned bit patterns in `SeededGeneratorTests`).
 /// Accuracy is a few ulps, far below anything a sampler can notice; the point is determinism.
 public enum PortableMath {
     /// ln 2 split into a high part with trailing zero bits (exact when multiplied by a small
@@ -45,18 +46,24 @@ public enum PortableMath {
 }
 
 extension SeededGenerator {
-    /// Standard normal by Marsaglia's polar method with `PortableMath.log`, so the value is
-    /// the same on every IEEE-754 machine (unlike `nextNormal`, which uses the platform's
-    /// `log`). Keeps no spare: two uniforms per attempt, the second normal discarded, so the
-    /// stream position after a draw does not depend on earlier calls' parity.
-    public mutating func nextPortableNormal() -> Double {
+    /// One accepted draw of Marsaglia's polar method: (u, v) uniform in the unit disc without
+    /// its centre, s = u² + v², and factor = √(−2 ln s / s), so that u·factor and v·factor are
+    /// independent standard normals. Only `+ − × ÷`, `sqrt` and `PortableMath.log`: the same bits
+    /// on every IEEE-754 machine. Both normal samplers draw through here.
+    mutating func nextPolarPair() -> (u: Double, v: Double, factor: Double) {
         while true {
             let u = 2 * nextUniform() - 1, v = 2 * nextUniform() - 1
             let s = u * u + v * v
-            if s > 0 && s < 1 {
-                return u * (-2 * PortableMath.log(s) / s).squareRoot()
-            }
+            if s > 0 && s < 1 { return (u, v, (-2 * PortableMath.log(s) / s).squareRoot()) }
         }
+    }
+
+    /// Standard normal, the first of a polar pair (`nextPolarPair`); keeps no spare: two
+    /// uniforms per attempt, the second normal discarded, so the stream position after a draw
+    /// does not depend on earlier calls' parity (what the random networks' recipe needs).
+    public mutating func nextPortableNormal() -> Double {
+        let draw = nextPolarPair()
+        return draw.u * draw.factor
     }
 
     /// Uniform on the open interval (0, 1): never 0, for logarithms.

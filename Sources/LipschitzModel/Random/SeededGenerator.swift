@@ -1,4 +1,3 @@
-import Foundation
 
 /// xoshiro256** seeded through SplitMix64: a small, fast generator whose output for a
 /// seed is fixed by this file alone (not by the platform's `SystemRandomNumberGenerator`),
@@ -8,14 +7,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) {
         var splitMix = seed
-        func next() -> UInt64 {
-            splitMix &+= 0x9E37_79B9_7F4A_7C15
-            var z = splitMix
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (next(), next(), next(), next())
+        state = (SplitMix64.next(&splitMix), SplitMix64.next(&splitMix), SplitMix64.next(&splitMix), SplitMix64.next(&splitMix))
     }
 
     public mutating func next() -> UInt64 {
@@ -35,18 +27,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// Uniform on [0, 1) with 53 random bits.
     public mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
-    /// Standard normal by Marsaglia's polar method (only IEEE `sqrt` and `log`).
+    /// Standard normal by Marsaglia's polar method with `PortableMath.log`, so the value is the
+    /// same on every IEEE-754 machine. Keeps the second normal of each accepted pair as a spare
+    /// for the next call (half the uniforms of `nextPortableNormal`; the stream position then
+    /// depends on the parity of earlier calls, which is why the networks' recipe uses the other).
     public mutating func nextNormal() -> Double {
         if let spare = spareNormal { spareNormal = nil; return spare }
-        while true {
-            let u = 2 * nextUniform() - 1, v = 2 * nextUniform() - 1
-            let s = u * u + v * v
-            if s > 0 && s < 1 {
-                let factor = (-2 * log(s) / s).squareRoot()
-                spareNormal = v * factor
-                return u * factor
-            }
-        }
+        let draw = nextPolarPair()
+        spareNormal = draw.v * draw.factor
+        return draw.u * draw.factor
     }
 
     private var spareNormal: Double?

@@ -2,50 +2,7 @@ import Foundation
 import LinearProgramming
 import LipschitzModel
 import XCTest
-
-/// A small deterministic generator for tests (SplitMix64), independent of the package's.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-    mutating func normal() -> Double {
-        let u = max(uniform(), 1e-300), v = uniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.count))
-    }
-}
-
-/// Root of the repository (tests read `instances/` from the clone, never `../shared`).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-func network(_ layers: [([[Double]], [Double])], name: String = "test") -> ReLUNetwork {
-    try! ReLUNetwork(name: name, layers: layers.map { AffineLayer(weights: Matrix(rowArrays: $0.0), biases: $0.1) })
-}
-
-func randomNetwork(_ widths: [Int], using rng: inout TestRandom, biasScale: Double = 1) -> ReLUNetwork {
-    var layers: [([[Double]], [Double])] = []
-    for k in 1..<widths.count {
-        let w = (0..<widths[k]).map { _ in (0..<widths[k - 1]).map { _ in rng.normal() } }
-        let b = (0..<widths[k]).map { _ in biasScale * rng.normal() }
-        layers.append((w, b))
-    }
-    return network(layers, name: "random-\(widths)")
-}
-
-func assertRelativelyEqual(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9, _ message: String = "",
-                           file: StaticString = #filePath, line: UInt = #line) {
-    let scale = max(abs(a), abs(b), 1e-300)
-    XCTAssertLessThanOrEqual(abs(a - b), tolerance * max(scale, 1e-12), "\(a) vs \(b) \(message)", file: file, line: line)
-}
+import LipschitzTestSupport
 
 /// The reference method: every one of the 2^n activation patterns gets its own fresh LP
 /// (no warm start, no shared geometry, x-space coordinates) asking for an inscribed ball.

@@ -2,26 +2,11 @@ import ExactLipschitz
 import Foundation
 import LipschitzEstimates
 import LipschitzModel
-import RandomNetworks
 import XCTest
-
-/// Root of the repository: tests read `instances/fixtures` from the clone.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+import LipschitzTestSupport
 
 /// Relative slack allowed between a bound and the exact value (floating-point rounding).
 let soundnessTolerance = 1e-9
-
-/// A network with N(0, 1) weights and N(0, biasScale²) biases, drawn from the package's
-/// seeded generator.
-func randomNetwork(_ widths: [Int], seed: UInt64, biasScale: Double = 1) -> ReLUNetwork {
-    var rng = SeededGenerator(seed: seed)
-    let layers = (1..<widths.count).map { k in
-        AffineLayer(weights: Matrix(rows: widths[k], columns: widths[k - 1],
-                                    storage: (0..<(widths[k] * widths[k - 1])).map { _ in rng.nextNormal() }),
-                    biases: (0..<widths[k]).map { _ in biasScale * rng.nextNormal() })
-    }
-    return try! ReLUNetwork(name: "random-\(widths)-\(seed)", layers: layers)
-}
 
 /// One fixture with its exact constants.
 struct Fixture {
@@ -30,7 +15,7 @@ struct Fixture {
     let exact: [LipschitzNorm: Double]
 
     static func all() throws -> [Fixture] {
-        let folder = repositoryRoot.appendingPathComponent("instances/fixtures")
+        let folder = fixturesDirectory
         let data = try Data(contentsOf: folder.appendingPathComponent("truth.json"))
         let entries = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         return try entries.map { entry in

@@ -2,12 +2,11 @@ import Foundation
 import LipschitzModel
 import XCTest
 @testable import NetworkFormats
+import LipschitzTestSupport
 
 /// Files the tests read live in the repository (instances/), found from this file's path,
 /// so the tests need neither bundle resources nor anything outside the package.
 enum Fixtures {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let onnxTests = packageRoot.appendingPathComponent("instances/onnx-tests")
     static let networks = packageRoot.appendingPathComponent("instances/networks")
 

@@ -1,0 +1,178 @@
+import LipschitzModel
+
+/// A cell found by the sweep, by its lowest vertex: the line (d − 1 planes), the crossing plane,
+/// and the cell's side of each of those d planes (line members first). Enough to rebuild its
+/// pattern and an interior point (`LineSweeper.cell(at:)`).
+struct SweepVertex: Sendable {
+    var line: [Int]
+    var plane: Int
+    var positive: [Bool]
+
+    /// The sweep's order: by line, then by plane.
+    func precedes(_ other: SweepVertex) -> Bool {
+        line == other.line ? plane < other.plane : line.lexicographicallyPrecedes(other.line)
+    }
+}
+
+/// What a worker found over the lines it swept.
+struct SweepOutcome {
+    /// The arrangement is not in general position within the rounding bounds: use the LP search.
+    var degenerate = false
+    /// False when a stop (time, signal, region limit) ended the work early.
+    var complete = true
+    var regions = 0
+    var vertices = 0
+    var best: [Double]
+    var witness: [SweepVertex?]
+
+    init(norms: Int) {
+        best = Array(repeating: -1, count: norms)
+        witness = Array(repeating: nil, count: norms)
+    }
+
+    /// Adds another worker's outcome; equal values keep the vertex first in sweep order, so
+    /// the witness does not depend on how work was shared among threads.
+    mutating func merge(_ other: SweepOutcome) {
+        degenerate = degenerate || other.degenerate
+        complete = complete && other.complete
+        regions += other.regions
+        vertices += other.vertices
+        for n in best.indices {
+            guard let theirs = other.witness[n] else { continue }
+            if other.best[n] > best[n] || (other.best[n] == best[n] && witness[n].map { theirs.precedes($0) } ?? true) {
+                best[n] = other.best[n]
+                witness[n] = theirs
+            }
+        }
+    }
+}
+
+/// How a worker is told to stop, and how it obtains permission to count regions
+/// (`--max-regions`: `claim` hands out batches, 0 when the limit is reached).
+struct SweepControl {
+    let shouldStop: () -> Bool
+    let claim: (() -> Int)?
+}
+
+/// One worker of the line sweep, with its own copies of the arrangement (shared arrays would
+/// bounce their reference counts between cores) and O(planes) scratch memory.
+///
+/// For each line cut out by d − 1 planes it computes every other plane's crossing, sorts them,
+/// and walks the line carrying the Jacobian as a running sum of flips. A vertex (the line's
+/// planes and one crossing plane k) is handled on the line of its d − 1 lowest planes, i.e. for
+/// k above every line member: each vertex once. Inside the box every cell is bounded and has a
+/// unique lowest vertex for the generic functional c; at a simple vertex exactly one of the
+/// 2^d cells around it has it as lowest vertex, the one whose signs make c a non-negative
+/// combination of the signed normals (c = Σ λ_i a_i, signs of λ). So each vertex counts at most
+/// one cell and evaluates only its Jacobian, and every cell is counted and evaluated once.
+final class LineSweeper {
+    let arrangement: Arrangement
+    let d: Int, m: Int, count: Int, networkCount: Int
+    let norms: [LipschitzNorm], dualNorms: [LipschitzNorm]
+    let scalar: Bool
+    let useProxy: Bool
+    let control: SweepControl
+    /// The generic functional whose lowest vertex names each cell.
+    let functional: [Double]
+    let functionalSize: Double
+    /// Rounding factor times the unit roundoff: see `Tolerances.sweepRoundingFactor`.
+    let roundoff: Double
+    let a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>, flip: UnsafeMutablePointer<Double>
+    let groupOf: UnsafeMutablePointer<Int32>
+    /// Whether a plane has an exactly parallel partner (only those need the group test).
+    let hasParallel: UnsafeMutablePointer<Bool>
+    // Per line, indexed by plane: crossing rate a·dir (0 for planes parallel to the line),
+    // position t (for a parallel plane: its constant side ±1), rounding radius of t.
+    let rate: UnsafeMutablePointer<Double>, position: UnsafeMutablePointer<Double>, radius: UnsafeMutablePointer<Double>
+    /// The crossings of the current line, packed (`CrossingSort`), and sorting scratch.
+    let entries: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>, histogram: UnsafeMutablePointer<Int>
+    let running: UnsafeMutablePointer<Double>, cellJacobian: UnsafeMutablePointer<Double>
+    /// Per vertex: λ (line members, then the crossing plane) and Q·a_k.
+    let lambda: UnsafeMutablePointer<Double>, projected: UnsafeMutablePointer<Double>
+    /// The current line: its members, Q·c, and the frame's Q (d−1 × d) and L (d−1 × d−1).
+    let members: UnsafeMutablePointer<Int>, qc: UnsafeMutablePointer<Double>
+    let frameQ: UnsafeMutablePointer<Double>, frameL: UnsafeMutablePointer<Double>
+    let bestScore: UnsafeMutablePointer<Double>
+    /// Box faces on their negative side at the start of the current line.
+    var negativeFaces = 0
+    /// Regions this worker may still count under `--max-regions`.
+    var budget = 0
+
+    init(arrangement: Arrangement, norms: [LipschitzNorm], control: SweepControl, exactNorms: Bool = false) {
+        self.arrangement = arrangement
+        d = arrangement.dimension
+        m = arrangement.jacobianSize
+        count = arrangement.count
+        networkCount = arrangement.networkCount
+        self.norms = norms
+        dualNorms = norms.map(\.dual)
+        scalar = arrangement.outputs == 1
+        useProxy = !exactNorms && scalar && proxyIsSafe(largestEntry: arrangement.largestEntry, smallestProxy: 0)
+        self.control = control
+        functional = (0..<d).map { i -> Double in
+            let x = Double(i + 1)  // no simple relation to axis-aligned faces or to random normals
+            return 1 + 0.618_033_988_749_894_9 * x.squareRoot() + 0.1 * x * x
+        }
+        functionalSize = vectorNorm(functional, p: .two)
+        roundoff = Tolerances.sweepRoundingFactor(dimension: d) * Tolerances.unitRoundoff
+        a = Self.copy(arrangement.normals)
+        b = Self.copy(arrangement.offsets)
+        flip = Self.copy(arrangement.flips)
+        groupOf = .allocate(capacity: count)
+        groupOf.initialize(from: arrangement.group, count: count)
+        var partners = [Int](repeating: 0, count: count)
+        for g in arrangement.group { partners[Int(g)] += 1 }
+        hasParallel = .allocate(capacity: count)
+        hasParallel.initialize(from: arrangement.group.map { partners[Int($0)] > 1 }, count: count)
+        (rate, position, radius) = (.allocate(capacity: count), .allocate(capacity: count), .allocate(capacity: count))
+        (entries, scratch, histogram) = (.allocate(capacity: count), .allocate(capacity: count), .allocate(capacity: 4 * 256))
+        (running, cellJacobian) = (.allocate(capacity: m), .allocate(capacity: m))
+        (lambda, projected, qc) = (.allocate(capacity: d), .allocate(capacity: d), .allocate(capacity: d))
+        (frameQ, frameL) = (.allocate(capacity: d * d), .allocate(capacity: d * d))
+        members = .allocate(capacity: d)
+        bestScore = Self.copy(Array(repeating: -1, count: norms.count))
+    }
+
+    deinit {
+        for p in [a, b, flip, rate, position, radius, running, cellJacobian, lambda, projected, qc, frameQ, frameL, bestScore] { p.deallocate() }
+        groupOf.deallocate(); hasParallel.deallocate(); members.deallocate()
+        entries.deallocate(); scratch.deallocate(); histogram.deallocate()
+    }
+
+    private static func copy(_ array: [Double]) -> UnsafeMutablePointer<Double> {
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, array.count))
+        p.initialize(from: array, count: array.count)
+        return p
+    }
+
+    /// Sweeps one line, handling the vertices whose ordinal (crossing plane − last member − 1)
+    /// lies in `ordinals`. False when the work must end: a stop, or the arrangement is
+    /// degenerate (`outcome.degenerate`).
+    func sweep(_ line: [Int], ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool {
+        let setup = setUp(line)
+        guard case .ready(let frame) = setup else {
+            if case .empty = setup { return true }
+            outcome.degenerate = true
+            return false
+        }
+        guard let n = crossings(line, frame) else { outcome.degenerate = true; return false }
+        if let last = line.last, last >= networkCount, let going = sweepFaceLine(line, frame, ordinals: ordinals, into: &outcome) {
+            return going
+        }
+        CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
+        guard orderIsCertain(n) || refineOrder(line, frame, n) else { outcome.degenerate = true; return false }
+        return walk(line, frame, n, ordinals: ordinals, into: &outcome)
+    }
+
+    /// The line's frame and its crossings in certified order (nil: empty or degenerate line).
+    func prepare(_ line: [Int]) -> (LineFrame<Double>, Int)? {
+        guard case .ready(let frame) = setUp(line), let n = crossings(line, frame) else { return nil }
+        CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
+        guard orderIsCertain(n) || refineOrder(line, frame, n) else { return nil }
+        return (frame, n)
+    }
+
+    /// The plane of the i-th crossing in order.
+    @inline(__always)
+    func plane(_ i: Int) -> Int { CrossingSort.index(entries[i]) }
+}

@@ -1,0 +1,158 @@
+import LipschitzModel
+
+extension LineSweeper {
+    /// Walks the sorted crossings carrying the Jacobian and the count of box faces on their
+    /// negative side; handles the owned vertices inside the box. The line's data go to flat
+    /// buffers first, so that the per-vertex work touches no array and no reference count.
+    func walk(_ line: [Int], _ frame: LineFrame<Double>, _ n: Int, ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool {
+        let (cDir, kappa) = load(line, frame)
+        let last = line.last ?? -1
+        var faces = negativeFaces
+        let first = last + 1 + ordinals.lowerBound, end = last + 1 + ordinals.upperBound
+        for i in 0..<n {
+            let k = plane(i), r = rate[k]
+            if k >= first && k < end {
+                // Faces through the vertex are free; any other face negative puts it outside.
+                let beforeNegativeFace = k >= networkCount && r > 0
+                if faces - (beforeNegativeFace ? 1 : 0) == 0 {
+                    if !vertex(plane: k, rate: r, kappa: kappa, cDir: cDir, into: &outcome) { return false }
+                }
+            }
+            if k < networkCount {
+                let f = flip + k * m
+                if r > 0 { for e in 0..<m { running[e] += f[e] } } else { for e in 0..<m { running[e] -= f[e] } }
+            } else {
+                faces += r > 0 ? -1 : 1
+            }
+            if i & 4095 == 4095 && control.shouldStop() { outcome.complete = false; return false }
+        }
+        return true
+    }
+
+    /// A line through a box face owns only crossings with faces (they come last among the
+    /// planes), of which at most two lie on the box: their Jacobians are summed directly, each
+    /// side decided by the pair's rounding radii, instead of sorting the line. Nil when a pair
+    /// is too close to call: the caller then sorts and certifies the whole line.
+    func sweepFaceLine(_ line: [Int], _ frame: LineFrame<Double>, ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool? {
+        let last = line.last ?? -1
+        var loaded: (Double, Double)?
+        for ordinal in ordinals {
+            let k = last + 1 + ordinal
+            guard rate[k] != 0 else { continue }  // parallel to the line: no vertex
+            let t = position[k], tk = radius[k]
+            // The side of plane j at the crossing of k (nil: too close to call).
+            func positive(_ j: Int) -> Bool? {
+                if rate[j] == 0 { return position[j] > 0 }
+                let gap = t - position[j]
+                guard abs(gap) > tk + radius[j] else { return nil }
+                return (gap > 0) == (rate[j] > 0)
+            }
+            var inside = true
+            for f in networkCount..<count where f != k && !line.contains(f) {
+                guard let side = positive(f) else { return nil }
+                if !side { inside = false; break }
+            }
+            if !inside { continue }
+            arrangement.base.withUnsafeBufferPointer { running.update(from: $0.baseAddress!, count: m) }
+            for j in 0..<networkCount where !line.contains(j) {
+                guard let side = positive(j) else { return nil }
+                if side { for e in 0..<m { running[e] += flip[j * m + e] } }
+            }
+            if loaded == nil { loaded = load(line, frame) }
+            if !vertex(plane: k, rate: rate[k], kappa: loaded!.1, cDir: loaded!.0, into: &outcome) { return false }
+        }
+        return true
+    }
+
+    /// Copies the line's members, Q, L and Q·c to the flat buffers; returns c·dir and κ.
+    private func load(_ line: [Int], _ frame: LineFrame<Double>) -> (Double, Double) {
+        let k1 = d - 1
+        for i in 0..<k1 { members[i] = line[i] }
+        frame.q.withUnsafeBufferPointer { frameQ.update(from: $0.baseAddress!, count: k1 * d) }
+        frame.l.withUnsafeBufferPointer { frameL.update(from: $0.baseAddress!, count: k1 * k1) }
+        functional.withUnsafeBufferPointer { f in
+            for i in 0..<k1 {
+                var s = 0.0
+                for c in 0..<d { s += frameQ[i * d + c] * f[c] }
+                qc[i] = s
+            }
+        }
+        let cDir = zip(functional, frame.direction).reduce(0) { $0 + $1.0 * $1.1 }
+        return (cDir, 1 / frame.smallestPivot)
+    }
+
+    /// One vertex: the sign of each λ in c = Σ λ_i a_i names the cell whose lowest vertex this
+    /// is (λ_k = c·dir / rate; the members' λ from Lᵀλ = Q(c − λ_k a_k)). A λ within its
+    /// rounding bound of zero means c is nearly in a face's span: degenerate. A face with
+    /// negative λ means that cell lies outside the box. False when the work must end.
+    @inline(__always)
+    private func vertex(plane k: Int, rate: Double, kappa: Double, cDir: Double, into outcome: inout SweepOutcome) -> Bool {
+        outcome.vertices += 1
+        let k1 = d - 1
+        let lk = cDir / rate
+        let row = a + k * d
+        var total = abs(lk)
+        for i in 0..<k1 {
+            var s = 0.0
+            for c in 0..<d { s += frameQ[i * d + c] * row[c] }
+            lambda[i] = qc[i] - lk * s
+        }
+        // Lᵀλ = Q(c − λ_k a_k): back substitution.
+        for i in stride(from: k1 - 1, through: 0, by: -1) {
+            var s = lambda[i]
+            for j in (i + 1)..<max(i + 1, k1) { s -= frameL[j * k1 + i] * lambda[j] }
+            lambda[i] = s / frameL[i * k1 + i]
+            total += abs(lambda[i])
+        }
+        lambda[k1] = lk
+        let tolerance = roundoff * kappa / abs(rate) * (functionalSize + total)
+        for i in 0..<d where !(abs(lambda[i]) > tolerance) { outcome.degenerate = true; return false }
+        for i in 0..<k1 where members[i] >= networkCount && lambda[i] < 0 { return true }
+        if k >= networkCount && lk < 0 { return true }
+        if let claim = control.claim {
+            if budget == 0 { budget = claim() }
+            if budget == 0 { outcome.complete = false; return false }
+            budget -= 1
+        }
+        outcome.regions += 1
+        cellJacobian.update(from: running, count: m)
+        if k < networkCount {
+            // `running` has plane k on its side before the crossing (positive iff rate < 0).
+            let coefficient = (lk > 0 ? 1.0 : 0.0) - (rate < 0 ? 1.0 : 0.0)
+            if coefficient != 0 { for e in 0..<m { cellJacobian[e] += coefficient * flip[k * m + e] } }
+        }
+        for i in 0..<k1 where members[i] < networkCount && lambda[i] > 0 {
+            let f = flip + members[i] * m
+            for e in 0..<m { cellJacobian[e] += f[e] }
+        }
+        return evaluate(plane: k, into: &outcome)
+    }
+
+    /// Compares the cell's Jacobian with the best so far for every norm (scalar outputs: the
+    /// dual norm of the gradient, by its proxy when safe).
+    @inline(__always)
+    private func evaluate(plane k: Int, into outcome: inout SweepOutcome) -> Bool {
+        let jacobian = UnsafeBufferPointer(start: cellJacobian, count: m)
+        for n in 0..<norms.count {
+            let score: Double
+            if scalar {
+                score = useProxy ? normProxy(jacobian, p: dualNorms[n]) : vectorNorm(jacobian, p: dualNorms[n])
+            } else {
+                score = (try? operatorNorm(Matrix(rows: arrangement.outputs, columns: d, storage: Array(jacobian)), p: norms[n])) ?? .nan
+            }
+            guard score.isFinite else { outcome.degenerate = true; return false }
+            if score > bestScore[n] {
+                bestScore[n] = score
+                outcome.best[n] = scalar && useProxy ? vectorNorm(jacobian, p: dualNorms[n]) : score
+                outcome.witness[n] = SweepVertex(line: Array(UnsafeBufferPointer(start: members, count: d - 1)), plane: k,
+                                                 positive: (0..<d).map { lambda[$0] > 0 })
+            }
+        }
+        return true
+    }
+
+    /// Hands unused region permission back (`--max-regions`).
+    func returnBudget(_ give: (Int) -> Void) {
+        if budget > 0 { give(budget); budget = 0 }
+    }
+}

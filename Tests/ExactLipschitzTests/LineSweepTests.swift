@@ -1,0 +1,133 @@
+@testable import ExactLipschitz
+import Foundation
+import LipschitzModel
+import LipschitzTestSupport
+import XCTest
+
+/// The line sweep for one hidden layer (issue 11) against the exact brute force of
+/// `LipschitzTestSupport` and the LP search: constants in every norm, region counts, witnesses,
+/// degenerate arrangements, boxes, stops and shards.
+final class LineSweepTests: XCTestCase {
+    private func norms(_ net: ReLUNetwork) -> [LipschitzNorm] {
+        net.outputDimension == 1 ? [.one, .two, .infinity, .p(3)] : [.one, .two, .infinity]
+    }
+
+    private func sweep(_ net: ReLUNetwork, box: InputBox? = nil, method: SearchMethod = .arrangement,
+                       threads: Int = 2, shard: Shard = .whole) throws -> ExactReport {
+        var options = ExactOptions(norms: norms(net), box: box)
+        options.method = method
+        options.threads = threads
+        options.shard = shard
+        return try ExactSearch.compute(net, options: options)
+    }
+
+    /// Constants, region count and witnesses against the brute force.
+    private func assertMatchesBruteForce(_ net: ReLUNetwork, box: InputBox? = nil, method: SearchMethod = .arrangement,
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
+        let report = try sweep(net, box: box, method: method)
+        let truth = try ExactBruteForce.run(net, norms: norms(net), box: box)
+        XCTAssertTrue(report.isExact, file: file, line: line)
+        XCTAssertEqual(report.regions, truth.regions, "regions of \(net.architecture)", file: file, line: line)
+        for (n, bound) in report.bounds.enumerated() {
+            assertRelativelyEqual(bound.value, truth.constants[n], 1e-9, "ℓ\(bound.norm) \(net.architecture)", file: file, line: line)
+            // The sweep's witnesses carry a certified ball (the LP search's may come from the exact test).
+            if let witness = bound.witness, report.method == .arrangement {
+                XCTAssertEqual(net.activationPattern(at: witness.interiorPoint), witness.pattern, "\(report.method)", file: file, line: line)
+                XCTAssertGreaterThan(witness.radius, 0, file: file, line: line)
+                if let box { XCTAssertTrue(box.contains(witness.interiorPoint), file: file, line: line) }
+            }
+        }
+    }
+
+    func testRandomNetworksEveryNormAndVectorOutputs() throws {
+        var rng = TestRandom(seed: 111)
+        for _ in 0..<40 {
+            let d = rng.int(1...4), n = rng.int(d...12), m = rng.int(1...3)
+            try assertMatchesBruteForce(randomNetwork([d, n, m], using: &rng))
+        }
+    }
+
+    func testBoxLocal() throws {
+        var rng = TestRandom(seed: 112)
+        for _ in 0..<30 {
+            let d = rng.int(1...3)
+            let net = randomNetwork([d, rng.int(d...10), rng.int(1...2)], using: &rng)
+            let lower = (0..<d).map { _ in rng.normal() }
+            let box = try InputBox(lower: lower, upper: lower.map { $0 + 0.1 + 2 * rng.uniform() })
+            try assertMatchesBruteForce(net, box: box)
+        }
+    }
+
+    /// Parallel, duplicate and opposite hyperplanes, several through one point, zero rows and
+    /// dead neurons: the sweep answers where it can certify, the LP search otherwise, and both
+    /// agree with the brute force.
+    func testDegenerateArrangements() throws {
+        var rng = TestRandom(seed: 113)
+        var swept = 0
+        for trial in 0..<60 {
+            let d = rng.int(1...3)
+            var rows: [[Double]] = [], biases: [Double] = []
+            for _ in 0..<rng.int(2...5) {
+                let w = (0..<d).map { _ in rng.normal() }, b = rng.normal()
+                switch rng.int(0...6) {
+                case 0: rows += [w, w]; biases += [b, b]                                  // duplicate
+                case 1: rows += [w, w.map { -$0 }]; biases += [b, -b]                     // opposite
+                case 2: rows += [w, w.map { 2 * $0 }]; biases += [b, b + 1]               // parallel
+                case 3: rows.append(Array(repeating: 0, count: d)); biases.append(trial % 2 == 0 ? 1 : -1)  // zero row
+                case 4: rows += [w, w.map { 3 * $0 }]; biases += [b, 3 * b + 0.5]        // parallel, inexact scale
+                case 5:                                                                    // through a common point
+                    let point = (0..<d).map { _ in Double(rng.int(-2...2)) }
+                    for _ in 0..<(d + 1) {
+                        let u = (0..<d).map { _ in Double(rng.int(-3...3)) }
+                        rows.append(u)
+                        biases.append(-zip(u, point).reduce(0) { $0 + $1.0 * $1.1 })
+                    }
+                default: rows.append(w); biases.append(b)
+                }
+            }
+            var out = (0..<rng.int(1...2)).map { _ in rows.map { _ in rng.normal() } }
+            out[0][0] = 0  // a dead neuron
+            let net = network([(rows, biases), (out, out.map { _ in 0 })])
+            try assertMatchesBruteForce(net, method: .automatic)
+            if try sweep(net, method: .automatic).method == .arrangement { swept += 1 }
+        }
+        XCTAssertGreaterThan(swept, 20, "the sweep itself handles exactly parallel and duplicate planes")
+    }
+
+    /// Nearly but not exactly coincident crossings, and crossings that differ only in the
+    /// last bits of the normalised planes, are ordered from the network's own numbers.
+    func testCloseCrossingsInOneDimension() throws {
+        // Breakpoints −b/w: 1/3 and 0.1/0.3 differ in the last bits; 0.5 twice is a true tie.
+        let close = network([([[3], [0.3], [1], [-1]], [-1, -0.1, 0.25, 0.7]), ([[1, -2, 0.5, 1.5]], [0])])
+        try assertMatchesBruteForce(close, method: .automatic)
+        let tie = network([([[2], [4], [1]], [-1, -2, 0.3]), ([[1, -1, 2]], [0])])
+        try assertMatchesBruteForce(tie, method: .automatic)
+    }
+
+    /// In general position the regions are Σ_{i≤d} C(N, i), counted at large N.
+    func testRegionCountsAtLargeWidth() throws {
+        var rng = TestRandom(seed: 114)
+        for (d, n) in [(1, 100_000), (2, 300), (3, 60)] {
+            let net = randomNetwork([d, n, 1], using: &rng)
+            var options = ExactOptions()
+            options.threads = 2
+            let report = try ExactSearch.compute(net, options: options)
+            XCTAssertEqual(report.method, .arrangement)
+            XCTAssertTrue(report.isExact)
+            let expected = (0...d).reduce(0) { $0 + Subsets.binomial(n, $1) }
+            XCTAssertEqual(report.regions, expected, "d = \(d), N = \(n)")
+        }
+    }
+
+    /// Agreement with the LP search on networks too wide for the brute force.
+    func testAgreesWithLPSearch() throws {
+        var rng = TestRandom(seed: 115)
+        for (d, n) in [(1, 40), (2, 25), (3, 14), (4, 10), (5, 8)] {
+            let net = randomNetwork([d, n, 1 + n % 2], using: &rng)
+            let swept = try sweep(net)
+            let reference = try sweep(net, method: .linearPrograms, threads: 1)
+            XCTAssertEqual(swept.regions, reference.regions)
+            for (a, b) in zip(swept.bounds, reference.bounds) { assertRelativelyEqual(a.value, b.value) }
+        }
+    }
+}

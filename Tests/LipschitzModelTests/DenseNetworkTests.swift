@@ -1,0 +1,45 @@
+import LipschitzModel
+import LipschitzTestSupport
+import XCTest
+
+/// The package's one forward recurrence and one Jacobian kernel (`DenseNetwork`) against the
+/// textbook formulas written out here with `Matrix` products, multiplied from the input side.
+final class DenseNetworkTests: XCTestCase {
+    func testJacobianMatchesTheProductFromTheInputSide() {
+        var rng = TestRandom(seed: 314)
+        for widths in [[3, 5, 1], [4, 9, 7, 2], [2, 8, 8, 8, 3], [5, 1, 1], [6, 13, 4], [3, 2]] {
+            let net = uniformRandomNetwork(widths, using: &rng)
+            for _ in 0..<20 {
+                let pattern = ActivationPattern(layers: net.hiddenWidths.map { (0..<$0).map { _ in rng.bool() } })
+                var j = net.layers[0].weights
+                for k in 1..<net.layers.count {
+                    for i in 0..<j.rows where !pattern.layers[k - 1][i] { for c in 0..<j.columns { j[i, c] = 0 } }
+                    j = net.layers[k].weights * j
+                }
+                assertClose(net.jacobian(for: pattern), j, relative: 1e-13, absolute: 1e-13, "\(widths) \(pattern)")
+            }
+        }
+    }
+
+    /// A batch gives each point what it gives alone, and what `W h + b` layer by layer gives.
+    func testBatchedPreActivationsMatchTheAffineMaps() {
+        var rng = TestRandom(seed: 2718)
+        let net = uniformRandomNetwork([7, 6, 5, 2], using: &rng)
+        let dense = DenseNetwork(net)
+        let count = 9
+        let points = (0..<count).map { _ in rng.vector(7, -3, 3) }
+        var batch = [Double](repeating: 0, count: 7 * count)
+        for (b, p) in points.enumerated() { for j in 0..<7 { batch[j * count + b] = p[j] } }
+        let z = dense.preActivations(layer: 0, of: batch, count: count)
+        for (b, p) in points.enumerated() {
+            let expected = zip(net.layers[0].weights * p, net.layers[0].biases).map { $0 + $1 }
+            let (hidden, output) = net.forwardPass(at: p)
+            for i in 0..<6 {
+                assertClose(z[i * count + b], expected[i])
+                XCTAssertEqual(z[i * count + b], hidden[0][i], "batch of \(count) vs batch of one")
+            }
+            XCTAssertEqual(output, net.evaluate(p))
+            XCTAssertEqual(net.activationPattern(at: p).layers, hidden.map { $0.map { $0 > 0 } })
+        }
+    }
+}
