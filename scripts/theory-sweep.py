@@ -42,13 +42,15 @@ def main() -> int:
                     help="seconds: start no cell whose projected cost does not fit in what is left")
     ap.add_argument("--cell-budget", type=float, default=float(os.environ.get("SWEEP_CELL_BUDGET", "900")),
                     help="seconds: a ladder stops at the first cell projected to cost more (default 900)")
-    ap.add_argument("--only", help="run only ladders whose name contains this (e.g. 'normal d=1', 'deep')")
+    ap.add_argument("--only", help="run only ladders whose name contains one of these comma-separated texts "
+                    "(e.g. 'normal d=1', 'deep', 'zero')")
     ap.add_argument("--doc", default=None, help="markdown file whose generated blocks `analyse` refreshes")
     args = ap.parse_args()
     out = args.out or default_out(args.scale)
     grid = grids.grid_for(args.scale)
     if args.only:
-        grid.cells = [c for c in grid.cells if args.only in c.ladder]
+        wanted = args.only.split(",")
+        grid.cells = [c for c in grid.cells if any(w in c.ladder for w in wanted)]
 
     if args.command == "run":
         if not os.path.exists(args.binary):

@@ -167,14 +167,18 @@ def wall_summary(runs: dict, grid: Grid) -> dict:
     by_ladder: dict[str, dict] = {}
     projected_total, unreachable = 0.0, []
     for key, ladder in grid.ladders().items():
-        lad = by_ladder.setdefault(key, {"run": 0, "wall": 0.0, "not_run": 0, "projected": 0.0, "widest_run": None})
+        lad = by_ladder.setdefault(key, {"run": 0, "wall": 0.0, "not_run": 0, "projected": 0.0, "widest_run": None,
+                                         "not_run_widths": [], "codes": []})
         for c in ladder:
             if c.name in runs:
                 lad["run"] += 1
+                if runs[c.name]["code"] not in lad["codes"]:
+                    lad["codes"].append(runs[c.name]["code"])
                 lad["wall"] += float(runs[c.name]["wall_seconds"])
                 lad["widest_run"] = c.N
                 continue
             lad["not_run"] += 1
+            lad["not_run_widths"].append(c.N)
             cost, reason = project(c, ladder, runs)
             if reason or not math.isfinite(cost):
                 cost = c.trials * (c.time_limit + 2)
@@ -285,11 +289,13 @@ def table_estimators(s: dict) -> str:
 
 def table_wall(s: dict) -> str:
     w = s["wall"]
-    lines = ["| ladder | cells run | widest N run | wall s (measured) | cells not run | projected s for them |", "|---|---|---|---|---|---|"]
+    lines = ["| ladder | cells run | widest N run | code | wall s (measured) | widths not run | projected s for them |",
+             "|---|---|---|---|---|---|---|"]
     for key, lad in sorted(w["ladders"].items()):
-        lines.append(f"| {key} | {lad['run']} | {lad['widest_run'] or '–'} | {lad['wall']:.0f} | {lad['not_run']} | {lad['projected']:.0f} |")
-    lines.append(f"| **total** | {w['cells_run']} of {w['cells_total']} | | {w['measured_seconds']:.0f} | "
-                 f"{w['cells_total'] - w['cells_run']} | {w['projected_remaining_seconds']:.0f} |")
+        nr = ", ".join(str(n) for n in lad["not_run_widths"]) or "–"
+        lines.append(f"| {key} | {lad['run']} | {lad['widest_run'] or '–'} | {' '.join(lad['codes']) or '–'} | {lad['wall']:.0f} | {nr} | {lad['projected']:.0f} |")
+    lines.append(f"| **total** | {w['cells_run']} of {w['cells_total']} | | | {w['measured_seconds']:.0f} | "
+                 f"{w['cells_total'] - w['cells_run']} cells | {w['projected_remaining_seconds']:.0f} |")
     return "\n".join(lines)
 
 

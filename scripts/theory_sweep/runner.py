@@ -84,7 +84,7 @@ def project_with_source(cell: Cell, ladder: list[Cell], runs: dict[str, dict]) -
     if len(history) >= 2:
         prev, prun = history[-2]
         p = float(prun["wall_seconds"]) / int(prun["trials"])
-        if p > 0.05 and per > 0.05:   # below that, process start-up dominates
+        if p > 0.05 and per > 0.05 and last.N != prev.N:   # below 0.05 s, process start-up dominates
             growth = min(cell.d + 1.0, max(1.0, math.log(per / p) / math.log(last.N / prev.N)))
     per_network = min(per * (cell.N / last.N) ** growth, cell.time_limit + 2)
     return cell.trials * per_network, None, borrowed
@@ -285,12 +285,13 @@ def read_rows(path: str) -> list[dict]:
 
 
 def code_version(binary: str) -> str:
-    """The commit the binary was built from (the repository's HEAD, '+dirty' when modified)."""
+    """The last commit that changed the sources the binary is built from (Sources/, Package.swift),
+    '+dirty' when they have uncommitted changes."""
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(binary))))
     try:
-        head = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no", "Sources"],
+        head = subprocess.run(["git", "-C", repo, "log", "-1", "--format=%h", "--", "Sources", "Package.swift"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no", "Sources", "Package.swift"],
                                capture_output=True, text=True).stdout.strip()
         return head + ("+dirty" if dirty else "")
     except (subprocess.CalledProcessError, FileNotFoundError):
