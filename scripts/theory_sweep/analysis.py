@@ -231,6 +231,21 @@ def table_verdicts(s: dict) -> str:
     return "\n".join(lines)
 
 
+def table_tails(s: dict) -> str:
+    lines = ["| d | bias | tail N ≥ | widths | slope [95% CI] | inside ±s₀ | no trend (CI holds 0) |", "|---|---|---|---|---|---|---|"]
+    fits = ["", "| d | bias | fit over N | r∞ [95% CI] | b [95% CI] |", "|---|---|---|---|---|"]
+    for e in s["shallow"]:
+        a = e.get("analysis", {})
+        for t in a.get("tails", []):
+            lines.append(f"| {e['d']} | {e['bias']} | {t['from']} | {t['widths']} | {t['slope']:+.3f} [{t['ci'][0]:+.3f}, {t['ci'][1]:+.3f}] | "
+                         f"{'yes' if t['inside_tolerance'] else 'no'} | {'yes' if t['flat'] else 'no'} |")
+        f = a.get("limit_fit")
+        if f:
+            fits.append(f"| {e['d']} | {e['bias']} | {f['from']}…{f['to']} | {f['limit']:.3f} [{f['limit_ci'][0]:.3f}, {f['limit_ci'][1]:.3f}] | "
+                        f"{f['b']:.2f} [{f['b_ci'][0]:.2f}, {f['b_ci'][1]:.2f}] |")
+    return "\n".join(lines + fits)
+
+
 def table_cells(s: dict, bias: str) -> str:
     lines = [f"| d | N | exact / networks | median Lip₂/√d | 95% CI of the median | 5% – 95% of networks | median exact s |",
              "|---|---|---|---|---|---|---|"]
@@ -307,7 +322,7 @@ def plot_ratio_vs_width(s: dict, path: str) -> None:
     for d in dims:
         meds = [c["median_bounds"][0] for e in s["shallow"] if e["d"] == d for c in e["cells"]]
         top = min(max([c["ci95"][1] for e in s["shallow"] if e["d"] == d for c in e["cells"]] + [0]), 1.6 * max(meds + [1]))
-        ax = fig.add(Axes(f"d = {d}", "width N", "Lip₂ / √d", xlog=True, ylim=(0, top)))
+        ax = fig.add(Axes(f"d = {d}", "width N", "Lip₂ / √d", xlog=True, ylim=(0, top), legend_bottom=True))
         for e in s["shallow"]:
             if e["d"] != d or e["bias"] not in ("normal", "zero"):
                 continue
@@ -327,7 +342,7 @@ def plot_ratio_vs_width(s: dict, path: str) -> None:
 def plot_ratio_vs_depth(s: dict, path: str) -> None:
     fig = Figure(2, title="Deep networks: median Lip₂/√d against the depth L (bands: 95% CI; dashed: median of certified intervals)")
     for d in sorted({c["d"] for c in s["deep"]}):
-        ax = fig.add(Axes(f"d = {d}", "hidden layers L", "Lip₂ / √d", ylog=True, xint=True))
+        ax = fig.add(Axes(f"d = {d}", "hidden layers L", "Lip₂ / √d", xint=True))
         for i, N in enumerate(sorted({c["N"] for c in s["deep"] if c["d"] == d})):
             cs = sorted([c for c in s["deep"] if c["d"] == d and c["N"] == N], key=lambda c: c["L"])
             xs = [c["L"] for c in cs]
@@ -378,7 +393,7 @@ def analyse(out: str, grid: Grid, doc: str | None) -> dict:
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(s, f, indent=1, default=float)
         f.write("\n")
-    blocks = {"verdicts": table_verdicts(s), "cells-normal": table_cells(s, "normal"),
+    blocks = {"verdicts": table_verdicts(s), "tails": table_tails(s), "cells-normal": table_cells(s, "normal"),
               "cells-zero": table_cells(s, "zero"), "bias-laws": table_bias_laws(s), "deep": table_deep(s),
               "estimators": table_estimators(s), "wall": table_wall(s)}
     with open(os.path.join(out, "tables.md"), "w") as f:

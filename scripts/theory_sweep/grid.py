@@ -70,7 +70,7 @@ DEEP_DIMS, DEEP_DEPTHS, DEEP_WIDTHS = (2, 3), (1, 2, 3, 4, 5, 6), (8, 16, 32)
 # ESTIMATOR_TRIALS networks of the same cell (the same seeds: trial indices 0..k-1) runs every
 # estimator, up to N·d = ESTIMATOR_LIMIT.
 FULL_METHODS_LIMIT = 5000
-ESTIMATOR_LIMIT = 100_000
+ESTIMATOR_LIMIT = 20_000
 ESTIMATOR_TRIALS = 20
 
 

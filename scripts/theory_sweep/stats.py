@@ -14,7 +14,8 @@ independently. The rule, fixed before looking at the data:
 - a ladder *saturates* if the 95% CI of the slope over its top widths (the largest 4, or 3 when
   it has only 3–4 cells whose medians are decided) lies inside [−s₀, s₀];
 - the *plateau starts* at the smallest width N* such that the slope over all decided widths ≥ N*
-  (at least 3 of them, spanning at least a factor 4) has its 95% CI inside [−s₀, s₀];
+  (at least 3 of them, spanning at least a factor 4) has its 95% CI inside [−s₀, s₀] and
+  holding 0 (no detectable trend, and any trend below the tolerance);
 - *still rising*: the CI of the top slope lies above 0 and reaches past s₀; *falling*: below 0
   and past −s₀; otherwise *undecided* (the CI holds 0 but is wider than the tolerance).
 """
@@ -99,9 +100,10 @@ def ladder_analysis(cells: list[CellStats]) -> dict:
             break
         s = slope_ci(tail)
         s["inside_tolerance"] = verdict(s["ci"]) == "saturates"
+        s["flat"] = s["inside_tolerance"] and s["ci"][0] <= 0 <= s["ci"][1]
         tails.append(s)
     out["tails"] = tails
-    start = next((t["from"] for t in tails if t["inside_tolerance"]), None)
+    start = next((t["from"] for t in tails if t["flat"]), None)
     out["plateau_from"] = start
     wide = [c for c in decided if c.N >= 50]
     if len(wide) >= 3:

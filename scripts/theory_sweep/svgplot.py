@@ -45,8 +45,9 @@ def _fmt(v: float) -> str:
 
 class Axes:
     def __init__(self, title: str, xlabel: str, ylabel: str, xlog: bool = False, ylog: bool = False,
-                 ylim: tuple[float, float] | None = None, hline: float | None = None, xint: bool = False):
-        self.xint = xint
+                 ylim: tuple[float, float] | None = None, hline: float | None = None, xint: bool = False,
+                 legend_bottom: bool = False):
+        self.xint, self.legend_bottom = xint, legend_bottom
         self.title, self.xlabel, self.ylabel, self.xlog, self.ylog = title, xlabel, ylabel, xlog, ylog
         self.ylim, self.hline = ylim, hline
         self.items: list[tuple] = []
@@ -140,7 +141,7 @@ class Axes:
             if label:
                 legend.append((label, color, dash))
         for i, (label, color, dash) in enumerate(legend):
-            ly = oy + m_t + 10 + 13 * i
+            ly = (oy + m_t + ph - 10 - 13 * (len(legend) - 1 - i)) if self.legend_bottom else (oy + m_t + 10 + 13 * i)
             d = f' stroke-dasharray="{dash}"' if dash else ""
             out.append(f'<line x1="{ox + m_l + 6}" x2="{ox + m_l + 24}" y1="{ly}" y2="{ly}" stroke="{color}" stroke-width="2"{d}/>')
             out.append(f'<text x="{ox + m_l + 28}" y="{ly + 4}" font-size="10">{escape(label)}</text>')
