@@ -200,7 +200,7 @@ def _num(v, digits=3) -> str:
 
 
 def _median_text(c: dict) -> str:
-    if c["median"] is not None:
+    if c["median_bounds"][0] == c["median_bounds"][1]:
         return f"{c['median']:.3f}"
     lo, hi = c["median_bounds"]
     return f"[{lo:.3f}, {_num(hi, 4)}]"

@@ -28,6 +28,9 @@ import numpy as np
 S0 = 0.02
 BOOT = 2000
 TOP_WINDOW = 4
+# A cell's median counts as known (and the cell enters the slope fits, with the lower ends' median)
+# when the certified intervals of its unfinished networks move it by less than this, relatively.
+DECIDED_GAP = 0.01
 
 
 class CellStats:
@@ -47,8 +50,8 @@ class CellStats:
 
     @property
     def decided(self) -> bool:
-        """The median is pinned (the certified intervals do not move it by more than 1e-6)."""
-        return math.isfinite(self.median_hi) and self.median_hi <= self.median_lo * (1 + 1e-6)
+        """The median is pinned: the certified intervals move it by less than DECIDED_GAP."""
+        return math.isfinite(self.median_hi) and self.median_hi <= self.median_lo * (1 + DECIDED_GAP)
 
     @property
     def median(self) -> float:
