@@ -34,13 +34,13 @@ def default_out(scale: str) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["run", "analyse", "check", "plan"])
-    ap.add_argument("--scale", default=os.environ.get("SWEEP_SCALE", "full"), help="full (default) or quick")
+    ap.add_argument("--scale", default=os.environ.get("SWEEP_SCALE") or "full", help="full (default) or quick")
     ap.add_argument("--quick", action="store_const", const="quick", dest="scale", help="the same as --scale quick")
     ap.add_argument("--out", help="data folder (default docs/theory-check, or .build/theory-sweep-quick)")
     ap.add_argument("--binary", default=os.path.join(REPO, ".build/release/lipschitz"))
-    ap.add_argument("--budget", type=float, default=float(os.environ.get("SWEEP_BUDGET", "0")) or None,
+    ap.add_argument("--budget", type=float, default=float(os.environ.get("SWEEP_BUDGET") or 0) or None,
                     help="seconds: start no cell whose projected cost does not fit in what is left")
-    ap.add_argument("--cell-budget", type=float, default=float(os.environ.get("SWEEP_CELL_BUDGET", "900")),
+    ap.add_argument("--cell-budget", type=float, default=float(os.environ.get("SWEEP_CELL_BUDGET") or 900),
                     help="seconds: a ladder stops at the first cell projected to cost more (default 900)")
     ap.add_argument("--only", help="run only ladders whose name contains one of these comma-separated texts "
                     "(e.g. 'normal d=1', 'deep', 'zero')")
@@ -64,12 +64,10 @@ def main() -> int:
             return 130
         return 0
     if args.command == "plan":
-        from theory_sweep.runner import Runner as R
         done = set(os.listdir(os.path.join(out, "cells"))) if os.path.isdir(os.path.join(out, "cells")) else set()
         for c in grid.cells:
             print(("done " if c.name + ".csv.gz" in done else "     ") + f"{c.ladder:24s} {c.name}")
         print(f"{len(grid.cells)} cells, {sum(c.trials for c in grid.cells)} networks", file=sys.stderr)
-        del R
         return 0
     from theory_sweep import analysis
     if args.command == "analyse":
