@@ -8,7 +8,7 @@ DEB_PACKAGES := libglpk-dev liblapacke-dev
 INSTANCE ?= instances/fixtures/deep-3x4x3x2.json
 BIN := .build/release/lipschitz
 
-.PHONY: run test unit-test build release deps bench clean tsan fuzz-build fuzz fuzz-ci fuzz-regressions slurm-test
+.PHONY: run test unit-test build release deps bench clean tsan fuzz-build fuzz fuzz-ci fuzz-regressions slurm-test sweep sweep-analyse sweep-check
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -75,6 +75,29 @@ tsan: deps
 
 bench: release
 	.build/release/lipschitz-bench --output docs/benchmarks.md
+
+# The theory sweep of issue 11 (docs/theory-check.md): scripts/theory-sweep.py drives the release
+# binary over the grid, resumably (cells already in docs/theory-check/cells/ are skipped), then
+# analyses every cell (numpy) into the tables, plots and generated blocks of the doc.
+#   SWEEP_SCALE=quick   a small grid into .build/theory-sweep-quick, then the self-check
+#   SWEEP_BUDGET=S      start no cell that would not finish within S seconds
+#   SWEEP_CELL_BUDGET=S a ladder of widths stops at the first cell projected past S seconds (900)
+# Not part of `make test`.
+SWEEP_SCALE ?= full
+export SWEEP_SCALE SWEEP_BUDGET SWEEP_CELL_BUDGET
+sweep: release
+	nice -n 19 python3 scripts/theory-sweep.py run
+	python3 scripts/theory-sweep.py analyse
+	@if [ "$(SWEEP_SCALE)" = quick ]; then python3 scripts/theory-sweep.py check; fi
+
+sweep-analyse:
+	python3 scripts/theory-sweep.py analyse
+
+# The pipeline's self-check: the quick grid, its analysis, and networks redrawn from their recipes.
+sweep-check: release
+	SWEEP_SCALE=quick nice -n 19 python3 scripts/theory-sweep.py run
+	SWEEP_SCALE=quick python3 scripts/theory-sweep.py analyse
+	SWEEP_SCALE=quick python3 scripts/theory-sweep.py check
 
 clean:
 	rm -rf .build Fuzz/.build-fuzz
