@@ -1,18 +1,12 @@
 import LipschitzModel
 
-#if arch(x86_64) && !os(Windows)
-/// The precision of the sweep's recheck of crossings that double precision cannot order.
-typealias ExtendedFloat = Float80
-#else
-typealias ExtendedFloat = Double
-#endif
-
 /// The hyperplane arrangement of a network with one hidden layer, in flat arrays for the sweep.
 ///
 /// Neurons whose oriented weights and bias are identical share one hyperplane (nearly equal
 /// ones stay apart: their near-degenerate crossings then send the network to the LP search).
 /// Each plane is stored twice: normalised (unit normal, first non-zero entry positive) for the
-/// double-precision sweep, and as the network's own numbers for the extended-precision recheck.
+/// frame and the lowest-vertex rule, and as the network's own numbers, from which the sweep
+/// decides the crossings' order and the planes' sides with proven bounds (`CertifiedLine`).
 /// After the network's planes come the 2d faces of a box (`setBox`), which join the
 /// arrangement so that every cell is bounded and has a lowest vertex.
 struct Arrangement {

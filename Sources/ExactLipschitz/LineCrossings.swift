@@ -24,17 +24,25 @@ extension LineSweeper {
         return .ready(frame)
     }
 
-    /// Computes every other plane's crossing with the line (keys/values: position, plane) and
-    /// the state at t = −∞: `running` (the Jacobian with the line's planes on their negative
-    /// sides) and `negativeFaces`. A plane in the group of a line member is parallel to the line
-    /// and keeps one side, certified by its rounding bound. Nil when a crossing is too flat to
-    /// place or a parallel plane too close to call: not in general position.
+    /// Computes every other plane's crossing with the line (packed entries: position, plane)
+    /// and the state at x_s = −∞: `running` (the Jacobian with the line's planes on their
+    /// negative sides) and `negativeFaces`. Every side and every position comes from the
+    /// network's own numbers with a proven bound (`CertifiedLine`); a plane in the group of a
+    /// line member is exactly parallel to the line (R = 0) and keeps the side of −X/D_s. Nil
+    /// when a side is not certain or a crossing is too flat to place: not in general position
+    /// within the bounds, so the LP search decides.
     ///
-    /// Rounding: with κ = 1/pivot, the frame's point and direction are accurate to about
-    /// κ·u·|p| and κ·u, so a·p + β to u(κ|p| + |β|) and the rate to κu; hence the radius of t.
+    /// The radius of τ̂ = fl(X̂/R̂): with |X̂ − X| ≤ e_X, |R̂ − R| ≤ e_R < |R̂|,
+    /// |X/R − X̂/R̂| = |(X − X̂)R̂ − X̂(R − R̂)| / |R R̂| ≤ (e_X + |X̂/R̂| e_R)/(|R̂| − e_R), and the
+    /// division adds u|X̂/R̂| ≤ u|τ̂|/(1 − u). The expression has at most six roundings, each a
+    /// factor within 1 ± u, covered by 1 + 8u (with 2u|τ̂| for the division); a further 4u(|τ̂| + ρ)
+    /// covers the roundings of the comparisons made with τ̂ ± ρ (`orderIsCertain`, the gaps of
+    /// `sweepFaceLine`): hence the factors 1 + 12u and 6u|τ̂| below.
     func crossings(_ line: [Int], _ frame: LineFrame<Double>) -> Int? {
-        let p = frame.point, dir = frame.direction
-        let kappa = 1 / frame.smallestPivot, pNorm = vectorNorm(p, p: .two)
+        guard certified.load(line, normals: rawA, offsets: rawB) else { return nil }
+        let u = certified.u, v = certified.v, uError = certified.uError, vError = certified.vError
+        let scale = certified.orientation / certified.directionLength
+        let unit = Tolerances.unitRoundoff, tiny = Tolerances.sweepUnderflowAllowance
         let memberGroups = line.map { groupOf[$0] }
         arrangement.base.withUnsafeBufferPointer { running.update(from: $0.baseAddress!, count: m) }
         negativeFaces = 0
@@ -42,25 +50,27 @@ extension LineSweeper {
         let lineCount = line.count
         for k in 0..<count {
             if nextMember < lineCount && line[nextMember] == k { nextMember += 1; continue }
-            var dot = b[k], r = 0.0
-            let row = a + k * d
-            for c in 0..<d { dot += row[c] * p[c]; r += row[c] * dir[c] }
+            let row = rawA + k * d
+            var x = rawB[k] * u[d], r = 0.0
+            for c in 0..<d { x += row[c] * u[c]; r += row[c] * v[c] }
+            let eX = rawSize[k] * uError + tiny, eR = rawSize[k] * vError + tiny
             let positiveAtStart: Bool
             if d > 1 && hasParallel[k] && memberGroups.contains(groupOf[k]) {
-                guard abs(dot) > roundoff * (kappa * pNorm + abs(b[k])) else { return nil }
-                positiveAtStart = dot > 0
+                guard abs(x) > eX else { return nil }
+                let positive = (x > 0) != (certified.orientation > 0)  // the sign of −X/D_s
+                positiveAtStart = positive
                 rate[k] = 0
-                position[k] = dot > 0 ? 1 : -1
+                position[k] = positive ? 1 : -1
             } else {
-                guard abs(r) >= Tolerances.sweepSmallestPivot else { return nil }
-                let inverse = 1 / r
-                let t = -dot * inverse
-                rate[k] = r
+                let flat = r * inverseLength[k] * scale
+                guard abs(r) > eR, abs(flat) >= Tolerances.sweepSmallestPivot else { return nil }
+                let t = x / r, size = abs(t)
+                rate[k] = flat
                 position[k] = t
-                radius[k] = roundoff * (kappa * (pNorm + abs(t)) + abs(b[k])) * abs(inverse)
+                radius[k] = (eX + size * eR * (1 + unit)) / (abs(r) - eR) * (1 + 12 * unit) + 6 * unit * size + tiny
                 entries[n] = CrossingSort.pack(t, k)
                 n += 1
-                positiveAtStart = r < 0
+                positiveAtStart = flat < 0
             }
             if k < networkCount {
                 if positiveAtStart { for e in 0..<m { running[e] += flip[k * m + e] } }
@@ -71,8 +81,10 @@ extension LineSweeper {
         return n
     }
 
-    /// True when the sorted crossings' rounding intervals are pairwise disjoint, so the
-    /// computed order is the exact order of the (double) planes' crossings.
+    /// True when the sorted crossings' intervals τ̂ ± ρ are pairwise disjoint (each starts above
+    /// every earlier one's end), so the computed order is the exact order of the network's
+    /// planes' crossings: by `crossings`' bounds the true τ lies in its interval, and the
+    /// rounding of τ̂ ± ρ itself is covered by the radius's extra 4u(|τ̂| + ρ).
     func orderIsCertain(_ n: Int) -> Bool {
         var reach = -Double.infinity
         for i in 0..<n {
@@ -81,46 +93,6 @@ extension LineSweeper {
             if !(t - r > reach) { return false }
             reach = max(reach, t + r)
         }
-        return true
-    }
-
-    /// Orders the crossings again in extended precision from the network's own numbers (its
-    /// weights and biases, not the normalised planes, whose rounding is what made the order
-    /// uncertain). False when intervals of the extended rounding radius still touch: a vertex
-    /// on more than d planes as far as any precision can tell.
-    func refineOrder(_ line: [Int], _ frame: LineFrame<Double>, _ n: Int) -> Bool {
-        typealias E = ExtendedFloat
-        let rawNormals = arrangement.rawNormals, rawOffsets = arrangement.rawOffsets
-        let rows: [E] = line.flatMap { k in (0..<d).map { E(rawNormals[k * d + $0]) } }
-        guard let exact = LineFrame<E>(rows: rows, offsets: line.map { E(rawOffsets[$0]) }, dimension: d),
-              exact.smallestPivot >= E(Tolerances.sweepSmallestPivot) else { return false }
-        // The same orientation as the double frame, whose rates gave the sides.
-        let aligned = zip(exact.direction, frame.direction).reduce(E(0)) { $0 + $1.0 * E($1.1) } >= 0
-        let dir = aligned ? exact.direction : exact.direction.map { -$0 }
-        let kappa = 1 / exact.smallestPivot, pNorm = LineFrame<E>.length(exact.point)
-        let unit = E(Tolerances.extendedUnitRoundoff) * E(Tolerances.sweepRoundingFactor(dimension: d))
-        var list: [(t: E, radius: E, plane: UInt32)] = []
-        list.reserveCapacity(n)
-        for i in 0..<n {
-            let k = plane(i)
-            var dot = E(rawOffsets[k]), r: E = 0, length: E = 0
-            for c in 0..<d {
-                let w = E(rawNormals[k * d + c])
-                dot += w * exact.point[c]
-                r += w * dir[c]
-                length += w * w
-            }
-            let t = -dot / r
-            let bound = unit * (kappa * (pNorm + abs(t)) * length.squareRoot() + abs(E(rawOffsets[k]))) / abs(r)
-            list.append((t, bound, UInt32(k)))
-        }
-        list.sort { $0.t < $1.t }
-        var reach = -E.infinity
-        for entry in list {
-            if !(entry.t - entry.radius > reach) { return false }
-            reach = max(reach, entry.t + entry.radius)
-        }
-        for (i, entry) in list.enumerated() { entries[i] = UInt64(entry.plane) }
         return true
     }
 

@@ -78,11 +78,19 @@ final class LineSweeper {
     /// Rounding factor times the unit roundoff: see `Tolerances.sweepRoundingFactor`.
     let roundoff: Double
     let a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>, flip: UnsafeMutablePointer<Double>
+    /// The network's own planes (`Arrangement.rawNormals`, `rawOffsets`), an upper bound on each
+    /// one's ‖(w, β)‖₁ and 1/‖w‖₂: the certified crossings are computed from these.
+    let rawA: UnsafeMutablePointer<Double>, rawB: UnsafeMutablePointer<Double>
+    let rawSize: UnsafeMutablePointer<Double>, inverseLength: UnsafeMutablePointer<Double>
+    /// The current line in exact terms, with error bounds.
+    let certified: CertifiedLine
     let groupOf: UnsafeMutablePointer<Int32>
     /// Whether a plane has an exactly parallel partner (only those need the group test).
     let hasParallel: UnsafeMutablePointer<Bool>
-    // Per line, indexed by plane: crossing rate a·dir (0 for planes parallel to the line),
-    // position t (for a parallel plane: its constant side ±1), rounding radius of t.
+    // Per line, indexed by plane: crossing rate a·dir (unit normal, unit direction of increasing
+    // x_s; 0 for planes parallel to the line; its sign is certified), position τ = the crossing's
+    // coordinate x_s (for a parallel plane: its certified constant side ±1), a proven bound on
+    // the error of τ.
     let rate: UnsafeMutablePointer<Double>, position: UnsafeMutablePointer<Double>, radius: UnsafeMutablePointer<Double>
     /// The crossings of the current line, packed (`CrossingSort`), and sorting scratch.
     let entries: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>, histogram: UnsafeMutablePointer<Int>
@@ -118,6 +126,10 @@ final class LineSweeper {
         a = Self.copy(arrangement.normals)
         b = Self.copy(arrangement.offsets)
         flip = Self.copy(arrangement.flips)
+        rawA = Self.copy(arrangement.rawNormals)
+        rawB = Self.copy(arrangement.rawOffsets)
+        (rawSize, inverseLength) = Self.planeSizes(arrangement)
+        certified = CertifiedLine(dimension: d)
         groupOf = .allocate(capacity: count)
         groupOf.initialize(from: arrangement.group, count: count)
         var partners = [Int](repeating: 0, count: count)
@@ -134,9 +146,25 @@ final class LineSweeper {
     }
 
     deinit {
-        for p in [a, b, flip, rate, position, radius, running, cellJacobian, lambda, projected, qc, frameQ, frameL, bestScore] { p.deallocate() }
+        for p in [a, b, flip, rawA, rawB, rawSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, projected, qc, frameQ, frameL, bestScore] { p.deallocate() }
         groupOf.deallocate(); hasParallel.deallocate(); members.deallocate()
         entries.deallocate(); scratch.deallocate(); histogram.deallocate()
+    }
+
+    /// Per plane: ‖(w, β)‖₁ rounded up (a sum of d + 1 magnitudes errs by at most γ_{d+1}
+    /// relative, so the factor 1 + 2γ_{d+2} covers it) and 1/‖w‖₂.
+    private static func planeSizes(_ arrangement: Arrangement) -> (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) {
+        let d = arrangement.dimension, count = arrangement.count
+        let size = UnsafeMutablePointer<Double>.allocate(capacity: count), inverse = UnsafeMutablePointer<Double>.allocate(capacity: count)
+        let up = 1 + 2 * CertifiedLine.gamma(d + 2)
+        arrangement.rawNormals.withUnsafeBufferPointer { w in
+            for k in 0..<count {
+                let row = UnsafeBufferPointer(rebasing: w[(k * d)..<((k + 1) * d)])
+                size[k] = (row.reduce(abs(arrangement.rawOffsets[k])) { $0 + abs($1) }) * up
+                inverse[k] = 1 / vectorNorm(row, p: .two)
+            }
+        }
+        return (size, inverse)
     }
 
     private static func copy(_ array: [Double]) -> UnsafeMutablePointer<Double> {
@@ -160,7 +188,7 @@ final class LineSweeper {
             return going
         }
         CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
-        guard orderIsCertain(n) || refineOrder(line, frame, n) else { outcome.degenerate = true; return false }
+        guard orderIsCertain(n) else { outcome.degenerate = true; return false }
         return walk(line, frame, n, ordinals: ordinals, into: &outcome)
     }
 
@@ -168,7 +196,7 @@ final class LineSweeper {
     func prepare(_ line: [Int]) -> (LineFrame<Double>, Int)? {
         guard case .ready(let frame) = setUp(line), let n = crossings(line, frame) else { return nil }
         CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
-        guard orderIsCertain(n) || refineOrder(line, frame, n) else { return nil }
+        guard orderIsCertain(n) else { return nil }
         return (frame, n)
     }
 

@@ -77,8 +77,10 @@ extension LineSweeper {
                 qc[i] = s
             }
         }
-        let cDir = zip(functional, frame.direction).reduce(0) { $0 + $1.0 * $1.1 }
-        return (cDir, 1 / frame.smallestPivot)
+        // c·dir for the unit direction of increasing x_s, the one the rates are measured along.
+        var cDir = 0.0
+        for c in 0..<d { cDir += functional[c] * certified.v[c] }
+        return (cDir * certified.orientation / certified.directionLength, 1 / frame.smallestPivot)
     }
 
     /// One vertex: the sign of each λ in c = Σ λ_i a_i names the cell whose lowest vertex this

@@ -19,7 +19,9 @@ extension LineSweeper {
             return order[j] < order[k] ? self.rate[j] > 0 : self.rate[j] < 0
         }
         let pattern = arrangement.pattern(positive: side)
-        let t = position[k]
+        // The point of the frame's line with x_s = τ (|direction_s| ≥ 1/√d: s is the line's
+        // steepest axis); only a starting point, certified below by the caller.
+        let s = certified.axis, t = (position[k] - frame.point[s]) / frame.direction[s]
         let v = (0..<d).map { frame.point[$0] + t * frame.direction[$0] }
         var system = through.flatMap { j in (0..<d).map { a[j * d + $0] } }
         var u = vertex.positive.map { $0 ? 1.0 : -1.0 }

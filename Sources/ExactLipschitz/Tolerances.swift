@@ -68,19 +68,14 @@ enum Tolerances {
     /// the offsets, beyond what the rounding of the planes themselves lets one place.
     static let sweepSmallestPivot = 1e-10
 
-    /// The rounding bound of a computed crossing `t = −(a·p + β)/(a·dir)` on a line, in units
-    /// of u·(κ(|p| + |t|) + |β|)/|a·dir| with κ = 1/pivot (normalising a plane, building the
-    /// line frame by Gram–Schmidt and the dot products each cost O(d) roundings of that size;
-    /// Higham §3.1 and §19). This factor is 64 times that O(d). Two crossings whose intervals of
-    /// this radius touch are ordered again in extended precision from the network's own
-    /// numbers; if they still touch the arrangement is treated as degenerate.
+    /// The rounding factor of the lowest-vertex rule: a coefficient λ of the functional at a
+    /// vertex (`LineWalk.vertex`) within u·this·κ(|c| + Σ|λ|)/|rate| of zero sends the network
+    /// to the LP search (about 64 times the O(d) roundings of the frame and the solve; an
+    /// estimate, not a proven bound). The crossings' order and the planes' sides do not use it:
+    /// they are decided by proven bounds (`CertifiedLine`).
     static func sweepRoundingFactor(dimension d: Int) -> Double { 64 * Double(d + 4) }
 
-    /// The unit roundoff of the extended-precision recheck (Float80 on x86-64; elsewhere the
-    /// recheck runs in Double and can only confirm what Double decided).
-    #if arch(x86_64) && !os(Windows)
-    static let extendedUnitRoundoff = 0x1p-64
-    #else
-    static let extendedUnitRoundoff = 0x1p-53
-    #endif
+    /// Added to every proven bound of the sweep (`CertifiedLine`): gradual underflow costs at
+    /// most 2⁻¹⁰⁷⁴ per operation, and no bound there sums more than 2⁷⁰ operations.
+    static let sweepUnderflowAllowance = 0x1p-1000
 }

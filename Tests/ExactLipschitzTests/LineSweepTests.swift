@@ -130,4 +130,64 @@ final class LineSweepTests: XCTestCase {
             for (a, b) in zip(swept.bounds, reference.bounds) { assertRelativelyEqual(a.value, b.value) }
         }
     }
+
+    /// Near ties (the class of the crossing-order bound): groups of d + 1 planes through one
+    /// point, then moved by a few ulps or up to 10⁻¹¹ relative, so that crossings on a line lie within ulps of each
+    /// other and in either order. Whatever the sweep answers as exact must be the brute force's
+    /// constant and region count (a misordered pair adds or loses a tiny cell); a pair it cannot
+    /// order sends the network to the LP search (`.automatic`) or makes `.arrangement` refuse.
+    func testNearTieCrossingsAreOrderedOrRefused() throws {
+        var rng = TestRandom(seed: 116)
+        var swept = 0, refused = 0
+        for _ in 0..<48 {
+            let d = rng.int(1...3)
+            var rows: [[Double]] = [], biases: [Double] = []
+            for _ in 0..<rng.int(1...2) {
+                let point = (0..<d).map { _ in rng.normal() }
+                for _ in 0...d {
+                    let w = (0..<d).map { _ in rng.normal() }
+                    var b = -zip(w, point).reduce(0) { $0 + $1.0 * $1.1 }
+                    // a few ulps, or 10⁻¹⁶…10⁻¹² relative: from unresolvable to certainly apart
+                    for _ in 0..<rng.int(0...3) { b = rng.int(0...1) == 0 ? b.nextUp : b.nextDown }
+                    if rng.int(0...1) == 0 { b += b * Double(rng.int(1...9)) * pow(10, -Double(rng.int(12...16))) }
+                    rows.append(w); biases.append(b)
+                }
+            }
+            for _ in 0..<rng.int(0...3) { rows.append((0..<d).map { _ in rng.normal() }); biases.append(rng.normal()) }
+            let out = (0..<rng.int(1...2)).map { _ in rows.map { _ in rng.normal() } }
+            let net = network([(rows, biases), (out, out.map { _ in 0 })])
+            try assertMatchesBruteForce(net, method: .automatic)
+            do {
+                let report = try sweep(net, method: .arrangement)
+                let truth = try ExactBruteForce.run(net, norms: norms(net))
+                if report.isExact {
+                    swept += 1
+                    XCTAssertEqual(report.regions, truth.regions, "regions of \(rows) \(biases)")
+                    for (n, bound) in report.bounds.enumerated() { assertRelativelyEqual(bound.value, truth.constants[n], 1e-9) }
+                }
+            } catch ExactError.arrangementNotApplicable {
+                refused += 1
+            }
+        }
+        XCTAssertGreaterThan(swept, 0, "some near ties are certified apart")
+        XCTAssertGreaterThan(refused, 0, "some near ties are too close to certify")
+    }
+
+    /// The certified line's algebra on a line and planes whose crossings are known exactly:
+    /// the position is the crossing's coordinate x_s and the rate's sign its direction.
+    func testCertifiedLinePositions() throws {
+        // Line x₁ = 2x₀ (plane 2x₀ − x₁ = 0); planes x₀ = 1 and x₀ + x₁ = 6 (crossing at x₀ = 2).
+        let net = network([([[2, -1], [1, 0], [1, 1]], [0, -1, -6]), ([[1, 1, 1]], [0])])
+        let arrangement = try XCTUnwrap(Arrangement(network: net))
+        let sweeper = LineSweeper(arrangement: arrangement, norms: [.two], control: SweepControl(shouldStop: { false }, claim: nil))
+        guard case .ready(let frame) = sweeper.setUp([0]) else { return XCTFail("line") }
+        XCTAssertNotNil(sweeper.crossings([0], frame))
+        let s = sweeper.certified.axis
+        XCTAssertEqual(s, 1, "x₁ changes fastest along the line")
+        XCTAssertEqual(sweeper.position[1], 2, accuracy: 1e-15)  // at x₀ = 1: x₁ = 2
+        XCTAssertEqual(sweeper.position[2], 4, accuracy: 1e-15)  // at x₀ = 2: x₁ = 4
+        XCTAssertGreaterThan(sweeper.rate[1], 0)
+        XCTAssertGreaterThan(sweeper.rate[2], 0)
+        XCTAssertLessThan(sweeper.radius[1], 1e-14)
+    }
 }

@@ -1,0 +1,130 @@
+/// The line where d − 1 of the arrangement's planes meet, in the network's own numbers, with
+/// proven error bounds: the order of the crossings along it and the side of every plane are
+/// decided from these, never from the normalised, rounded frame (`LineFrame`).
+///
+/// The algebra (exact). Write a plane as ã = (w, β) ∈ R^{d+1} (w·x + β = 0), let M be the
+/// (d − 1) × (d + 1) matrix of the line's planes and F(x, y) = det[M; x; y], an alternating
+/// bilinear form that vanishes when x or y lies in M's row space. The line's homogeneous points
+/// Y = (y, 1) span M's 2-dimensional null space, on which F is a non-zero multiple of the
+/// determinant, so (checking it on two planes x_s = τ, x_s = τ′):
+///
+///   plane ã at the point of the line with x_s = τ has the value  (τ·R − X) / D_s,
+///   with X = F(ã, e_s), R = F(ã, e_h) = w·D, D_c = F(e_c, e_h) (c < d) and D_s = F(e_s, e_h),
+///
+/// e_h being the offset coordinate. D is the line's direction (the generalised cross product of
+/// its normals). So a plane with R ≠ 0 crosses the line at x_s = τ = X/R, and along increasing
+/// x_s it goes from negative to positive iff R/D_s > 0; a plane with R = 0 (exactly parallel to
+/// the line) has the constant value −X/D_s. The axis s is the one with the largest |D_s|. Both
+/// X and R are inner products of ã with fixed vectors u = (F(e_c, e_s))_c and v = (D, 0), whose
+/// entries are ± the (d − 1) × (d − 1) minors of M: F(e_c, e_c′) = (−1)^(c + c″) det M[∖{c, c′}]
+/// with c″ = c′ − [c′ > c] (Laplace along the last two rows).
+///
+/// The rounding (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., Lemma 3.1
+/// and (3.5); γ_n = nu/(1 − nu)). Every minor is computed by expansion along its last row from
+/// the minors one size smaller (`load`), so a j × j minor is a signed sum of products of j
+/// entries, each carrying at most c_j = j(j + 1)/2 rounding factors (c_j = c_{j−1} + 1 product +
+/// (j − 1) sums): |fl(det) − det| ≤ γ_{c_j}·per|M_S|. The permanent of the absolute values,
+/// computed the same way, satisfies per ≤ p̂er/(1 − γ_{c_j}). An inner product of n terms errs by
+/// at most γ_n Σ|x_i y_i|, so, with ‖ã‖₁ ≤ s_k (`rawSize`),
+///
+///   |X̂ − X| ≤ s_k·α_u,  α_u = max_c (γ_{d+1}|û_c| + E(u_c)),  and likewise R with α_v.
+///
+/// Underflow adds at most 2⁻¹⁰⁷⁴ per operation: `Tolerances.sweepUnderflowAllowance` is added
+/// to every bound; overflow shows as a non-finite value and fails the line.
+final class CertifiedLine {
+    let d: Int
+    /// Column subsets (bit masks over the d + 1 columns) of size 1…d − 1, by size.
+    private let levels: [[Int]]
+    private var minor: [Double], permanent: [Double]
+    /// X_k = ã_k·u and R_k = ã_k·v for plane k (d + 1 entries each; v_d = 0).
+    let u: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>
+    /// The error of X̂ (R̂) per unit of ‖ã‖₁, inflated to cover its own rounding.
+    private(set) var uError = 0.0, vError = 0.0
+    /// The axis s the line is walked along (increasing x_s), and the sign of D_s.
+    private(set) var axis = 0
+    private(set) var orientation = 1.0
+    /// ‖D̂‖₂: the unit direction of increasing x_s is orientation·D̂/‖D̂‖.
+    private(set) var directionLength = 1.0
+
+    init(dimension: Int) {
+        d = dimension
+        let columns = d + 1
+        var levels = [[Int]](repeating: [], count: max(1, d))
+        for mask in 1..<(1 << columns) where mask.nonzeroBitCount < d { levels[mask.nonzeroBitCount].append(mask) }
+        self.levels = levels
+        minor = [Double](repeating: 0, count: 1 << columns)
+        permanent = minor
+        minor[0] = 1; permanent[0] = 1
+        u = .allocate(capacity: columns)
+        v = .allocate(capacity: columns)
+        u.initialize(repeating: 0, count: columns)
+        v.initialize(repeating: 0, count: columns)
+    }
+
+    deinit { u.deallocate(); v.deallocate() }
+
+    static func gamma(_ n: Int) -> Double {
+        let nu = Double(n) * Tolerances.unitRoundoff
+        return nu / (1 - nu)
+    }
+
+    /// Computes u, v and their bounds for the line of planes `line` (rows of `normals`, d each,
+    /// and `offsets`, the network's own numbers). False when the line's direction is not
+    /// certified (every |D_s| within its bound: its planes nearly dependent) or a value overflows.
+    func load(_ line: [Int], normals: UnsafePointer<Double>, offsets: UnsafePointer<Double>) -> Bool {
+        computeMinors(line, normals: normals, offsets: offsets)
+        let full = (1 << (d + 1)) - 1, h = d
+        let level = d - 1
+        let g = Self.gamma(level * (level + 1) / 2), tiny = Tolerances.sweepUnderflowAllowance
+        // F(e_c, e_c′) and its error bound.
+        func form(_ c: Int, _ c2: Int) -> (Double, Double) {
+            let mask = full & ~(1 << c) & ~(1 << c2)
+            let c3 = c2 - (c2 > c ? 1 : 0)
+            let sign: Double = (c + c3) % 2 == 0 ? 1 : -1
+            return (sign * minor[mask], g / (1 - g) * permanent[mask] + tiny)
+        }
+        var vErrors = [Double](repeating: 0, count: d), best = -1.0
+        for c in 0..<d {
+            (v[c], vErrors[c]) = form(c, h)
+            if abs(v[c]) > best { best = abs(v[c]); axis = c }
+        }
+        v[h] = 0
+        guard best.isFinite, best > vErrors[axis] else { return false }
+        orientation = v[axis] > 0 ? 1 : -1
+        var uErrors = [Double](repeating: 0, count: d + 1)
+        for c in 0...d where c != axis { (u[c], uErrors[c]) = form(c, axis) }
+        u[axis] = 0
+        let inner = Self.gamma(d + 1), inflate = 1 + 16 * Tolerances.unitRoundoff
+        uError = (0...d).reduce(0.0) { max($0, inner * abs(u[$1]) + uErrors[$1]) } * inflate
+        vError = (0..<d).reduce(0.0) { max($0, inner * abs(v[$1]) + vErrors[$1]) } * inflate
+        var squares = 0.0
+        for c in 0..<d { squares += (v[c] / best) * (v[c] / best) }
+        directionLength = best * squares.squareRoot()
+        return uError.isFinite && vError.isFinite && directionLength.isFinite
+    }
+
+    /// Every minor of rows 0..<j of M on a j-column subset, and its absolute permanent, by
+    /// expansion along row j − 1: (−1)^(j−1+i)·m_{j−1, c_i}·det(S ∖ c_i), terms summed in order.
+    private func computeMinors(_ line: [Int], normals: UnsafePointer<Double>, offsets: UnsafePointer<Double>) {
+        for j in stride(from: 1, to: d, by: 1) {
+            let k = line[j - 1]
+            let row = normals + k * d
+            let offset = offsets[k]
+            for mask in levels[j] {
+                var value = 0.0, size = 0.0, i = 0, rest = mask
+                while rest != 0 {
+                    let c = rest.trailingZeroBitCount
+                    rest &= rest - 1
+                    let entry = c == d ? offset : row[c]
+                    let sub = mask & ~(1 << c)
+                    let term = entry * minor[sub]
+                    value += (j - 1 + i) % 2 == 0 ? term : -term
+                    size += abs(entry) * permanent[sub]
+                    i += 1
+                }
+                minor[mask] = value
+                permanent[mask] = size
+            }
+        }
+    }
+}
