@@ -25,9 +25,12 @@
 /// entries, each carrying at most c_j = j(j + 1)/2 rounding factors (c_j = c_{j−1} + 1 product +
 /// (j − 1) sums): |fl(det) − det| ≤ γ_{c_j}·per|M_S|. The permanent of the absolute values,
 /// computed the same way, satisfies per ≤ p̂er/(1 − γ_{c_j}). An inner product of n terms errs by
-/// at most γ_n Σ|x_i y_i|, so, with ‖ã‖₁ ≤ s_k (`rawSize`),
+/// at most γ_n Σ|x_i y_i|, so, with ‖w‖₁ ≤ s_k (`weightSize`),
 ///
-///   |X̂ − X| ≤ s_k·α_u,  α_u = max_c (γ_{d+1}|û_c| + E(u_c)),  and likewise R with α_v.
+///   |X̂ − X| ≤ s_k·α_u + |β|·α′_u,  α_u = max_{c<d} (γ_{d+1}|û_c| + E(u_c)),  α′_u = γ_{d+1}|û_d| + E(u_d),
+///   |R̂ − R| ≤ s_k·α_v,  α_v = max_{c<d} (γ_{d+1}|v̂_c| + E(v_c))
+///
+/// (the offset kept apart: a box face far out has a large β but its R involves only w).
 ///
 /// Underflow adds at most 2⁻¹⁰⁷⁴ per operation: `Tolerances.sweepUnderflowAllowance` is added
 /// to every bound; overflow shows as a non-finite value and fails the line.
@@ -35,11 +38,15 @@ final class CertifiedLine {
     let d: Int
     /// Column subsets (bit masks over the d + 1 columns) of size 1…d − 1, by size.
     private let levels: [[Int]]
-    private var minor: [Double], permanent: [Double]
+    /// Minors and permanents by column mask (pointers: no exclusivity checks in the hot loop).
+    private let minor: UnsafeMutablePointer<Double>, permanent: UnsafeMutablePointer<Double>
+    /// Per column: the error bounds of u_c and v_c.
+    private let uErrors: UnsafeMutablePointer<Double>, vErrors: UnsafeMutablePointer<Double>
     /// X_k = ã_k·u and R_k = ã_k·v for plane k (d + 1 entries each; v_d = 0).
     let u: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>
-    /// The error of X̂ (R̂) per unit of ‖ã‖₁, inflated to cover its own rounding.
-    private(set) var uError = 0.0, vError = 0.0
+    /// The error of X̂ per unit of ‖w‖₁ and of |β|, and of R̂ per unit of ‖w‖₁, inflated to
+    /// cover their own rounding.
+    private(set) var uError = 0.0, uOffsetError = 0.0, vError = 0.0
     /// The axis s the line is walked along (increasing x_s), and the sign of D_s.
     private(set) var axis = 0
     private(set) var orientation = 1.0
@@ -52,16 +59,20 @@ final class CertifiedLine {
         var levels = [[Int]](repeating: [], count: max(1, d))
         for mask in 1..<(1 << columns) where mask.nonzeroBitCount < d { levels[mask.nonzeroBitCount].append(mask) }
         self.levels = levels
-        minor = [Double](repeating: 0, count: 1 << columns)
-        permanent = minor
+        (minor, permanent) = (.allocate(capacity: 1 << columns), .allocate(capacity: 1 << columns))
+        minor.initialize(repeating: 0, count: 1 << columns)
+        permanent.initialize(repeating: 0, count: 1 << columns)
         minor[0] = 1; permanent[0] = 1
+        (uErrors, vErrors) = (.allocate(capacity: columns), .allocate(capacity: columns))
+        uErrors.initialize(repeating: 0, count: columns)
+        vErrors.initialize(repeating: 0, count: columns)
         u = .allocate(capacity: columns)
         v = .allocate(capacity: columns)
         u.initialize(repeating: 0, count: columns)
         v.initialize(repeating: 0, count: columns)
     }
 
-    deinit { u.deallocate(); v.deallocate() }
+    deinit { for p in [u, v, minor, permanent, uErrors, vErrors] { p.deallocate() } }
 
     static func gamma(_ n: Int) -> Double {
         let nu = Double(n) * Tolerances.unitRoundoff
@@ -83,7 +94,7 @@ final class CertifiedLine {
             let sign: Double = (c + c3) % 2 == 0 ? 1 : -1
             return (sign * minor[mask], g / (1 - g) * permanent[mask] + tiny)
         }
-        var vErrors = [Double](repeating: 0, count: d), best = -1.0
+        var best = -1.0
         for c in 0..<d {
             (v[c], vErrors[c]) = form(c, h)
             if abs(v[c]) > best { best = abs(v[c]); axis = c }
@@ -91,16 +102,21 @@ final class CertifiedLine {
         v[h] = 0
         guard best.isFinite, best > vErrors[axis] else { return false }
         orientation = v[axis] > 0 ? 1 : -1
-        var uErrors = [Double](repeating: 0, count: d + 1)
+        uErrors[axis] = 0
         for c in 0...d where c != axis { (u[c], uErrors[c]) = form(c, axis) }
         u[axis] = 0
         let inner = Self.gamma(d + 1), inflate = 1 + 16 * Tolerances.unitRoundoff
-        uError = (0...d).reduce(0.0) { max($0, inner * abs(u[$1]) + uErrors[$1]) } * inflate
-        vError = (0..<d).reduce(0.0) { max($0, inner * abs(v[$1]) + vErrors[$1]) } * inflate
+        uError = 0; vError = 0
+        for c in 0..<d {
+            uError = max(uError, inner * abs(u[c]) + uErrors[c])
+            vError = max(vError, inner * abs(v[c]) + vErrors[c])
+        }
+        uError *= inflate; vError *= inflate
+        uOffsetError = (inner * abs(u[d]) + uErrors[d]) * inflate
         var squares = 0.0
         for c in 0..<d { squares += (v[c] / best) * (v[c] / best) }
         directionLength = best * squares.squareRoot()
-        return uError.isFinite && vError.isFinite && directionLength.isFinite
+        return uError.isFinite && uOffsetError.isFinite && vError.isFinite && directionLength.isFinite
     }
 
     /// Every minor of rows 0..<j of M on a j-column subset, and its absolute permanent, by

@@ -41,6 +41,7 @@ extension LineSweeper {
     func crossings(_ line: [Int], _ frame: LineFrame<Double>) -> Int? {
         guard certified.load(line, normals: rawA, offsets: rawB) else { return nil }
         let u = certified.u, v = certified.v, uError = certified.uError, vError = certified.vError
+        let uOffsetError = certified.uOffsetError
         let scale = certified.orientation / certified.directionLength
         let unit = Tolerances.unitRoundoff, tiny = Tolerances.sweepUnderflowAllowance
         let memberGroups = line.map { groupOf[$0] }
@@ -53,7 +54,7 @@ extension LineSweeper {
             let row = rawA + k * d
             var x = rawB[k] * u[d], r = 0.0
             for c in 0..<d { x += row[c] * u[c]; r += row[c] * v[c] }
-            let eX = rawSize[k] * uError + tiny, eR = rawSize[k] * vError + tiny
+            let eX = weightSize[k] * uError + abs(rawB[k]) * uOffsetError + tiny, eR = weightSize[k] * vError + tiny
             let positiveAtStart: Bool
             if d > 1 && hasParallel[k] && memberGroups.contains(groupOf[k]) {
                 guard abs(x) > eX else { return nil }

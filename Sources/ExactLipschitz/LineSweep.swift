@@ -79,9 +79,9 @@ final class LineSweeper {
     let roundoff: Double
     let a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>, flip: UnsafeMutablePointer<Double>
     /// The network's own planes (`Arrangement.rawNormals`, `rawOffsets`), an upper bound on each
-    /// one's ‖(w, β)‖₁ and 1/‖w‖₂: the certified crossings are computed from these.
+    /// one's ‖w‖₁ and 1/‖w‖₂: the certified crossings are computed from these.
     let rawA: UnsafeMutablePointer<Double>, rawB: UnsafeMutablePointer<Double>
-    let rawSize: UnsafeMutablePointer<Double>, inverseLength: UnsafeMutablePointer<Double>
+    let weightSize: UnsafeMutablePointer<Double>, inverseLength: UnsafeMutablePointer<Double>
     /// The current line in exact terms, with error bounds.
     let certified: CertifiedLine
     let groupOf: UnsafeMutablePointer<Int32>
@@ -128,7 +128,7 @@ final class LineSweeper {
         flip = Self.copy(arrangement.flips)
         rawA = Self.copy(arrangement.rawNormals)
         rawB = Self.copy(arrangement.rawOffsets)
-        (rawSize, inverseLength) = Self.planeSizes(arrangement)
+        (weightSize, inverseLength) = Self.planeSizes(arrangement)
         certified = CertifiedLine(dimension: d)
         groupOf = .allocate(capacity: count)
         groupOf.initialize(from: arrangement.group, count: count)
@@ -146,13 +146,13 @@ final class LineSweeper {
     }
 
     deinit {
-        for p in [a, b, flip, rawA, rawB, rawSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, projected, qc, frameQ, frameL, bestScore] { p.deallocate() }
+        for p in [a, b, flip, rawA, rawB, weightSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, projected, qc, frameQ, frameL, bestScore] { p.deallocate() }
         groupOf.deallocate(); hasParallel.deallocate(); members.deallocate()
         entries.deallocate(); scratch.deallocate(); histogram.deallocate()
     }
 
-    /// Per plane: ‖(w, β)‖₁ rounded up (a sum of d + 1 magnitudes errs by at most γ_{d+1}
-    /// relative, so the factor 1 + 2γ_{d+2} covers it) and 1/‖w‖₂.
+    /// Per plane: ‖w‖₁ rounded up (a sum of d magnitudes errs by at most γ_d relative, so the
+    /// factor 1 + 2γ_{d+2} covers it) and 1/‖w‖₂.
     private static func planeSizes(_ arrangement: Arrangement) -> (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) {
         let d = arrangement.dimension, count = arrangement.count
         let size = UnsafeMutablePointer<Double>.allocate(capacity: count), inverse = UnsafeMutablePointer<Double>.allocate(capacity: count)
@@ -160,7 +160,7 @@ final class LineSweeper {
         arrangement.rawNormals.withUnsafeBufferPointer { w in
             for k in 0..<count {
                 let row = UnsafeBufferPointer(rebasing: w[(k * d)..<((k + 1) * d)])
-                size[k] = (row.reduce(abs(arrangement.rawOffsets[k])) { $0 + abs($1) }) * up
+                size[k] = (row.reduce(0) { $0 + abs($1) }) * up
                 inverse[k] = 1 / vectorNorm(row, p: .two)
             }
         }

@@ -17,7 +17,9 @@ struct LineFrame<T: BinaryFloatingPoint> {
     private(set) var q: [T]
     private(set) var l: [T]
     private(set) var point: [T]
-    private(set) var direction: [T]
+    /// A unit vector along the line (computed on demand: the sweep's hot path measures the line
+    /// by `CertifiedLine` and needs only Q, L and the pivot from here).
+    var direction: [T] { complement() }
     /// The smallest relative pivot of the Gram–Schmidt (1 for d = 1).
     private(set) var smallestPivot: T = 1
 
@@ -28,7 +30,6 @@ struct LineFrame<T: BinaryFloatingPoint> {
         q = rows
         l = [T](repeating: 0, count: k * k)
         point = [T](repeating: 0, count: d)
-        direction = []
         // q's rows are orthogonalised in place; `point` holds z of L z = −β meanwhile.
         for i in 0..<k {
             var length: T = 0, largest: T = 0
@@ -59,7 +60,6 @@ struct LineFrame<T: BinaryFloatingPoint> {
             z[i] = s / l[i * k + i]
         }
         for i in 0..<k { for c in 0..<d { point[c] += z[i] * q[i * d + c] } }
-        direction = complement()
     }
 
     /// A unit vector orthogonal to Q's rows: the coordinate axis farthest from their span,

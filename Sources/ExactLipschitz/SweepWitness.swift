@@ -21,8 +21,9 @@ extension LineSweeper {
         let pattern = arrangement.pattern(positive: side)
         // The point of the frame's line with x_s = τ (|direction_s| ≥ 1/√d: s is the line's
         // steepest axis); only a starting point, certified below by the caller.
-        let s = certified.axis, t = (position[k] - frame.point[s]) / frame.direction[s]
-        let v = (0..<d).map { frame.point[$0] + t * frame.direction[$0] }
+        let direction = frame.direction
+        let s = certified.axis, t = (position[k] - frame.point[s]) / direction[s]
+        let v = (0..<d).map { frame.point[$0] + t * direction[$0] }
         var system = through.flatMap { j in (0..<d).map { a[j * d + $0] } }
         var u = vertex.positive.map { $0 ? 1.0 : -1.0 }
         guard SmallLinearAlgebra.solveInPlace(&system, &u, d) != nil else { return nil }
