@@ -1,8 +1,7 @@
 import LipschitzModel
 
 /// Small dense linear algebra for the arrangement search: lines cut out by d − 1 hyperplanes,
-/// d × d solves and a rank test. Generic so that the extended-precision recheck runs the same
-/// arithmetic as the double one.
+/// d × d solves and a rank test. (The crossings' order is not decided here: `CertifiedLine`.)
 
 /// The line where d − 1 hyperplanes `a_i·x + β_i = 0` meet: `x(t) = point + t·direction`.
 ///
@@ -105,8 +104,8 @@ struct LineFrame<T: BinaryFloatingPoint> {
         }
     }
 
-    /// ‖v‖₂ with scaling, in T: the extended-precision recheck needs it in Float80, where the
-    /// model's `vectorNorm` (Double) does not apply; double-precision callers use `vectorNorm`.
+    /// ‖v‖₂ with scaling, in T (the model's `vectorNorm` takes Doubles only; callers outside
+    /// this generic frame use `vectorNorm`).
     static func length(_ v: [T]) -> T {
         let largest = v.reduce(T(0)) { max($0, abs($1)) }
         guard largest > 0 else { return 0 }
