@@ -40,6 +40,13 @@ final class CertifiedLine {
     private let levels: [[Int]]
     /// Minors and permanents by column mask (pointers: no exclusivity checks in the hot loop).
     private let minor: UnsafeMutablePointer<Double>, permanent: UnsafeMutablePointer<Double>
+    /// The matrix whose minors `computeMinors` takes: d − 1 rows of d + 1 entries.
+    private let matrix: UnsafeMutablePointer<Double>
+    /// The generic functional c of the lowest-vertex rule (`LineSweeper.functional`).
+    private let functional: [Double]
+    /// Per line member j: the vector g_j with det(W_L with row j replaced by c; w) = w·g_j, and
+    /// the error of ŵ·ĝ_j per unit of ‖w‖₁ (`loadCoefficients`).
+    let coefficientVectors: UnsafeMutablePointer<Double>, coefficientErrors: UnsafeMutablePointer<Double>
     /// Per column: the error bounds of u_c and v_c.
     private let uErrors: UnsafeMutablePointer<Double>, vErrors: UnsafeMutablePointer<Double>
     /// X_k = ã_k·u and R_k = ã_k·v for plane k (d + 1 entries each; v_d = 0).
@@ -53,8 +60,12 @@ final class CertifiedLine {
     /// ‖D̂‖₂: the unit direction of increasing x_s is orientation·D̂/‖D̂‖.
     private(set) var directionLength = 1.0
 
-    init(dimension: Int) {
+    init(dimension: Int, functional: [Double]) {
         d = dimension
+        self.functional = functional
+        matrix = .allocate(capacity: max(1, (d - 1) * (d + 1)))
+        coefficientVectors = .allocate(capacity: max(1, (d - 1) * d))
+        coefficientErrors = .allocate(capacity: max(1, d - 1))
         let columns = d + 1
         var levels = [[Int]](repeating: [], count: max(1, d))
         for mask in 1..<(1 << columns) where mask.nonzeroBitCount < d { levels[mask.nonzeroBitCount].append(mask) }
@@ -72,7 +83,7 @@ final class CertifiedLine {
         v.initialize(repeating: 0, count: columns)
     }
 
-    deinit { for p in [u, v, minor, permanent, uErrors, vErrors] { p.deallocate() } }
+    deinit { for p in [u, v, minor, permanent, uErrors, vErrors, matrix, coefficientVectors, coefficientErrors] { p.deallocate() } }
 
     static func gamma(_ n: Int) -> Double {
         let nu = Double(n) * Tolerances.unitRoundoff
@@ -83,7 +94,11 @@ final class CertifiedLine {
     /// and `offsets`, the network's own numbers). False when the line's direction is not
     /// certified (every |D_s| within its bound: its planes nearly dependent) or a value overflows.
     func load(_ line: [Int], normals: UnsafePointer<Double>, offsets: UnsafePointer<Double>) -> Bool {
-        computeMinors(line, normals: normals, offsets: offsets)
+        for j in 0..<(d - 1) {
+            for c in 0..<d { matrix[j * (d + 1) + c] = normals[line[j] * d + c] }
+            matrix[j * (d + 1) + d] = offsets[line[j]]
+        }
+        computeMinors(withOffsets: true)
         let full = (1 << (d + 1)) - 1, h = d
         let level = d - 1
         let g = Self.gamma(level * (level + 1) / 2), tiny = Tolerances.sweepUnderflowAllowance
@@ -119,28 +134,61 @@ final class CertifiedLine {
         return uError.isFinite && uOffsetError.isFinite && vError.isFinite && directionLength.isFinite
     }
 
-    /// Every minor of rows 0..<j of M on a j-column subset, and its absolute permanent, by
-    /// expansion along row j − 1: (−1)^(j−1+i)·m_{j−1, c_i}·det(S ∖ c_i), terms summed in order.
-    private func computeMinors(_ line: [Int], normals: UnsafePointer<Double>, offsets: UnsafePointer<Double>) {
+    /// Every minor of rows 0..<j of `matrix` on a j-column subset (without the offset column
+    /// unless `withOffsets`), and its absolute permanent, by expansion along row j − 1:
+    /// (−1)^(j−1+i)·m_{j−1, c_i}·det(S ∖ c_i), terms summed in order.
+    private func computeMinors(withOffsets: Bool) {
+        let offsetBit = 1 << d
         for j in stride(from: 1, to: d, by: 1) {
-            let k = line[j - 1]
-            let row = normals + k * d
-            let offset = offsets[k]
-            for mask in levels[j] {
+            let row = matrix + (j - 1) * (d + 1)
+            for mask in levels[j] where withOffsets || mask & offsetBit == 0 {
                 var value = 0.0, size = 0.0, i = 0, rest = mask
                 while rest != 0 {
                     let c = rest.trailingZeroBitCount
                     rest &= rest - 1
-                    let entry = c == d ? offset : row[c]
                     let sub = mask & ~(1 << c)
-                    let term = entry * minor[sub]
+                    let term = row[c] * minor[sub]
                     value += (j - 1 + i) % 2 == 0 ? term : -term
-                    size += abs(entry) * permanent[sub]
+                    size += abs(row[c]) * permanent[sub]
                     i += 1
                 }
                 minor[mask] = value
                 permanent[mask] = size
             }
         }
+    }
+
+    /// The signs of the functional's coefficients at the line's vertices (the lowest-vertex
+    /// rule), by Cramer's rule on the network's rows: at the vertex of plane k, with
+    /// c = Σ_j λ_j w_j + λ_k w_k, λ_k R_k = det[W_L; c] = c·D and λ_j R_k = det[W_L with row j
+    /// replaced by c; w_k] = w_k·g_j, g_j the cross product of those rows (each entry ± a minor,
+    /// bounded as in `load`). Returns the sign of c·D (0 when within its bound); the caller
+    /// multiplies by the sign of R_k. Call after `load`.
+    func loadCoefficients(_ line: [Int], normals: UnsafePointer<Double>) -> Double {
+        let level = d - 1, g = Self.gamma(level * (level + 1) / 2), tiny = Tolerances.sweepUnderflowAllowance
+        let inner = Self.gamma(d + 1), inflate = 1 + 16 * Tolerances.unitRoundoff
+        var dot = 0.0, dotError = 0.0
+        for c in 0..<d {
+            dot += functional[c] * v[c]
+            dotError += abs(functional[c]) * (inner * abs(v[c]) + vErrors[c])
+        }
+        let full = (1 << d) - 1
+        for j in 0..<level {
+            for r in 0..<level {
+                for c in 0..<d { matrix[r * (d + 1) + c] = r == j ? functional[c] : normals[line[r] * d + c] }
+                matrix[r * (d + 1) + d] = 0
+            }
+            computeMinors(withOffsets: false)
+            var error = 0.0
+            for c in 0..<d {
+                let mask = full & ~(1 << c)
+                let value = (level + c) % 2 == 0 ? minor[mask] : -minor[mask]
+                coefficientVectors[j * d + c] = value
+                error = max(error, inner * abs(value) + g / (1 - g) * permanent[mask] + tiny)
+            }
+            coefficientErrors[j] = error.isFinite ? error * inflate : .infinity
+        }
+        guard abs(dot) > dotError * inflate + tiny else { return 0 }
+        return dot > 0 ? 1 : -1
     }
 }

@@ -74,9 +74,6 @@ final class LineSweeper {
     let control: SweepControl
     /// The generic functional whose lowest vertex names each cell.
     let functional: [Double]
-    let functionalSize: Double
-    /// Rounding factor times the unit roundoff: see `Tolerances.sweepRoundingFactor`.
-    let roundoff: Double
     let a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>, flip: UnsafeMutablePointer<Double>
     /// The network's own planes (`Arrangement.rawNormals`, `rawOffsets`), an upper bound on each
     /// one's ‖w‖₁ and 1/‖w‖₂: the certified crossings are computed from these.
@@ -95,11 +92,10 @@ final class LineSweeper {
     /// The crossings of the current line, packed (`CrossingSort`), and sorting scratch.
     let entries: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>, histogram: UnsafeMutablePointer<Int>
     let running: UnsafeMutablePointer<Double>, cellJacobian: UnsafeMutablePointer<Double>
-    /// Per vertex: λ (line members, then the crossing plane) and Q·a_k.
-    let lambda: UnsafeMutablePointer<Double>, projected: UnsafeMutablePointer<Double>
-    /// The current line: its members, Q·c, and the frame's Q (d−1 × d) and L (d−1 × d−1).
-    let members: UnsafeMutablePointer<Int>, qc: UnsafeMutablePointer<Double>
-    let frameQ: UnsafeMutablePointer<Double>, frameL: UnsafeMutablePointer<Double>
+    /// Per vertex: the signs (±1) of λ (line members, then the crossing plane).
+    let lambda: UnsafeMutablePointer<Double>
+    /// The current line's members.
+    let members: UnsafeMutablePointer<Int>
     let bestScore: UnsafeMutablePointer<Double>
     /// Box faces on their negative side at the start of the current line.
     var negativeFaces = 0
@@ -121,15 +117,13 @@ final class LineSweeper {
             let x = Double(i + 1)  // no simple relation to axis-aligned faces or to random normals
             return 1 + 0.618_033_988_749_894_9 * x.squareRoot() + 0.1 * x * x
         }
-        functionalSize = vectorNorm(functional, p: .two)
-        roundoff = Tolerances.sweepRoundingFactor(dimension: d) * Tolerances.unitRoundoff
+        certified = CertifiedLine(dimension: d, functional: functional)
         a = Self.copy(arrangement.normals)
         b = Self.copy(arrangement.offsets)
         flip = Self.copy(arrangement.flips)
         rawA = Self.copy(arrangement.rawNormals)
         rawB = Self.copy(arrangement.rawOffsets)
         (weightSize, inverseLength) = Self.planeSizes(arrangement)
-        certified = CertifiedLine(dimension: d)
         groupOf = .allocate(capacity: count)
         groupOf.initialize(from: arrangement.group, count: count)
         var partners = [Int](repeating: 0, count: count)
@@ -139,14 +133,13 @@ final class LineSweeper {
         (rate, position, radius) = (.allocate(capacity: count), .allocate(capacity: count), .allocate(capacity: count))
         (entries, scratch, histogram) = (.allocate(capacity: count), .allocate(capacity: count), .allocate(capacity: 4 * 256))
         (running, cellJacobian) = (.allocate(capacity: m), .allocate(capacity: m))
-        (lambda, projected, qc) = (.allocate(capacity: d), .allocate(capacity: d), .allocate(capacity: d))
-        (frameQ, frameL) = (.allocate(capacity: d * d), .allocate(capacity: d * d))
+        lambda = .allocate(capacity: d)
         members = .allocate(capacity: d)
         bestScore = Self.copy(Array(repeating: -1, count: norms.count))
     }
 
     deinit {
-        for p in [a, b, flip, rawA, rawB, weightSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, projected, qc, frameQ, frameL, bestScore] { p.deallocate() }
+        for p in [a, b, flip, rawA, rawB, weightSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, bestScore] { p.deallocate() }
         groupOf.deallocate(); hasParallel.deallocate(); members.deallocate()
         entries.deallocate(); scratch.deallocate(); histogram.deallocate()
     }

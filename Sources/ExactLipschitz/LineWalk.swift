@@ -5,7 +5,7 @@ extension LineSweeper {
     /// negative side; handles the owned vertices inside the box. The line's data go to flat
     /// buffers first, so that the per-vertex work touches no array and no reference count.
     func walk(_ line: [Int], _ frame: LineFrame<Double>, _ n: Int, ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool {
-        let (cDir, kappa) = load(line, frame)
+        let (functionalSign, orientation) = load(line)
         let last = line.last ?? -1
         var faces = negativeFaces
         let first = last + 1 + ordinals.lowerBound, end = last + 1 + ordinals.upperBound
@@ -15,7 +15,7 @@ extension LineSweeper {
                 // Faces through the vertex are free; any other face negative puts it outside.
                 let beforeNegativeFace = k >= networkCount && r > 0
                 if faces - (beforeNegativeFace ? 1 : 0) == 0 {
-                    if !vertex(plane: k, rate: r, kappa: kappa, cDir: cDir, into: &outcome) { return false }
+                    if !vertex(plane: k, rate: r, functionalSign: functionalSign, orientation: orientation, into: &outcome) { return false }
                 }
             }
             if k < networkCount {
@@ -58,57 +58,43 @@ extension LineSweeper {
                 guard let side = positive(j) else { return nil }
                 if side { for e in 0..<m { running[e] += flip[j * m + e] } }
             }
-            if loaded == nil { loaded = load(line, frame) }
-            if !vertex(plane: k, rate: rate[k], kappa: loaded!.1, cDir: loaded!.0, into: &outcome) { return false }
+            if loaded == nil { loaded = load(line) }
+            if !vertex(plane: k, rate: rate[k], functionalSign: loaded!.0, orientation: loaded!.1, into: &outcome) { return false }
         }
         return true
     }
 
-    /// Copies the line's members, Q, L and Q·c to the flat buffers; returns c·dir and κ.
-    private func load(_ line: [Int], _ frame: LineFrame<Double>) -> (Double, Double) {
-        let k1 = d - 1
-        for i in 0..<k1 { members[i] = line[i] }
-        frame.q.withUnsafeBufferPointer { frameQ.update(from: $0.baseAddress!, count: k1 * d) }
-        frame.l.withUnsafeBufferPointer { frameL.update(from: $0.baseAddress!, count: k1 * k1) }
-        functional.withUnsafeBufferPointer { f in
-            for i in 0..<k1 {
-                var s = 0.0
-                for c in 0..<d { s += frameQ[i * d + c] * f[c] }
-                qc[i] = s
-            }
-        }
-        // c·dir for the unit direction of increasing x_s, the one the rates are measured along.
-        var cDir = 0.0
-        for c in 0..<d { cDir += functional[c] * certified.v[c] }
-        return (cDir * certified.orientation / certified.directionLength, 1 / frame.smallestPivot)
+    /// Copies the line's members to the flat buffer and certifies the functional's
+    /// coefficients on it (`CertifiedLine.loadCoefficients`); returns the sign of c·D (0: not
+    /// certain, so any vertex on this line is degenerate) and the line's orientation (the sign
+    /// of D_s).
+    private func load(_ line: [Int]) -> (Double, Double) {
+        for i in 0..<(d - 1) { members[i] = line[i] }
+        return (certified.loadCoefficients(line, normals: rawA), certified.orientation)
     }
 
-    /// One vertex: the sign of each λ in c = Σ λ_i a_i names the cell whose lowest vertex this
-    /// is (λ_k = c·dir / rate; the members' λ from Lᵀλ = Q(c − λ_k a_k)). A λ within its
-    /// rounding bound of zero means c is nearly in a face's span: degenerate. A face with
-    /// negative λ means that cell lies outside the box. False when the work must end.
+    /// One vertex: the signs of λ in c = Σ λ_i a_i name the cell whose lowest vertex this is,
+    /// decided with proven bounds (`CertifiedLine.loadCoefficients`: λ_k R_k = c·D and
+    /// λ_j R_k = w_k·g_j); a λ whose sign is not certain means c is nearly in a face's span:
+    /// degenerate. A face with negative λ means that cell lies outside the box. False when the
+    /// work must end. `lambda` keeps the signs (±1).
     @inline(__always)
-    private func vertex(plane k: Int, rate: Double, kappa: Double, cDir: Double, into outcome: inout SweepOutcome) -> Bool {
+    private func vertex(plane k: Int, rate: Double, functionalSign: Double, orientation: Double, into outcome: inout SweepOutcome) -> Bool {
         outcome.vertices += 1
         let k1 = d - 1
-        let lk = cDir / rate
-        let row = a + k * d
-        var total = abs(lk)
-        for i in 0..<k1 {
+        // The sign of R_k: rate = R_k·orientation/(‖w_k‖‖D‖).
+        let rSign: Double = (rate > 0) == (orientation > 0) ? 1 : -1
+        guard functionalSign != 0 else { outcome.degenerate = true; return false }
+        let row = rawA + k * d, size = weightSize[k], tiny = Tolerances.sweepUnderflowAllowance
+        for j in 0..<k1 {
+            let g = certified.coefficientVectors + j * d
             var s = 0.0
-            for c in 0..<d { s += frameQ[i * d + c] * row[c] }
-            lambda[i] = qc[i] - lk * s
+            for c in 0..<d { s += row[c] * g[c] }
+            guard abs(s) > size * certified.coefficientErrors[j] + tiny else { outcome.degenerate = true; return false }
+            lambda[j] = s > 0 ? rSign : -rSign
         }
-        // Lᵀλ = Q(c − λ_k a_k): back substitution.
-        for i in stride(from: k1 - 1, through: 0, by: -1) {
-            var s = lambda[i]
-            for j in (i + 1)..<max(i + 1, k1) { s -= frameL[j * k1 + i] * lambda[j] }
-            lambda[i] = s / frameL[i * k1 + i]
-            total += abs(lambda[i])
-        }
+        let lk = functionalSign * rSign
         lambda[k1] = lk
-        let tolerance = roundoff * kappa / abs(rate) * (functionalSize + total)
-        for i in 0..<d where !(abs(lambda[i]) > tolerance) { outcome.degenerate = true; return false }
         for i in 0..<k1 where members[i] >= networkCount && lambda[i] < 0 { return true }
         if k >= networkCount && lk < 0 { return true }
         if let claim = control.claim {

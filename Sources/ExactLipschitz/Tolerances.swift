@@ -68,13 +68,6 @@ enum Tolerances {
     /// the offsets, beyond what the rounding of the planes themselves lets one place.
     static let sweepSmallestPivot = 1e-10
 
-    /// The rounding factor of the lowest-vertex rule: a coefficient λ of the functional at a
-    /// vertex (`LineWalk.vertex`) within u·this·κ(|c| + Σ|λ|)/|rate| of zero sends the network
-    /// to the LP search (about 64 times the O(d) roundings of the frame and the solve; an
-    /// estimate, not a proven bound). The crossings' order and the planes' sides do not use it:
-    /// they are decided by proven bounds (`CertifiedLine`).
-    static func sweepRoundingFactor(dimension d: Int) -> Double { 64 * Double(d + 4) }
-
     /// Added to every proven bound of the sweep (`CertifiedLine`): gradual underflow costs at
     /// most 2⁻¹⁰⁷⁴ per operation, and no bound there sums more than 2⁷⁰ operations.
     static let sweepUnderflowAllowance = 0x1p-1000
