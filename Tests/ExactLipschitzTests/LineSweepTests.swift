@@ -190,4 +190,42 @@ final class LineSweepTests: XCTestCase {
         XCTAssertGreaterThan(sweeper.rate[2], 0)
         XCTAssertLessThan(sweeper.radius[1], 1e-14)
     }
+
+    /// Near ties of the lowest-vertex rule: normals equal or within ulps of the sweep's
+    /// functional c (and of c minus another normal), so that a coefficient λ of c at some
+    /// vertex is zero or nearly so. The sweep must certify every sign it uses or refuse.
+    func testFunctionalNearlyInAFaceSpanIsCertifiedOrRefused() throws {
+        var rng = TestRandom(seed: 117)
+        var swept = 0, refused = 0
+        for trial in 0..<24 {
+            let d = 2 + trial % 2
+            let sweeper = LineSweeper(arrangement: try XCTUnwrap(Arrangement(network: randomNetwork([d, d + 1, 1], using: &rng))),
+                                      norms: [.two], control: SweepControl(shouldStop: { false }, claim: nil))
+            let c = sweeper.functional
+            var rows: [[Double]] = [], biases: [Double] = []
+            let other = (0..<d).map { _ in rng.normal() }
+            let scale = 0.5 + rng.uniform()
+            var near = c.map { $0 * scale }
+            if trial % 3 != 0 { near[rng.int(0...(d - 1))] = rng.int(0...1) == 0 ? near[0].nextUp : near[0].nextDown }
+            rows += [near, other, zip(c, other).map { $0 - $1 }]
+            biases += [rng.normal(), rng.normal(), rng.normal()]
+            for _ in 0..<rng.int(1...4) { rows.append((0..<d).map { _ in rng.normal() }); biases.append(rng.normal()) }
+            let out = [rows.map { _ in rng.normal() }]
+            let net = network([(rows, biases), (out, [0])])
+            try assertMatchesBruteForce(net, method: .automatic)
+            do {
+                let report = try sweep(net, method: .arrangement)
+                let truth = try ExactBruteForce.run(net, norms: norms(net))
+                if report.isExact {
+                    swept += 1
+                    XCTAssertEqual(report.regions, truth.regions, "regions of \(rows) \(biases)")
+                    for (n, bound) in report.bounds.enumerated() { assertRelativelyEqual(bound.value, truth.constants[n], 1e-9) }
+                }
+            } catch ExactError.arrangementNotApplicable {
+                refused += 1
+            }
+        }
+        XCTAssertGreaterThan(swept, 0, "signs certified apart from the ties")
+        XCTAssertGreaterThan(refused, 0, "some coefficients too close to zero to certify")
+    }
 }
