@@ -131,6 +131,22 @@ final class LineSweepTests: XCTestCase {
         }
     }
 
+    /// A network of near ties: the automatic search (sweep or LP) must match the brute force,
+    /// and the sweep alone must either refuse (nil) or, when exact (true), match it too.
+    private func sweptOrRefused(_ net: ReLUNetwork, file: StaticString = #filePath, line: UInt = #line) throws -> Bool? {
+        try assertMatchesBruteForce(net, method: .automatic, file: file, line: line)
+        do {
+            let report = try sweep(net, method: .arrangement)
+            guard report.isExact else { return false }
+            let truth = try ExactBruteForce.run(net, norms: norms(net))
+            XCTAssertEqual(report.regions, truth.regions, file: file, line: line)
+            for (n, bound) in report.bounds.enumerated() { assertRelativelyEqual(bound.value, truth.constants[n], 1e-9, file: file, line: line) }
+            return true
+        } catch ExactError.arrangementNotApplicable {
+            return nil
+        }
+    }
+
     /// Near ties (the class of the crossing-order bound): groups of d + 1 planes through one
     /// point, then moved by a few ulps or up to 10⁻¹¹ relative, so that crossings on a line lie within ulps of each
     /// other and in either order. Whatever the sweep answers as exact must be the brute force's
@@ -156,17 +172,10 @@ final class LineSweepTests: XCTestCase {
             for _ in 0..<rng.int(0...3) { rows.append((0..<d).map { _ in rng.normal() }); biases.append(rng.normal()) }
             let out = (0..<rng.int(1...2)).map { _ in rows.map { _ in rng.normal() } }
             let net = network([(rows, biases), (out, out.map { _ in 0 })])
-            try assertMatchesBruteForce(net, method: .automatic)
-            do {
-                let report = try sweep(net, method: .arrangement)
-                let truth = try ExactBruteForce.run(net, norms: norms(net))
-                if report.isExact {
-                    swept += 1
-                    XCTAssertEqual(report.regions, truth.regions, "regions of \(rows) \(biases)")
-                    for (n, bound) in report.bounds.enumerated() { assertRelativelyEqual(bound.value, truth.constants[n], 1e-9) }
-                }
-            } catch ExactError.arrangementNotApplicable {
-                refused += 1
+            switch try sweptOrRefused(net) {
+            case true?: swept += 1
+            case nil: refused += 1
+            default: break
             }
         }
         XCTAssertGreaterThan(swept, 0, "some near ties are certified apart")
@@ -212,17 +221,10 @@ final class LineSweepTests: XCTestCase {
             for _ in 0..<rng.int(1...4) { rows.append((0..<d).map { _ in rng.normal() }); biases.append(rng.normal()) }
             let out = [rows.map { _ in rng.normal() }]
             let net = network([(rows, biases), (out, [0])])
-            try assertMatchesBruteForce(net, method: .automatic)
-            do {
-                let report = try sweep(net, method: .arrangement)
-                let truth = try ExactBruteForce.run(net, norms: norms(net))
-                if report.isExact {
-                    swept += 1
-                    XCTAssertEqual(report.regions, truth.regions, "regions of \(rows) \(biases)")
-                    for (n, bound) in report.bounds.enumerated() { assertRelativelyEqual(bound.value, truth.constants[n], 1e-9) }
-                }
-            } catch ExactError.arrangementNotApplicable {
-                refused += 1
+            switch try sweptOrRefused(net) {
+            case true?: swept += 1
+            case nil: refused += 1
+            default: break
             }
         }
         XCTAssertGreaterThan(swept, 0, "signs certified apart from the ties")
