@@ -108,7 +108,21 @@ public final class LinearProgram {
         parameters.tol_bnd = feasibilityTolerance
         parameters.tol_dj = feasibilityTolerance
         // A float solve that stalls must fail (the caller then decides exactly), never hang.
+        // The time limit is the backstop; the iteration limit (set per solve from the size,
+        // `iterationLimit`) is what normally ends a stall, in milliseconds instead of seconds.
         parameters.tm_lim = 10_000
+    }
+
+    /// Simplex iterations allowed per call. A simplex method visits far fewer bases than this
+    /// on an LP of m rows and n columns in practice (a few times m + n); badly scaled problems
+    /// can cycle instead (weights of 4e-6 next to 3·10^4 made GLPK's dual simplex loop until
+    /// the 10 s time limit). Hitting the limit is a failed solve (GLP_EITLIM), which callers
+    /// treat as any failure: rebuild, then decide in exact arithmetic, else keep the subtree.
+    var iterationLimit: Int32 { maximumIterations ?? Int32(clamping: 1_000 + 50 * (rowCount + columnCount)) }
+
+    /// Overrides `iterationLimit` (≥ 1) for every later solve; nil restores the size rule.
+    public var maximumIterations: Int32? {
+        didSet { precondition(maximumIterations.map { $0 >= 1 } ?? true, "an iteration limit must be at least 1") }
     }
 
     deinit { glp_delete_prob(problem) }
@@ -168,6 +182,7 @@ public final class LinearProgram {
         let copy = try LinearProgram(columns: columnCount, optimisation: optimisation, feasibilityTolerance: feasibilityTolerance)
         glp_copy_prob(copy.problem, problem, GLP_OFF)
         copy.rowCount = rowCount
+        copy.maximumIterations = maximumIterations
         glp_std_basis(copy.problem)
         return copy
     }
@@ -208,6 +223,7 @@ public final class LinearProgram {
         checkThread()
         solveCount += 1
         try injectFailure()
+        parameters.it_lim = iterationLimit
         var code = glp_simplex(problem, &parameters)
         if code == GLP_EBADB || code == GLP_ESING || code == GLP_ECOND || code == GLP_EFAIL {
             glp_adv_basis(problem, 0)
@@ -343,6 +359,7 @@ public final class LinearProgram {
         glp_init_smcp(&exact)
         exact.msg_lev = GLP_MSG_OFF
         exact.tm_lim = milliseconds
+        exact.it_lim = iterationLimit
         var code = glp_exact(problem, &exact)
         if code == GLP_EBADB || code == GLP_ESING {
             glp_std_basis(problem)
