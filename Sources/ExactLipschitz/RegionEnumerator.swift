@@ -69,6 +69,8 @@ final class RegionEnumerator {
 
     private(set) var statistics = EnumerationStatistics()
     private var lastProgress: UInt64 = 0
+    /// The pruning bound's folded leading layers, reused along the path (`FoldCache`).
+    private let foldCache = FoldCache()
 
     init(network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState, plain: Bool = false) throws {
         self.network = network
@@ -290,6 +292,18 @@ final class RegionEnumerator {
                                     rowCount: currentRowCount, basis: nil)
                 return true
             case .plane(let normal, let offset, let error):
+                if let active = stable[depth] {
+                    // `stabilise` certified that the other side is empty on this layer's first
+                    // node, whose region holds this one: the search would discard that side by
+                    // the same trusted verdict, so the neuron is fixed without asking again. No
+                    // row is added: the polytope is the same set (the row is implied), the LPs
+                    // below stay sound supersets, and the leaf check still certifies its sign.
+                    pattern[layer][index] = active
+                    exactlyConstant[depth] = false
+                    statistics.skippedLinearPrograms += 1
+                    frame.depth += 1
+                    continue
+                }
                 var distance = offset
                 for j in 0..<dimension { distance += normal[j] * frame.ball.center[j] }
                 // Visit the side holding the centre first: it needs no LP.
@@ -728,7 +742,7 @@ final class RegionEnumerator {
         let states = pathStates(decided: depth, extra: nil)
         for (n, norm) in norms.enumerated() {
             guard best[n] >= 0 else { return false }
-            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n])
+            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n], cache: foldCache)
             if !(bound <= best[n]) { return false }
         }
         return true
@@ -807,9 +821,10 @@ final class RegionEnumerator {
             let rows = currentRowCount, basis = savedBasis()
             // The side away from the centre.
             try addSplitRow(normal: normal, b: offset, sign: distance > 0 ? -1 : 1, error: error)
-            let empty = try floatSaysEmpty()
+            // The centre lies in that side with radius −|distance|: the floor `solveBall` checks.
+            let empty = try floatSaysEmpty(floor: (ball.center, -abs(distance)))
             try removeSplitRow(to: rows, basis: basis)
-            if empty { stable[t] = distance > 0 }
+            if empty { stable[t] = distance > 0; statistics.stabilisedNeurons += 1 }
         }
     }
 
@@ -819,16 +834,16 @@ final class RegionEnumerator {
 
     /// True only when the floating-point LP of the current rows proves them empty in a way
     /// `solveBall` would accept without the exact test; false for anything else.
-    private func floatSaysEmpty() throws -> Bool {
+    private func floatSaysEmpty(floor: (point: [Double], r: Double)) throws -> Bool {
         statistics.linearPrograms += 1
         guard let solution = try? lp.solve() else { return false }
         switch solution.status {
         case .infeasible:
-            return trustsInfeasibility(lp)
+            return floor.r <= -1 + Tolerances.trustedInfeasibility && trustsInfeasibility(lp)
         case .optimal:
             let center = Array(solution.values[0..<dimension]), r = solution.objective
             let threshold = decisionBand(at: center)
-            return r < -threshold && trustsEmptyVerdict(lp, r: r, center: center, threshold: threshold, floor: nil)
+            return r < -threshold && trustsEmptyVerdict(lp, r: r, center: center, threshold: threshold, floor: floor)
         case .unbounded:
             return false
         }
