@@ -188,7 +188,6 @@ public enum ExactSearch {
     private static func planTasks(_ network: ReLUNetwork, options: ExactOptions,
                                   shared: SharedSearchState, threads: Int) throws -> [SearchTask] {
         var planning = options
-        planning.prune = false
         planning.progress = nil
         let probe = try RegionEnumerator(network: network, options: planning, shared: shared)
         defer { shared.add(probe.statistics) }

@@ -866,7 +866,11 @@ final class RegionEnumerator {
     /// `solveBall` would accept without the exact test; false for anything else.
     private func floatSaysEmpty(floor: (point: [Double], r: Double)) throws -> Bool {
         statistics.linearPrograms += 1
-        guard let solution = try? lp.solve() else { return false }
+        let solution: Solution
+        do { solution = try lp.solve() } catch {
+            statistics.failedLinearPrograms += 1  // not trusted: the search decides as usual
+            return false
+        }
         switch solution.status {
         case .infeasible:
             return floor.r <= -1 + Tolerances.trustedInfeasibility && trustsInfeasibility(lp)

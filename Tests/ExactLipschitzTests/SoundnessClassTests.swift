@@ -50,7 +50,10 @@ final class SoundnessClassTests: XCTestCase {
                 let recovered = try ExactSearch.compute(net, options: options)
                 XCTAssertTrue(recovered.isExact, "float failures alone must be recovered")
                 assertSound(recovered, truth, allowInexact: false, "float failures, trial \(trial)")
-                XCTAssertGreaterThan(recovered.statistics.failedLinearPrograms, 0)
+                // Branch and bound may settle a tiny network with fewer solves than the period.
+                if recovered.statistics.linearPrograms >= 2 * options.injectedFailurePeriod! {
+                    XCTAssertGreaterThan(recovered.statistics.failedLinearPrograms, 0, "trial \(trial), \(threads) threads")
+                }
                 options.injectedExactFailurePeriod = 2
                 assertSound(try ExactSearch.compute(net, options: options), truth, allowInexact: true,
                             "float and exact failures, trial \(trial)")
