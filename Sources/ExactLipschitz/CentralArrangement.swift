@@ -43,7 +43,7 @@ extension ExactSearch {
               options.box == nil, options.shard.count == 1, options.maxRegions == nil else { return nil }
         let monitor = SweepMonitor(options: options, shared: shared, check: stopCheck(options, shared))
         if network.inputDimension == 1 { return try lineReport(network, options: options, shared: shared) }
-        guard let swept = sweepCentral(network, options: options, monitor: monitor) else { return nil }
+        guard let swept = sweepCentral(network, options: options, monitor: monitor, stopped: stopCheck(options, shared)) else { return nil }
         var bounds: [NormBound] = []
         var statistics = EnumerationStatistics()
         statistics.vertices = swept.sections.reduce(0) { $0 + $1.outcome.vertices }
@@ -80,7 +80,8 @@ extension ExactSearch {
 
     /// Both sections swept and the cones counted; nil when a section or the recursion for the
     /// count is degenerate (or not a spanning arrangement).
-    static func sweepCentral(_ network: ReLUNetwork, options: ExactOptions, monitor: SweepMonitor) -> CentralSweep? {
+    /// (`stopped`: the search's own stop test; the monitor also stops on a degenerate sweep.)
+    static func sweepCentral(_ network: ReLUNetwork, options: ExactOptions, monitor: SweepMonitor, stopped: () -> Bool) -> CentralSweep? {
         let hidden = network.layers[0]
         let j = sectionCoordinate(hidden.weights)
         var result = CentralSweep(sections: [], regions: 0, complete: true)
@@ -93,8 +94,8 @@ extension ExactSearch {
             result.complete = result.complete && outcome.complete
             if !outcome.complete { return result }
         }
-        guard let meeting = conesMeetingHyperplane(hidden.weights, coordinate: j, options: options, monitor: monitor) else {
-            if monitor.shouldStop() { result.complete = false; return result }
+        guard let meeting = conesMeetingHyperplane(hidden.weights, coordinate: j, options: options, monitor: monitor, stopped: stopped) else {
+            if stopped() { result.complete = false; return result }
             return nil
         }
         result.regions -= meeting
@@ -127,7 +128,7 @@ extension ExactSearch {
     /// M of the reduction: the regions of the central arrangement of the rows w'_i (column j
     /// dropped) in R^{d−1}, or 0 when some non-zero row is parallel to e_j. Nil when the
     /// recursion is degenerate or stopped.
-    static func conesMeetingHyperplane(_ w: Matrix, coordinate j: Int, options: ExactOptions, monitor: SweepMonitor) -> Int? {
+    static func conesMeetingHyperplane(_ w: Matrix, coordinate j: Int, options: ExactOptions, monitor: SweepMonitor, stopped: () -> Bool) -> Int? {
         let rest = (0..<w.columns).filter { $0 != j }
         let planes = (0..<w.rows).filter { i in (0..<w.columns).contains { w[i, $0] != 0 } }
         if planes.contains(where: { i in rest.allSatisfy { w[i, $0] == 0 } }) { return 0 }
@@ -138,7 +139,7 @@ extension ExactSearch {
         guard let counting = try? ReLUNetwork(layers: [hidden, AffineLayer(weights: Matrix(rows: 1, columns: restricted.count), biases: [0])]) else { return nil }
         var countOnly = options
         countOnly.norms = [.two]
-        guard let swept = sweepCentral(counting, options: countOnly, monitor: monitor), swept.complete else { return nil }
+        guard let swept = sweepCentral(counting, options: countOnly, monitor: monitor, stopped: stopped), swept.complete else { return nil }
         return swept.regions
     }
 

@@ -77,6 +77,27 @@ final class CentralArrangementTests: XCTestCase {
         XCTAssertGreaterThan(central, 20, "axis-parallel normals are constants of the section, not a reason to give up")
     }
 
+    /// Three normals in one plane (w₃ = w₁ + w₂): their planes share a line, so on a section
+    /// their lines meet in one point (no precision separates it) or, when the line lies in
+    /// {x_j = 0}, coincide in the restricted arrangement of the count. Either is degenerate and
+    /// the LP search answers, unless a normal along e_j makes the count M = 0 without recursion;
+    /// never a wrong count and never an interval in place of the exact answer.
+    func testDependentNormalsFallBackExactly() throws {
+        var rng = TestRandom(seed: 316)
+        for _ in 0..<20 {
+            let w1 = (0..<3).map { _ in Double(rng.int(-3...3)) }, w2 = (0..<3).map { _ in Double(rng.int(-3...3)) }
+            let w3 = zip(w1, w2).map { $0 + $1 }
+            var rows = [w1, w2, w3] + (0..<3).map { _ in (0..<3).map { _ in rng.normal() } }
+            rows = rows.filter { $0.contains { $0 != 0 } }
+            let net = zeroBias(rows, outputs: 1, using: &rng)
+            let report = try compute(net, method: .automatic)
+            let truth = try ExactBruteForce.run(net, norms: norms(net))
+            XCTAssertTrue(report.isExact)
+            XCTAssertEqual(report.regions, truth.regions)
+            for (n, bound) in report.bounds.enumerated() { assertRelativelyEqual(bound.value, truth.constants[n], 1e-9, "\(rows)") }
+        }
+    }
+
     /// In general position a central arrangement of N planes in R^d has 2 Σ_{i<d} C(N−1, i) regions.
     func testRegionCountsOfGenericCentralArrangements() throws {
         var rng = TestRandom(seed: 313)
