@@ -11,12 +11,16 @@ import LipschitzModel
 /// arrangement so that every cell is bounded and has a lowest vertex.
 struct Arrangement {
     let network: ReLUNetwork
+    /// The network whose Jacobians the cells carry: `network`, or for a section of a central
+    /// arrangement the whole network (same neurons, more inputs: `CentralArrangement`).
+    let jacobianNetwork: ReLUNetwork
     let dimension: Int
     let outputs: Int
     /// Planes `0..<networkCount` are the network's; box faces follow.
     let networkCount: Int
     var count: Int { networkCount + 2 * dimension }
-    var jacobianSize: Int { outputs * dimension }
+    var jacobianColumns: Int { jacobianNetwork.inputDimension }
+    var jacobianSize: Int { outputs * jacobianColumns }
     private(set) var normals: [Double] = []
     private(set) var offsets: [Double] = []
     private(set) var rawNormals: [Double] = []
@@ -40,9 +44,10 @@ struct Arrangement {
 
     /// Nil when the network is not one hidden layer, when its normals do not span R^d, or when
     /// two planes have equal unit normals without being exactly parallel.
-    init?(network: ReLUNetwork) {
+    init?(network: ReLUNetwork, jacobianOf jacobianNetwork: ReLUNetwork? = nil) {
         guard network.layers.count == 2 else { return nil }
         self.network = network
+        self.jacobianNetwork = jacobianNetwork ?? network
         dimension = network.inputDimension
         outputs = network.outputDimension
         let (rows, neurons) = Self.orientedRows(network, zeroRows: &zeroRows)
@@ -192,14 +197,14 @@ extension Arrangement {
         flips.withUnsafeMutableBufferPointer { f in
             for k in 0..<networkCount {
                 for s in memberStart[k]..<memberStart[k + 1] {
-                    network.addShallowTerm(neuron: members[s], scale: memberOrientation[s], into: f.baseAddress! + k * m)
+                    jacobianNetwork.addShallowTerm(neuron: members[s], scale: memberOrientation[s], into: f.baseAddress! + k * m)
                 }
             }
         }
         var negative = [Bool](repeating: false, count: network.layers[0].outputDimension)
         for (i, orientation) in neurons where orientation < 0 { negative[i] = true }
         for i in zeroRows { negative[i] = network.layers[0].biases[i] > 0 }
-        base = network.jacobian(for: ActivationPattern(layers: [negative])).storage
+        base = jacobianNetwork.jacobian(for: ActivationPattern(layers: [negative])).storage
         var entry = base.map(abs)
         for k in 0..<networkCount { for e in 0..<m { entry[e] += abs(flips[k * m + e]) } }
         largestEntry = entry.max() ?? 0

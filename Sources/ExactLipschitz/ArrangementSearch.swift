@@ -11,15 +11,27 @@ extension ExactSearch {
         // It takes one hidden layer whether or not pruning is asked for (pruning serves the LP
         // search of the other networks) and visits every region; a caller's pruning floor
         // (`lowerBounds`) asks for the pruned LP search, so it is left to that.
-        guard network.layers.count == 2, options.lowerBounds.isEmpty, var arrangement = Arrangement(network: network) else { return nil }
+        guard network.layers.count == 2, options.lowerBounds.isEmpty else { return nil }
+        if let central = try searchCentral(network, options: options, shared: shared) { return central }
+        guard var arrangement = Arrangement(network: network) else { return nil }
         let monitor = SweepMonitor(options: options, shared: shared, check: stopCheck(options, shared))
+        guard let outcome = closeAndSweep(&arrangement, options: options, monitor: monitor), !outcome.degenerate else { return nil }
+        monitor.finishRegionLimit()
+        return try report(arrangement, options: options, outcome: outcome, complete: outcome.complete, shared: shared)
+    }
+
+    /// Closes the arrangement by the caller's box or else by one holding every vertex strictly
+    /// inside (each cell meets it, in one piece), and sweeps `options.shard`'s part of it. Nil
+    /// when no such box is representable; incomplete after a stop during the box's set-up.
+    static func closeAndSweep(_ arrangement: inout Arrangement, options: ExactOptions, monitor: SweepMonitor) -> SweepOutcome? {
         let threads = max(1, options.threads)
         if let box = options.box {
             arrangement.setBox(box)
         } else {
-            // A box holding every vertex strictly inside: each cell meets it, and in one piece.
             guard let extent = boundingExtent(arrangement, threads: threads, monitor: monitor) else {
-                return try report(arrangement, options: options, outcome: SweepOutcome(norms: options.norms.count), complete: false, shared: shared)
+                var stopped = SweepOutcome(norms: options.norms.count)
+                stopped.complete = false
+                return stopped
             }
             let r = 2 * extent + 1
             guard r.isFinite, let box = try? InputBox(uniform: -r, r, dimension: arrangement.dimension) else { return nil }
@@ -32,9 +44,7 @@ extension ExactSearch {
             monitor.reset()
             outcome = sweep(arrangement, norms: options.norms, part: part, threads: threads, monitor: monitor, exactNorms: true)
         }
-        if outcome.degenerate { return nil }
-        monitor.finishRegionLimit()
-        return try report(arrangement, options: options, outcome: outcome, complete: outcome.complete, shared: shared)
+        return outcome
     }
 
     /// Squares of gradients below 1e-140 lose digits: then the comparison by proxy is redone with norms.

@@ -17,4 +17,11 @@ extension ExactOptions {
     /// would decide instead of the band; above 0.1 almost every decision would go to the exact
     /// simplex. Either way the answer would not change, only the speed.
     public static let radiusToleranceRange = Tolerances.smallestDecisionBand...0.1
+
+    /// A seeded lower bound (`lowerBounds`, `--lower-bound`) is a finite number ≥ 0.
+    public static func isValidLowerBound(_ value: Double) -> Bool { value.isFinite && value >= 0 }
+
+    /// The value each norm's search must beat before a subtree counts: the seeded lower bound
+    /// when branch and bound is on, else −1 (every region counts; norms are ≥ 0).
+    var pruningFloors: [Double] { norms.map { prune ? lowerBounds[$0] ?? -1 : -1 } }
 }

@@ -130,6 +130,9 @@ public struct EnumerationStatistics: Sendable, Equatable {
     public var failedLinearPrograms = 0
     /// Subtrees that no solver could decide: bounded as unexplored, the result is not exact.
     public var undecidedSubtrees = 0
+    /// Neurons whose sign a layer's first node certified on its whole region (branch and bound's
+    /// `stabilise`): fixed in the pruning bound and, below, without a split.
+    public var stabilisedNeurons = 0
 
     /// Adds another worker's counters.
     public mutating func add(_ other: EnumerationStatistics) {
@@ -143,6 +146,7 @@ public struct EnumerationStatistics: Sendable, Equatable {
         exactDecisions += other.exactDecisions
         failedLinearPrograms += other.failedLinearPrograms
         undecidedSubtrees += other.undecidedSubtrees
+        stabilisedNeurons += other.stabilisedNeurons
     }
     public init() {}
 }

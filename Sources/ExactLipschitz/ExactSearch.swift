@@ -8,7 +8,7 @@ public enum ExactSearch {
     /// search, a certified interval [lower, upper] for each.
     public static func compute(_ network: ReLUNetwork, options: ExactOptions = ExactOptions()) throws -> ExactReport {
         try validate(network, options)
-        let floors = options.prune ? options.norms.map { options.lowerBounds[$0] ?? -1 } : nil
+        let floors = options.prune ? options.pruningFloors : nil
         let shared = SharedSearchState(norms: options.norms.count, start: options.startTime, floors: floors)
         var method = options.method
         let sharded = options.shard.count > 1
@@ -63,7 +63,7 @@ public enum ExactSearch {
         guard ExactOptions.threadRange.contains(options.threads) else { throw ExactError.badLimit("threads must be between 1 and 256") }
         for (norm, seed) in options.lowerBounds {
             guard options.norms.contains(norm) else { throw ExactError.badLimit("a lower bound is given for ℓ\(norm), which is not searched") }
-            guard seed.isFinite, seed >= 0 else { throw ExactError.badLimit("a lower bound must be a finite number ≥ 0, got \(seed)") }
+            guard ExactOptions.isValidLowerBound(seed) else { throw ExactError.badLimit("a lower bound must be a finite number ≥ 0, got \(seed)") }
         }
         if options.shard.count > 1, options.method == .plain {
             throw ExactError.badLimit("--shard needs --method automatic, arrangement or lp (the plain search is not partitioned)")
@@ -79,7 +79,7 @@ public enum ExactSearch {
         let best = shared.best, witnesses = shared.witnesses, unexplored = shared.unexploredUpper
         // Subtrees pruned against a seeded lower bound hold values ≤ the seed: when no region
         // reached it, the constant is only known to lie in [best, seed].
-        let floors = options.norms.map { options.prune ? options.lowerBounds[$0] ?? -1 : -1 }
+        let floors = options.pruningFloors
         if zip(best, floors).contains(where: { $0 < $1 }) { shared.stop(.lowerBoundNotReached) }
         let complete = shared.stopReason == nil
         let bounds = options.norms.indices.map { n in
@@ -188,7 +188,6 @@ public enum ExactSearch {
     private static func planTasks(_ network: ReLUNetwork, options: ExactOptions,
                                   shared: SharedSearchState, threads: Int) throws -> [SearchTask] {
         var planning = options
-        planning.prune = false
         planning.progress = nil
         let probe = try RegionEnumerator(network: network, options: planning, shared: shared)
         defer { shared.add(probe.statistics) }

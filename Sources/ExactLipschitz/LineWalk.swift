@@ -126,7 +126,7 @@ extension LineSweeper {
             if scalar {
                 score = useProxy ? normProxy(jacobian, p: dualNorms[n]) : vectorNorm(jacobian, p: dualNorms[n])
             } else {
-                score = (try? operatorNorm(Matrix(rows: arrangement.outputs, columns: d, storage: Array(jacobian)), p: norms[n])) ?? .nan
+                score = (try? operatorNorm(Matrix(rows: arrangement.outputs, columns: arrangement.jacobianColumns, storage: Array(jacobian)), p: norms[n])) ?? .nan
             }
             guard score.isFinite else { outcome.degenerate = true; return false }
             if score > bestScore[n] {

@@ -69,6 +69,8 @@ final class RegionEnumerator {
 
     private(set) var statistics = EnumerationStatistics()
     private var lastProgress: UInt64 = 0
+    /// The pruning bound's folded leading layers, reused along the path (`FoldCache`).
+    private let foldCache = FoldCache()
 
     init(network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState, plain: Bool = false) throws {
         self.network = network
@@ -179,6 +181,7 @@ final class RegionEnumerator {
     func run(_ task: SearchTask) throws {
         _ = try replay(task.pattern, depth: task.depth)
         stable = Array(repeating: nil, count: hiddenCount)
+        stableSetAt = []
         try search(from: task.depth, ball: Ball(center: task.center, radius: task.radius))
     }
 
@@ -262,8 +265,8 @@ final class RegionEnumerator {
         while true {
             let depth = frame.depth
             statistics.nodes += 1
-            // A layer's first node: the stable signs left from another region of this layer go.
-            if depth < hiddenCount && neuronIndex[depth] == 0 { forgetStable(layer: neuronLayer[depth]) }
+            // Signs certified outside this node's ancestors go (`stable`).
+            forgetStable(from: depth)
             if checkStop() { try recordUnexplored(decided: depth, extra: nil); return false }
             if let frontierDepth, depth >= frontierDepth {
                 frontier.append(SearchTask(depth: depth, pattern: pattern, center: frame.ball.center, radius: frame.ball.radius))
@@ -272,11 +275,11 @@ final class RegionEnumerator {
             if depth == hiddenCount { try recordRegion(frame.ball); return false }
             if try canPrune(depth: depth) { statistics.prunedSubtrees += 1; return false }
             let layer = neuronLayer[depth], index = neuronIndex[depth]
-            if index == 0 && layer > 0 {
-                advanceLayer(to: layer)
-                if options.prune && !plain {
-                    try stabilise(layer: layer, ball: frame.ball)
-                    if try canPrune(depth: depth) { statistics.prunedSubtrees += 1; return false }
+            if index == 0 && layer > 0 { advanceLayer(to: layer) }
+            if options.prune && !plain && stabilisesAt(depth: depth) {
+                if try stabilise(from: depth, ball: frame.ball), try canPrune(depth: depth) {
+                    statistics.prunedSubtrees += 1
+                    return false
                 }
             }
             switch try classify(depth: depth) {
@@ -290,6 +293,18 @@ final class RegionEnumerator {
                                     rowCount: currentRowCount, basis: nil)
                 return true
             case .plane(let normal, let offset, let error):
+                if let active = stable[depth] {
+                    // `stabilise` certified that the other side is empty on this layer's first
+                    // node, whose region holds this one: the search would discard that side by
+                    // the same trusted verdict, so the neuron is fixed without asking again. No
+                    // row is added: the polytope is the same set (the row is implied), the LPs
+                    // below stay sound supersets, and the leaf check still certifies its sign.
+                    pattern[layer][index] = active
+                    exactlyConstant[depth] = false
+                    statistics.skippedLinearPrograms += 1
+                    frame.depth += 1
+                    continue
+                }
                 var distance = offset
                 for j in 0..<dimension { distance += normal[j] * frame.ball.center[j] }
                 // Visit the side holding the centre first: it needs no LP.
@@ -728,7 +743,7 @@ final class RegionEnumerator {
         let states = pathStates(decided: depth, extra: nil)
         for (n, norm) in norms.enumerated() {
             guard best[n] >= 0 else { return false }
-            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n])
+            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n], cache: foldCache)
             if !(bound <= best[n]) { return false }
         }
         return true
@@ -784,51 +799,85 @@ final class RegionEnumerator {
     // MARK: - Stabilising a layer before it is split
 
     /// Per neuron (flat index) of the layer being split on the current path: its sign on the
-    /// whole region of the layer's first node, when certified (`stabilise`), else nil. Subregions
-    /// keep the sign, so it holds at every node of that layer below; set at each layer's first
-    /// node (cleared there first, so no sign from another region of the layer survives), and
-    /// cleared for tasks.
+    /// whole region of the node that certified it (`stabilise`), else nil; `stableSetAt` holds
+    /// that node's depth per sign set. Subregions keep the sign, so it holds at every node of its subtree.
+    /// Every node at depth D first forgets the signs set at depth ≥ D (`forgetStable`): a node
+    /// outside the setter's subtree is reached through a fresh node at a depth ≤ the setter's,
+    /// so no sign survives outside the subtree that certified it. Cleared for tasks.
     private var stable: [Bool?] = []
+    private var stableSetAt: [(neuron: Int, depth: Int)] = []
 
-    /// At the first node of `layer` (its pre-activations affine on the region), finds the
-    /// neurons whose sign is the same on the whole region, so that the pruning bound fixes them
-    /// instead of letting their indicators range over [0, 1]. The side holding the node's ball
-    /// centre is non-empty; the other side is asked of the floating-point LP, and a neuron counts
-    /// as stable only on an empty verdict that the search itself would trust (`floatSaysEmpty`):
-    /// nothing uncertain is used, so every stable sign is certified.
-    private func stabilise(layer: Int, ball: Ball) throws {
-        forgetStable(layer: layer)
-        let first = flatStart[layer]
-        for t in first..<(first + network.hiddenWidths[layer]) {
+    /// Stabilise at a layer's first node and then every this many neurons into the layer: the
+    /// regions shrink as the layer is split, and neurons stable there are otherwise found only by
+    /// an empty side when they are split, too late for the pruning bound above them.
+    static let stabiliseStride = 4
+
+    /// Whether `expand` stabilises at `depth`: a layer's first node (but the root: nothing is
+    /// stable on all of R^d, and in a box `classify` already fixes what misses it), then every
+    /// `stabiliseStride` neurons.
+    private func stabilisesAt(depth: Int) -> Bool {
+        let offset = depth - flatStart[neuronLayer[depth]]
+        return depth > 0 && offset % Self.stabiliseStride == 0
+    }
+
+    /// At a node whose layer's pre-activations are affine on its region, finds the neurons of the
+    /// layer from `depth` on whose sign is the same on the whole region, so that the pruning bound
+    /// fixes them instead of letting their indicators range over [0, 1] and the split skips them.
+    /// The side holding the node's ball centre is non-empty; a hyperplane that cuts the ball
+    /// leaves both sides non-empty (no LP: it is only not marked); the other side is asked of the
+    /// floating-point LP, and a neuron counts as stable only on an empty verdict that the search
+    /// itself would trust (`floatSaysEmpty`): nothing uncertain is used, so every stable sign is
+    /// certified. Returns whether a neuron was newly stabilised.
+    private func stabilise(from depth: Int, ball: Ball) throws -> Bool {
+        var found = false
+        let layer = neuronLayer[depth]
+        for t in depth..<(flatStart[layer] + network.hiddenWidths[layer]) where stable[t] == nil {
             guard case .plane(let normal, let offset, let error) = try classify(depth: t) else { continue }
             var distance = offset
             for j in 0..<dimension { distance += normal[j] * ball.center[j] }
-            guard distance != 0 else { continue }
+            guard distance != 0, abs(distance) >= ball.radius else { continue }
             let rows = currentRowCount, basis = savedBasis()
             // The side away from the centre.
             try addSplitRow(normal: normal, b: offset, sign: distance > 0 ? -1 : 1, error: error)
-            let empty = try floatSaysEmpty()
+            // The centre lies in that side with radius −|distance|: the floor `solveBall` checks.
+            let empty = try floatSaysEmpty(floor: (ball.center, -abs(distance)))
             try removeSplitRow(to: rows, basis: basis)
-            if empty { stable[t] = distance > 0 }
+            if empty {
+                stable[t] = distance > 0
+                stableSetAt.append((t, depth))
+                statistics.stabilisedNeurons += 1
+                found = true
+            }
         }
+        return found
     }
 
-    private func forgetStable(layer: Int) {
-        for t in flatStart[layer]..<(flatStart[layer] + network.hiddenWidths[layer]) { stable[t] = nil }
+    /// Pops the signs set at depth ≥ `depth`. `stableSetAt` lists (neuron, setter depth) in the
+    /// order they were set, which is by increasing depth (a node first pops everything set
+    /// deeper), so this costs O(1) per sign, not O(neurons) per node.
+    private func forgetStable(from depth: Int) {
+        while let last = stableSetAt.last, last.depth >= depth {
+            stable[last.neuron] = nil
+            stableSetAt.removeLast()
+        }
     }
 
     /// True only when the floating-point LP of the current rows proves them empty in a way
     /// `solveBall` would accept without the exact test; false for anything else.
-    private func floatSaysEmpty() throws -> Bool {
+    private func floatSaysEmpty(floor: (point: [Double], r: Double)) throws -> Bool {
         statistics.linearPrograms += 1
-        guard let solution = try? lp.solve() else { return false }
+        let solution: Solution
+        do { solution = try lp.solve() } catch {
+            statistics.failedLinearPrograms += 1  // not trusted: the search decides as usual
+            return false
+        }
         switch solution.status {
         case .infeasible:
-            return trustsInfeasibility(lp)
+            return floor.r <= -1 + Tolerances.trustedInfeasibility && trustsInfeasibility(lp)
         case .optimal:
             let center = Array(solution.values[0..<dimension]), r = solution.objective
             let threshold = decisionBand(at: center)
-            return r < -threshold && trustsEmptyVerdict(lp, r: r, center: center, threshold: threshold, floor: nil)
+            return r < -threshold && trustsEmptyVerdict(lp, r: r, center: center, threshold: threshold, floor: floor)
         case .unbounded:
             return false
         }

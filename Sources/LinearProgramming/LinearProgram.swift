@@ -108,7 +108,21 @@ public final class LinearProgram {
         parameters.tol_bnd = feasibilityTolerance
         parameters.tol_dj = feasibilityTolerance
         // A float solve that stalls must fail (the caller then decides exactly), never hang.
+        // The time limit is the backstop; the iteration limit (set per solve from the size,
+        // `iterationLimit`) is what normally ends a stall, in milliseconds instead of seconds.
         parameters.tm_lim = 10_000
+    }
+
+    /// Simplex iterations allowed per call. A simplex method visits far fewer bases than this
+    /// on an LP of m rows and n columns in practice (a few times m + n); badly scaled problems
+    /// can cycle instead (weights of 4e-6 next to 3·10^4 made GLPK's dual simplex loop until
+    /// the 10 s time limit). Hitting the limit is a failed solve (GLP_EITLIM), which callers
+    /// treat as any failure: rebuild, then decide in exact arithmetic, else keep the subtree.
+    var iterationLimit: Int32 { maximumIterations ?? Int32(clamping: 1_000 + 50 * (rowCount + columnCount)) }
+
+    /// Overrides `iterationLimit` (≥ 1) for every later solve; nil restores the size rule.
+    public var maximumIterations: Int32? {
+        didSet { precondition(maximumIterations.map { $0 >= 1 } ?? true, "an iteration limit must be at least 1") }
     }
 
     deinit { glp_delete_prob(problem) }
@@ -168,6 +182,7 @@ public final class LinearProgram {
         let copy = try LinearProgram(columns: columnCount, optimisation: optimisation, feasibilityTolerance: feasibilityTolerance)
         glp_copy_prob(copy.problem, problem, GLP_OFF)
         copy.rowCount = rowCount
+        copy.maximumIterations = maximumIterations
         glp_std_basis(copy.problem)
         return copy
     }
@@ -208,6 +223,7 @@ public final class LinearProgram {
         checkThread()
         solveCount += 1
         try injectFailure()
+        parameters.it_lim = iterationLimit
         var code = glp_simplex(problem, &parameters)
         if code == GLP_EBADB || code == GLP_ESING || code == GLP_ECOND || code == GLP_EFAIL {
             glp_adv_basis(problem, 0)
@@ -278,41 +294,64 @@ public final class LinearProgram {
     public func tightConstraintCondition() -> Double {
         checkThread()
         let n = columnCount
-        var tight: [[Double]] = []
-        for i in 1...max(1, rowCount) where rowCount > 0 && glp_get_row_stat(problem, Int32(i)) != GLP_BS {
-            var indices = [Int32](repeating: 0, count: n + 1), values = [Double](repeating: 0, count: n + 1)
-            let count = Int(glp_get_mat_row(problem, Int32(i), &indices, &values))
-            var row = [Double](repeating: 0, count: n)
-            for k in stride(from: 1, through: count, by: 1) { row[Int(indices[k]) - 1] = values[k] }
-            tight.append(row)
+        // The tight rows, row-major in one flat buffer (this runs after every empty verdict).
+        var tight = [Double](), count = 0
+        tight.reserveCapacity(n * n)
+        var indices = [Int32](repeating: 0, count: n + 1), values = [Double](repeating: 0, count: n + 1)
+        for i in stride(from: 1, through: rowCount, by: 1) where glp_get_row_stat(problem, Int32(i)) != GLP_BS {
+            count += 1
+            if count > n { return .infinity }
+            let entries = Int(glp_get_mat_row(problem, Int32(i), &indices, &values))
+            let base = tight.count
+            tight.append(contentsOf: repeatElement(0, count: n))
+            for k in stride(from: 1, through: entries, by: 1) { tight[base + Int(indices[k]) - 1] = values[k] }
         }
         for j in 1...n where glp_get_col_stat(problem, Int32(j)) != GLP_BS {
             // A free column that is not basic is held by nothing: its reduced cost, zero only
             // within tolerance, may hide an arbitrarily large improvement along it.
             if glp_get_col_type(problem, Int32(j)) == GLP_FR { return .infinity }
-            var row = [Double](repeating: 0, count: n)
-            row[j - 1] = 1
-            tight.append(row)
+            count += 1
+            if count > n { return .infinity }
+            let base = tight.count
+            tight.append(contentsOf: repeatElement(0, count: n))
+            tight[base + j - 1] = 1
         }
-        guard tight.count == n else { return .infinity }
-        return Self.frobeniusCondition(tight)
+        guard count == n else { return .infinity }
+        return Self.frobeniusCondition(tight, n: n)
     }
 
-    /// ‖M‖_F·‖M⁻¹‖_F by Gauss–Jordan elimination with partial pivoting (n is small: d + 1).
-    static func frobeniusCondition(_ m: [[Double]]) -> Double {
-        let n = m.count
-        var a = m, inverse = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
+    /// ‖M‖_F·‖M⁻¹‖_F of a row-major n × n matrix by Gauss–Jordan elimination with partial
+    /// pivoting (n is small: d + 1; the first row of largest magnitude is the pivot).
+    static func frobeniusCondition(_ m: [Double], n: Int) -> Double {
+        var a = m, inverse = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { inverse[i * n + i] = 1 }
         for c in 0..<n {
-            guard let p = (c..<n).max(by: { abs(a[$0][c]) < abs(a[$1][c]) }), a[p][c] != 0 else { return .infinity }
-            a.swapAt(c, p); inverse.swapAt(c, p)
-            let pivot = a[c][c]
-            for k in 0..<n { a[c][k] /= pivot; inverse[c][k] /= pivot }
-            for r in 0..<n where r != c && a[r][c] != 0 {
-                let f = a[r][c]
-                for k in 0..<n { a[r][k] -= f * a[c][k]; inverse[r][k] -= f * inverse[c][k] }
+            var p = c
+            for r in (c + 1)..<max(c + 1, n) where abs(a[r * n + c]) > abs(a[p * n + c]) { p = r }
+            guard a[p * n + c] != 0 else { return .infinity }
+            if p != c {
+                for k in 0..<n {
+                    a.swapAt(c * n + k, p * n + k)
+                    inverse.swapAt(c * n + k, p * n + k)
+                }
+            }
+            let pivot = a[c * n + c]
+            for k in 0..<n { a[c * n + k] /= pivot; inverse[c * n + k] /= pivot }
+            for r in 0..<n where r != c && a[r * n + c] != 0 {
+                let f = a[r * n + c]
+                for k in 0..<n { a[r * n + k] -= f * a[c * n + k]; inverse[r * n + k] -= f * inverse[c * n + k] }
             }
         }
-        let norm = { (x: [[Double]]) in x.reduce(0) { $0 + $1.reduce(0) { $0 + $1 * $1 } }.squareRoot() }
+        // Summed row by row, then over rows.
+        let norm = { (x: [Double]) -> Double in
+            var total = 0.0
+            for r in 0..<n {
+                var row = 0.0
+                for k in 0..<n { row += x[r * n + k] * x[r * n + k] }
+                total += row
+            }
+            return total.squareRoot()
+        }
         let value = norm(m) * norm(inverse)
         return value.isFinite ? value : .infinity
     }
@@ -343,6 +382,7 @@ public final class LinearProgram {
         glp_init_smcp(&exact)
         exact.msg_lev = GLP_MSG_OFF
         exact.tm_lim = milliseconds
+        exact.it_lim = iterationLimit
         var code = glp_exact(problem, &exact)
         if code == GLP_EBADB || code == GLP_ESING {
             glp_std_basis(problem)

@@ -170,13 +170,13 @@ public struct JacobianBound: Sendable {
     /// (the relaxation costs 50–800 µs against 10–50 µs for intervals, and rarely decides there).
     public static func bound(network: ReLUNetwork, states: [[NeuronState]], p: LipschitzNorm,
                              target: Double? = nil, exhaustiveLimit: Int = 3,
-                             hopelessRatio: Double = 1.1) throws -> Double {
+                             hopelessRatio: Double = 1.1, cache: FoldCache? = nil) throws -> Double {
         try p.check(outputs: network.outputDimension)
         let unknown = states.reduce(0) { $0 + $1.filter { $0 == .unknown }.count }
         if unknown <= exhaustiveLimit {
             return try JacobianBound(network: network, states: states, exhaustiveLimit: exhaustiveLimit).operatorNormBound(p: p)
         }
-        let (weights, chain) = fold(network, states: states)
+        let (weights, chain) = cache?.fold(network, states: states) ?? fold(network, states: states)
         var (lo, hi) = forwardInterval(weights, states: chain)
         let (bwLo, bwHi) = backwardInterval(weights, states: chain)
         for t in lo.indices { lo[t] = max(lo[t], bwLo[t]); hi[t] = min(hi[t], bwHi[t]) }
@@ -203,34 +203,55 @@ public struct JacobianBound: Sendable {
     }
 
     /// Entrywise interval product from the input side (as `IntervalJacobian`), row-major m × d.
+    /// Each entry of W·[lo, hi] takes the endpoint its weight's sign selects, so the product
+    /// holds every W·B with lo ≤ B ≤ hi; unknown rows are widened to include 0 first (δ ∈ {0, 1}).
+    /// (Hot: called at every branch-and-bound node, hence the raw buffers.)
     static func forwardInterval(_ weights: [Matrix], states: [[NeuronState]]) -> ([Double], [Double]) {
-        var lo = weights[0], hi = lo
+        var lo = weights[0].storage, hi = lo
+        let d = weights[0].columns
         for k in 1..<max(1, weights.count) {
-            for (i, state) in states[k - 1].enumerated() {
-                for c in 0..<lo.columns {
-                    switch state {
-                    case .active: break
-                    case .inactive: lo[i, c] = 0; hi[i, c] = 0
-                    case .unknown: lo[i, c] = min(0, lo[i, c]); hi[i, c] = max(0, hi[i, c])
+            let layerStates = states[k - 1]
+            lo.withUnsafeMutableBufferPointer { l in
+                hi.withUnsafeMutableBufferPointer { h in
+                    for (i, state) in layerStates.enumerated() {
+                        let base = i * d
+                        switch state {
+                        case .active: break
+                        case .inactive: for c in 0..<d { l[base + c] = 0; h[base + c] = 0 }
+                        case .unknown: for c in 0..<d { l[base + c] = min(0, l[base + c]); h[base + c] = max(0, h[base + c]) }
+                        }
                     }
                 }
             }
             let w = weights[k]
-            var newLo = Matrix(rows: w.rows, columns: lo.columns), newHi = newLo
-            for r in 0..<w.rows {
-                for j in 0..<w.columns {
-                    let a = w[r, j]
-                    if a == 0 { continue }
-                    for c in 0..<lo.columns {
-                        if a > 0 { newLo[r, c] += a * lo[j, c]; newHi[r, c] += a * hi[j, c] }
-                        else { newLo[r, c] += a * hi[j, c]; newHi[r, c] += a * lo[j, c] }
+            var newLo = [Double](repeating: 0, count: w.rows * d), newHi = newLo
+            w.storage.withUnsafeBufferPointer { wb in
+                lo.withUnsafeBufferPointer { l in
+                    hi.withUnsafeBufferPointer { h in
+                        newLo.withUnsafeMutableBufferPointer { nl in
+                            newHi.withUnsafeMutableBufferPointer { nh in
+                                for r in 0..<w.rows {
+                                    let out = r * d
+                                    for j in 0..<w.columns {
+                                        let a = wb[r * w.columns + j]
+                                        if a == 0 || layerStates[j] == .inactive { continue }
+                                        let src = j * d
+                                        if a > 0 {
+                                            for c in 0..<d { nl[out + c] += a * l[src + c]; nh[out + c] += a * h[src + c] }
+                                        } else {
+                                            for c in 0..<d { nl[out + c] += a * h[src + c]; nh[out + c] += a * l[src + c] }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
             lo = newLo
             hi = newHi
         }
-        return (lo.storage, hi.storage)
+        return (lo, hi)
     }
 
     /// The entrywise largest magnitude M, with |J| ≤ M for every admissible J.
@@ -387,20 +408,28 @@ public struct JacobianBound: Sendable {
         while k >= 0 {
             let w = weights[k]
             let rows = w.rows, cols = w.columns
+            let layerStates = states[k]
             var newLo = [Double](repeating: 0, count: m * cols), newHi = newLo
-            for r in 0..<m {
-                for i in 0..<rows {
-                    var a = lo[r * rows + i], b = hi[r * rows + i]
-                    switch states[k][i] {
-                    case .active: break
-                    case .inactive: continue
-                    case .unknown: a = min(0, a); b = max(0, b)
-                    }
-                    if a == 0 && b == 0 { continue }
-                    for c in 0..<cols {
-                        let x = w[i, c]
-                        if x > 0 { newLo[r * cols + c] += a * x; newHi[r * cols + c] += b * x }
-                        else if x < 0 { newLo[r * cols + c] += b * x; newHi[r * cols + c] += a * x }
+            w.storage.withUnsafeBufferPointer { wb in
+                newLo.withUnsafeMutableBufferPointer { nl in
+                    newHi.withUnsafeMutableBufferPointer { nh in
+                        for r in 0..<m {
+                            for i in 0..<rows {
+                                var a = lo[r * rows + i], b = hi[r * rows + i]
+                                switch layerStates[i] {
+                                case .active: break
+                                case .inactive: continue
+                                case .unknown: a = min(0, a); b = max(0, b)
+                                }
+                                if a == 0 && b == 0 { continue }
+                                let out = r * cols, src = i * cols
+                                for c in 0..<cols {
+                                    let x = wb[src + c]
+                                    if x > 0 { nl[out + c] += a * x; nh[out + c] += b * x }
+                                    else if x < 0 { nl[out + c] += b * x; nh[out + c] += a * x }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -409,6 +438,27 @@ public struct JacobianBound: Sendable {
             k -= 1
         }
         return (lo, hi)
+    }
+}
+
+/// The last fold (`JacobianBound.fold`) of one network, reused while the decided leading layers
+/// stay the same: a depth-first search splits one layer for many nodes in a row, and refolding
+/// costs a matrix product per layer at every node. The key is the whole state of the folded
+/// layers, compared exactly, so a hit returns what `fold` would compute. One cache per thread.
+public final class FoldCache {
+    private var key: [[NeuronState]] = []
+    private var folded: Matrix?
+
+    public init() {}
+
+    func fold(_ network: ReLUNetwork, states: [[NeuronState]]) -> ([Matrix], [[NeuronState]]) {
+        let first = states.firstIndex { $0.contains(.unknown) } ?? states.count
+        let prefix = Array(states[0..<first])
+        if folded == nil || prefix != key {
+            key = prefix
+            folded = JacobianBound.fold(network, states: states).0[0]
+        }
+        return ([folded!] + network.layers.dropFirst(first + 1).map(\.weights), Array(states.dropFirst(first)))
     }
 }
 

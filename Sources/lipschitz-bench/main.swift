@@ -240,8 +240,11 @@ func publishedNetworks() throws {
     emit()
     emit("The trained networks of `instances/benchmarks/` (sources and licences in its README), ℓ2, global, 2 threads, default flags (branch and bound): `lipschitz exact NET --json --norm 2 --threads 2 --time-limit \(Int(limit))`. Median of up to 5 runs (1 when a run takes over 5 s or stops). \"matches\" compares with `truth.json` to 1e-9 relative; ExLipBaB s is its time on a 2-core machine of this kind (`exlipbab_seconds`); speed-up = ExLipBaB s / median s. Targets (issue 10): ≤ 2 s and ≥ 100× each.")
     emit()
-    emit("| network | shape | constant (ℓ2) | matches truth | nodes | pruned | median s | ExLipBaB s | speed-up |")
-    emit("|---|---|---|---|---|---|---|---|---|")
+    let startup = try startupSeconds(configuration: configuration)
+    emit("Start-up reference: the same command on a network with no hidden layer (1 input, 1 output), which reads a file, parses the arguments, loads GLPK and LAPACK and prints JSON but searches nothing, takes \(String(format: "%.4f", startup)) s (median of 9). \"less start-up\" = median s − that, and its speed-up = ExLipBaB s / it: the search's share, for networks whose whole run is a few times the process start.")
+    emit()
+    emit("| network | shape | constant (ℓ2) | matches truth | nodes | pruned | median s | ExLipBaB s | speed-up | less start-up s | its speed-up |")
+    emit("|---|---|---|---|---|---|---|---|---|---|---|")
     for entry in truth {
         guard let file = entry["file"] as? String else { continue }
         let path = folder.appendingPathComponent(file).path
@@ -252,9 +255,26 @@ func publishedNetworks() throws {
         let speedup = exlipbab.flatMap { m.exact ? String(format: "%.0f×", $0 / m.median) : nil } ?? "—"
         let s = m.statistics
         let name = file.replacingOccurrences(of: ".json", with: "")
+        let search = max(m.median - startup, 1e-4)
+        let searchSpeedup = exlipbab.flatMap { m.exact ? String(format: "%.0f×", $0 / search) : nil } ?? "—"
         emit("| \(name) | \(entry["shape"] as? String ?? "—") | \(constant) | \(matches) | \(s["nodes"] ?? "—") | \(s["pruned_subtrees"] ?? "—") | "
-             + String(format: "%.3f", m.median) + " | \(exlipbab.map { String(format: "%.1f", $0) } ?? "—") | \(speedup) |")
+             + String(format: "%.3f", m.median) + " | \(exlipbab.map { String(format: "%.1f", $0) } ?? "—") | \(speedup) | "
+             + String(format: "%.4f", search) + " | \(searchSpeedup) |")
     }
+}
+
+/// The wall time of `lipschitz exact` on a network with no hidden layer (median of 9): process
+/// start, argument parsing, reading, the libraries' loading and the output, with no search.
+func startupSeconds(configuration: Configuration) throws -> Double {
+    let path = folder.appendingPathComponent("startup-reference.json").path
+    let net = try ReLUNetwork(name: "startup-reference", layers: [AffineLayer(weights: Matrix(rowArrays: [[1]], columns: 1), biases: [0])])
+    try NetworkJSON.encode(net).write(toFile: path, atomically: true, encoding: .utf8)
+    var m = Measurement()
+    for _ in 0..<9 {
+        let arguments = ["exact", path, "--json", "--norm", "2", "--time-limit", "\(configuration.timeLimit)"] + configuration.arguments
+        m.seconds.append(try runProcess(binary, arguments).0)
+    }
+    return m.median
 }
 
 /// A random network of the given widths: weights N(0, 2/fan-in) (He), biases N(0, 0.1²), from

@@ -82,7 +82,7 @@ struct ExactCommand: ParsableCommand {
             throw ValidationError("--threads must be between \(ExactOptions.threadRange.lowerBound) and \(ExactOptions.threadRange.upperBound)")
         }
         if let lowerBound {
-            guard lowerBound.isFinite, lowerBound >= 0 else { throw ValidationError("--lower-bound must be a finite number ≥ 0, got \(lowerBound)") }
+            guard ExactOptions.isValidLowerBound(lowerBound) else { throw ValidationError("--lower-bound must be a finite number ≥ 0, got \(lowerBound)") }
             guard !countRegions && !noPrune else { throw ValidationError("--lower-bound prunes, --count-regions (--no-prune) visits every region: give one of them") }
             guard norm.norms.count == 1 else { throw ValidationError("--lower-bound needs a single --norm (it is a value of that norm's constant)") }
         }

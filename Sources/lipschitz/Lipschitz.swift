@@ -16,7 +16,7 @@ struct Lipschitz: ParsableCommand {
         and against the theory of random networks. Bad input ends with a one-line error on stderr \
         and exit status 2.
         """,
-        subcommands: [ExactCommand.self, ConvertCommand.self, EstimateCommand.self, GenerateCommand.self, CompareCommand.self, FixtureCommand.self, MergeCommand.self]
+        subcommands: [ExactCommand.self, ConvertCommand.self, EstimateCommand.self, GenerateCommand.self, CompareCommand.self, FixtureCommand.self, MergeCommand.self, PlotTraceCommand.self]
     )
 
     /// When the process started (uptime nanoseconds): time limits count from here.

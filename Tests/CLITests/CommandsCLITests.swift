@@ -158,3 +158,48 @@ extension ExactCLITests {
         return folder
     }
 }
+
+// MARK: - exact --trace and plot-trace
+
+extension ExactCLITests {
+    /// `exact --trace` writes the anytime interval as JSON lines that hold the truth at every
+    /// point and end at the exact value; `plot-trace` draws them (one lower and one upper curve
+    /// per trace, a ratio curve each, the truth line) and refuses a corrupted trace with one line.
+    func testTraceIsWrittenAndDrawn() throws {
+        let folder = try temporaryFolder()
+        let file = "deep-3x4x3x2.json"
+        let trace = folder.appendingPathComponent("trace.jsonl").path
+        let result = try run(["exact", fixture(file), "--norm", "2", "--trace", trace])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let truth = try truthValue(file, "2")
+        let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        XCTAssertFalse(lines.isEmpty)
+        for line in lines {
+            let point = try XCTUnwrap(parseObject(String(line)), String(line))
+            let lower = try XCTUnwrap((point["lower"] as? NSNumber)?.doubleValue), upper = (point["upper"] as? NSNumber)?.doubleValue ?? .infinity
+            XCTAssertLessThanOrEqual(lower, truth * (1 + 1e-9), String(line))
+            XCTAssertGreaterThanOrEqual(upper, truth * (1 - 1e-9), String(line))
+        }
+        let last = try XCTUnwrap(parseObject(String(lines.last!)))
+        XCTAssertTrue(close(try XCTUnwrap((last["upper"] as? NSNumber)?.doubleValue), truth))
+
+        let svg = folder.appendingPathComponent("trace.svg").path
+        let plot = try run(["plot-trace", trace, trace, "--label", "first", "--label", "second", "--truth", "\(truth)", "--output", svg])
+        XCTAssertEqual(plot.status, 0, plot.stderr)
+        let drawing = try String(contentsOfFile: svg, encoding: .utf8)
+        XCTAssertTrue(drawing.hasPrefix("<svg"))
+        XCTAssertEqual(drawing.components(separatedBy: "<path").count - 1, 6, "lower, upper and ratio for each of two traces")
+        XCTAssertTrue(drawing.contains("first: exact") && drawing.contains("second: exact"), drawing)
+
+        let bad = folder.appendingPathComponent("bad.jsonl").path
+        for (content, mention) in [("{\"lower\": 2, \"upper\": 1, \"nodes\": 1, \"seconds\": 0}\n", "exceeds"),
+                                   ("{\"lower\": 1, \"upper\": 2, \"nodes\": 1, \"seconds\": 1}\n{\"lower\": 1, \"upper\": 2, \"nodes\": 2, \"seconds\": 0.5}\n", "backwards"),
+                                   ("{\"lower\": -1, \"upper\": 2, \"nodes\": 1, \"seconds\": 0}\n", "\"lower\""),
+                                   ("not json\n", "not a JSON object"), ("", "no trace points")] {
+            try content.write(toFile: bad, atomically: true, encoding: .utf8)
+            try assertBadInput(["plot-trace", bad, "--output", svg], mentions: [mention])
+        }
+        try assertBadInput(["plot-trace", trace, "--label", "a", "--label", "b", "--output", svg], mentions: ["--label"])
+        try assertBadInput(["plot-trace", trace, "--truth", "nan", "--output", svg], mentions: ["--truth"])
+    }
+}

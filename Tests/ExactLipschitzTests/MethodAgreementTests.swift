@@ -83,7 +83,7 @@ final class MethodAgreementTests: XCTestCase {
     }
 
     /// Duplicate and opposite neurons are merged by the arrangement search; concurrent
-    /// hyperplanes (no biases) are not in general position and fall back to LPs.
+    /// hyperplanes (no biases) go through the central-arrangement path.
     func testDegenerateNetworks() throws {
         var rng = TestRandom(seed: 14)
         for trial in 0..<20 {
@@ -101,10 +101,13 @@ final class MethodAgreementTests: XCTestCase {
             let out = (0..<rng.int(1...2)).map { _ in rows.map { _ in rng.normal() } }
             try assertAgree(network([(rows, biases), (out, out.map { _ in 0 })]))
         }
-        // All hyperplanes through the origin: the LP search answers.
+        // All hyperplanes through the origin: three lines cut the plane into 6 cones, answered
+        // by the central-arrangement path (CentralArrangementTests has the rest).
         let cone = network([([[1, 0], [0, 1], [1, 1]], [0, 0, 0]), ([[1, 2, 3]], [0])])
-        XCTAssertEqual(try run(cone, .automatic).method, .linearPrograms)
-        XCTAssertThrowsError(try run(cone, .arrangement))
+        let answered = try run(cone, .arrangement)
+        XCTAssertEqual(answered.method, .arrangement)
+        XCTAssertEqual(answered.regions, 6)
+        try assertAgree(cone, expectArrangement: true)
     }
 
     /// In general position a one-hidden-layer network in R^d has Σ_{i≤d} C(N, i) regions.

@@ -50,7 +50,10 @@ final class SoundnessClassTests: XCTestCase {
                 let recovered = try ExactSearch.compute(net, options: options)
                 XCTAssertTrue(recovered.isExact, "float failures alone must be recovered")
                 assertSound(recovered, truth, allowInexact: false, "float failures, trial \(trial)")
-                XCTAssertGreaterThan(recovered.statistics.failedLinearPrograms, 0)
+                // Branch and bound may settle a tiny network with fewer solves than the period.
+                if recovered.statistics.linearPrograms >= 2 * options.injectedFailurePeriod! {
+                    XCTAssertGreaterThan(recovered.statistics.failedLinearPrograms, 0, "trial \(trial), \(threads) threads")
+                }
                 options.injectedExactFailurePeriod = 2
                 assertSound(try ExactSearch.compute(net, options: options), truth, allowInexact: true,
                             "float and exact failures, trial \(trial)")
@@ -143,6 +146,36 @@ final class SoundnessClassTests: XCTestCase {
                 let report = try ExactSearch.compute(hat(0), options: options)
                 XCTAssertTrue(report.isExact, "box [\(lo), \(hi)] \(method)")
                 XCTAssertEqual(report.bounds[0].value, expected, "box [\(lo), \(hi)] \(method)")
+            }
+        }
+    }
+
+    /// Badly scaled networks whose LPs make the simplex cycle (weights of 4e-6 next to 3·10^4,
+    /// coincident neurons; fuzz input `simplex-stall-badly-scaled`): a stalled solve fails
+    /// within its iteration limit and is decided again (rebuilt, then exactly), so every method
+    /// gives the brute force's constants and region count, exactly. The limit itself is tested
+    /// in `LinearProgramTests.testIterationLimitEndsAStalledSolve`; before it, this network
+    /// spent the float solver's 10 s time limit on one LP.
+    func testBadlyScaledNetworkThatMadeTheSimplexStall() throws {
+        let e = 3.9843749999999994e-06
+        let net = network([
+            ([[-e, 0, e], [-e, 0, 0], [0, -e, -e], [0, -e, -e]], [e, -e, -e, -e]),
+            ([[-e, -e, -e, -e], [0, -e, -e, 0], [4, 0.08552681773098336, 0, -2.5], [e, -12.96875, -30.46875, 12.96875]],
+             [-e, 0.5, 4, 4]),
+            ([[0, -0.5, 31718.75, -e], [0.5, 0, -4, 0]], [-12.96875, -0.5]),
+        ])
+        let truth = try ExactBruteForce.run(net, norms: norms)
+        for method in [SearchMethod.automatic, .linearPrograms, .plain] {
+            for (threads, prune) in [(1, false), (2, false), (1, true), (2, true)] {
+                var options = ExactOptions(norms: norms)
+                (options.method, options.threads, options.prune) = (method, threads, prune)
+                let report = try ExactSearch.compute(net, options: options)
+                let what = "\(method), \(threads) threads, prune \(prune)"
+                XCTAssertTrue(report.isExact, what)
+                if !prune { XCTAssertEqual(report.regions, truth.regions, what) }
+                for (m, bound) in report.bounds.enumerated() {
+                    assertRelativelyEqual(bound.value, truth.constants[m], 1e-9, "\(what) ℓ\(bound.norm)")
+                }
             }
         }
     }

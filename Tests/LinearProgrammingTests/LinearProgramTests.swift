@@ -67,6 +67,30 @@ final class LinearProgramTests: XCTestCase {
         XCTAssertLessThanOrEqual(s.values[0], 1 + 1e-12)
     }
 
+    /// A solve that needs more simplex iterations than allowed fails at once (GLP_EITLIM), in
+    /// the float and the exact solver alike, instead of running on to the time limit: the class
+    /// of a cycling simplex (fuzz input `Fuzz/regressions/exact/simplex-stall-badly-scaled`
+    /// stalled GLPK for the whole 10 s time limit). The default limit solves the same problem.
+    func testIterationLimitEndsAStalledSolve() throws {
+        func cube() throws -> LinearProgram {
+            let n = 12
+            let lp = try LinearProgram(columns: n, optimisation: .maximise)
+            try lp.setObjective((0..<n).map { Double($0 + 1) })
+            for j in 0..<n { try lp.addRow((0..<n).map { $0 == j ? 1 : 0 }, .between(-1, 1)) }
+            return lp
+        }
+        let limited = try cube()
+        limited.maximumIterations = 1
+        XCTAssertThrowsError(try limited.solve()) { XCTAssertEqual($0 as? LinearProgramError, .solverFailed(code: 8)) }  // GLP_EITLIM
+        XCTAssertThrowsError(try limited.rebuilt().solve()) { XCTAssertEqual($0 as? LinearProgramError, .solverFailed(code: 8)) }
+        let exact = try cube()
+        exact.maximumIterations = 1
+        XCTAssertThrowsError(try exact.solveExactly()) { XCTAssertEqual($0 as? LinearProgramError, .solverFailed(code: 8)) }
+        let s = try cube().solve()
+        XCTAssertEqual(s.status, .optimal)
+        assertClose(s.objective, 78)
+    }
+
     func testMinimumWithColumnBounds() throws {
         // min 2x + 3y  s.t.  x + y ≥ 4,  0 ≤ x ≤ 3,  y ≥ 0: optimum (3, 1), value 9.
         let lp = try LinearProgram(columns: 2, optimisation: .minimise)

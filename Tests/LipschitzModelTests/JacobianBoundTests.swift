@@ -193,3 +193,28 @@ final class JacobianBoundBenchmarkTests: XCTestCase {
         }
     }
 }
+
+/// `FoldCache`: the staged bound with a cache shared across calls equals the bound without one,
+/// whatever the order of the calls (decided prefixes repeated, changed, shortened, lengthened).
+final class FoldCacheTests: XCTestCase {
+    func testCachedBoundEqualsUncached() throws {
+        var rng = TestRandom(seed: 777)
+        for widths in [[2, 4, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [3, 5, 4, 2]] {
+            let net = uniformRandomNetwork(widths, using: &rng)
+            let cache = FoldCache()
+            var states = net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+            for step in 0..<60 {
+                // A random walk over partial patterns: fix or free a few neurons, layer by layer.
+                let k = rng.int(0...(states.count - 1)), i = rng.int(0...(states[k].count - 1))
+                states[k][i] = [NeuronState.unknown, .active, .inactive][rng.int(0...2)]
+                if step % 7 == 0 { states[0] = states[0].map { _ in rng.bool() ? .active : .inactive } }
+                for p in [LipschitzNorm.one, .two, .infinity] {
+                    let target = rng.uniform() * 5
+                    let plain = try JacobianBound.bound(network: net, states: states, p: p, target: target)
+                    let cached = try JacobianBound.bound(network: net, states: states, p: p, target: target, cache: cache)
+                    XCTAssertEqual(plain, cached, "\(widths) step \(step) ℓ\(p)")
+                }
+            }
+        }
+    }
+}

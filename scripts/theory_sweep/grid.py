@@ -7,9 +7,10 @@ from its recipe (d, N, L, bias, bias scale, seed) with `lipschitz generate`. Dri
   10^6 never pass through a JSON file), exact value plus every estimator.
 - ``bounds``: the same with only the two cheap upper bounds (layer product, interval Jacobian),
   for widths where the sampling estimators would cost more than the exact search.
-- ``exact``: one `lipschitz generate` + `lipschitz exact --prune` per network, for the cells the
-  arrangement search does not take (zero biases put every hyperplane through the origin; deep
-  networks), where branch and bound decides the constant with far fewer regions.
+- ``exact``: one `lipschitz generate` + `lipschitz exact --prune` per network: deep networks
+  (branch and bound) and zero-bias networks (every hyperplane through the origin; the exact
+  search answers them through its central-arrangement path; the driver stays the same so that
+  the cells run before that path keep their recipes).
 """
 from __future__ import annotations
 

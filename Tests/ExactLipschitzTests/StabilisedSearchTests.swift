@@ -1,0 +1,72 @@
+import ExactLipschitz
+import Foundation
+import LipschitzModel
+import LipschitzTestSupport
+import XCTest
+
+/// Branch and bound with neurons stabilised at a layer's first node (`RegionEnumerator.stabilise`):
+/// a neuron whose far side the trusted LP finds empty is fixed without a split below. The
+/// constants must equal the 2^n brute force on deep networks whose later layers have many
+/// stable neurons (dead or always-on ones among them, globally and in boxes), and 1 and 2 threads
+/// must give the same constant.
+final class StabilisedSearchTests: XCTestCase {
+    private func search(_ net: ReLUNetwork, norms: [LipschitzNorm], box: InputBox?, threads: Int) throws -> ExactReport {
+        var options = ExactOptions(norms: norms, box: box)
+        options.prune = true
+        options.threads = threads
+        options.relativeRadiusTolerance = 1e-7
+        return try ExactSearch.compute(net, options: options)
+    }
+
+    /// A deep network whose second hidden layer has a few neurons pushed far to one side
+    /// (bias ±(3…8)·‖row‖), so that they are stable on many first-layer regions.
+    private func skewedNetwork(_ widths: [Int], _ rng: inout TestRandom) -> ReLUNetwork {
+        var layers: [([[Double]], [Double])] = []
+        for k in 1..<widths.count {
+            var w: [[Double]] = [], b: [Double] = []
+            for _ in 0..<widths[k] {
+                let row = (0..<widths[k - 1]).map { _ in rng.normal() }
+                var bias = rng.normal()
+                if k >= 2 && k < widths.count - 1 && rng.bool() {
+                    let length = row.reduce(0) { $0 + abs($1) }
+                    bias = (rng.bool() ? 1 : -1) * Double(rng.int(3...8)) * length
+                }
+                w.append(row); b.append(bias)
+            }
+            layers.append((w, b))
+        }
+        return network(layers, name: "skewed-\(widths)")
+    }
+
+    func testStabilisedSearchAgreesWithBruteForce() throws {
+        var rng = TestRandom(seed: 1010)
+        var stabilised = 0
+        for trial in 0..<80 {
+            let d = rng.int(1...3)
+            var widths = [d, rng.int(3...5), rng.int(2...4)]
+            if trial % 3 == 0 { widths.append(rng.int(1...2)) }
+            widths.append(rng.int(1...2))
+            let net = trial % 4 == 3 ? randomNetwork(widths, using: &rng) : skewedNetwork(widths, &rng)
+            var box: InputBox?
+            if trial % 5 == 4 {
+                let lower = (0..<d).map { _ in rng.normal() }
+                box = try InputBox(lower: lower, upper: lower.map { $0 + 0.1 + 2 * rng.uniform() })
+            }
+            let norms: [LipschitzNorm] = [.one, .two, .infinity]
+            let reference = try BruteForce.run(net, norms: norms, box: box)
+            var values: [[Double]] = []
+            for threads in [1, 2] {
+                let report = try search(net, norms: norms, box: box, threads: threads)
+                XCTAssertTrue(report.isExact, "trial \(trial) \(widths), \(threads) threads")
+                for (n, norm) in norms.enumerated() {
+                    assertRelativelyEqual(report.bounds[n].value, reference.best[n], 1e-9,
+                                          "trial \(trial) ℓ\(norm) \(widths) box \(box.map { "\($0)" } ?? "none"), \(threads) threads")
+                }
+                values.append(report.bounds.map(\.value))
+                stabilised += report.statistics.stabilisedNeurons
+            }
+            XCTAssertEqual(values[0], values[1], "trial \(trial): 1 and 2 threads give the same constants")
+        }
+        XCTAssertGreaterThan(stabilised, 30, "the networks exercise the stabilised neurons")
+    }
+}
