@@ -118,10 +118,15 @@ final class SoundnessClassTests: XCTestCase {
         let net = network([(rows, biases), ([(0..<width).map { $0 % 2 == 0 ? 1.0 : -1.0 }], [0])])
         var options = ExactOptions(norms: [.two])
         options.method = .linearPrograms
-        options.timeLimit = 2
+        // A region limit, not a short time limit, ends it: the first region lies 30,000 frames
+        // down, and on a loaded machine a 2 s limit could end before any (a flaky test). The
+        // time limit only keeps a regression from hanging the suite.
+        options.maxRegions = 3
+        options.timeLimit = 300
         let report = try ExactSearch.compute(net, options: options)
         XCTAssertLessThanOrEqual(report.bounds[0].lower, report.bounds[0].upper)
         XCTAssertGreaterThan(report.regions, 0)
+        XCTAssertEqual(report.stopReason, .maxRegions)
     }
 
     /// A hat far from the origin (the farthest hyperplane sets the global scale), thin boxes,
