@@ -92,23 +92,15 @@ public enum ComparisonPlot {
         func py(_ y: Double) -> Double { y0 + height - (log(y) - log(yMin)) / (log(yMax) - log(yMin)) * height }
 
         var s = "<g>\n"
-        s += text(x0 + width / 2, y0 - 10, title, size: 13, anchor: "middle", bold: true)
-        s += "<rect x=\"\(r(x0))\" y=\"\(r(y0))\" width=\"\(r(width))\" height=\"\(r(height))\" fill=\"none\" stroke=\"#333\"/>\n"
+        s += frame(x0: x0, y0: y0, width: width, height: height, title: title)
         for n in Array(Set(xs)).sorted() {
             s += line(px(n), y0 + height, px(n), y0 + height + 5, "#333")
             s += text(px(n), y0 + height + 18, tableNumber(n, 6), size: 11, anchor: "middle")
         }
         s += text(x0 + width / 2, y0 + height + 36, "width N (log scale)", size: 12, anchor: "middle")
-        for t in ticks(yMin, yMax) {
-            s += line(x0, py(t), x0 + width, py(t), "#e5e5e5")
-            s += line(x0 - 5, py(t), x0, py(t), "#333")
-            s += text(x0 - 8, py(t) + 4, tableNumber(t, 3), size: 11, anchor: "end")
-        }
-        s += "<text x=\"\(r(x0 - 52))\" y=\"\(r(y0 + height / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 \(r(x0 - 52)) \(r(y0 + height / 2)))\">\(escape(yLabel)) (log scale)</text>\n"
-        if let reference {
-            s += "<line x1=\"\(r(x0))\" y1=\"\(r(py(reference)))\" x2=\"\(r(x0 + width))\" y2=\"\(r(py(reference)))\" stroke=\"#000\" stroke-width=\"1.2\" stroke-dasharray=\"2,3\"/>\n"
-            s += text(x0 + width - 4, py(reference) - 4, "exact", size: 10, anchor: "end")
-        }
+        s += yAxis(ticks(yMin, yMax), at: py, x0: x0, width: width, digits: 3)
+        s += verticalLabel("\(yLabel) (log scale)", x: x0 - 52, y: y0 + height / 2)
+        if let reference { s += referenceLine(at: py(reference), x0: x0, width: width, label: "exact") }
         // Spread series over at most 40% of the smallest gap between neighbouring widths.
         let sortedX = Array(Set(xs)).sorted()
         let gaps = zip(sortedX.dropFirst(), sortedX).map { px($0) - px($1) }
@@ -129,6 +121,34 @@ public enum ComparisonPlot {
             s += text(x0 + width + 42, ly, series.label, size: 11)
         }
         return s + "</g>\n"
+    }
+
+    /// A panel's title and frame.
+    static func frame(x0: Double, y0: Double, width: Double, height: Double, title: String) -> String {
+        text(x0 + width / 2, y0 - 10, title, size: 13, anchor: "middle", bold: true)
+            + "<rect x=\"\(r(x0))\" y=\"\(r(y0))\" width=\"\(r(width))\" height=\"\(r(height))\" fill=\"none\" stroke=\"#333\"/>\n"
+    }
+
+    /// Grid lines across the panel, tick marks and labels at `ticks` (placed by `py`).
+    static func yAxis(_ ticks: [Double], at py: (Double) -> Double, x0: Double, width: Double, digits: Int) -> String {
+        var s = ""
+        for t in ticks {
+            s += line(x0, py(t), x0 + width, py(t), "#e5e5e5")
+            s += line(x0 - 5, py(t), x0, py(t), "#333")
+            s += text(x0 - 8, py(t) + 4, tableNumber(t, digits), size: 11, anchor: "end")
+        }
+        return s
+    }
+
+    /// An axis title written bottom to top, centred on (x, y).
+    static func verticalLabel(_ label: String, x: Double, y: Double) -> String {
+        "<text x=\"\(r(x))\" y=\"\(r(y))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 \(r(x)) \(r(y)))\">\(escape(label))</text>\n"
+    }
+
+    /// A dotted horizontal line across the panel at height `y`, labelled at its right end.
+    static func referenceLine(at y: Double, x0: Double, width: Double, label: String) -> String {
+        "<line x1=\"\(r(x0))\" y1=\"\(r(y))\" x2=\"\(r(x0 + width))\" y2=\"\(r(y))\" stroke=\"#000\" stroke-width=\"1.2\" stroke-dasharray=\"2,3\"/>\n"
+            + text(x0 + width - 4, y - 4, label, size: 10, anchor: "end")
     }
 
     /// Splits text at spaces into lines of at most `width` characters.

@@ -53,22 +53,15 @@ public enum TracePlot {
         let (yMin, yMax) = padded(ys.min()!, ys.max()!)
         func px(_ x: Double) -> Double { x0 + log(x / xMin) / log(xMax / xMin) * width }
         func py(_ y: Double) -> Double { y0 + height - log(y / yMin) / log(yMax / yMin) * height }
-        var s = ComparisonPlot.text(x0 + width / 2, y0 - 10, title, size: 13, anchor: "middle", bold: true)
-        s += "<rect x=\"\(ComparisonPlot.r(x0))\" y=\"\(ComparisonPlot.r(y0))\" width=\"\(ComparisonPlot.r(width))\" height=\"\(ComparisonPlot.r(height))\" fill=\"none\" stroke=\"#333\"/>\n"
+        var s = ComparisonPlot.frame(x0: x0, y0: y0, width: width, height: height, title: title)
         for t in ComparisonPlot.ticks(xMin, xMax) {
             s += ComparisonPlot.line(px(t), y0 + height, px(t), y0 + height + 5, "#333")
             s += ComparisonPlot.text(px(t), y0 + height + 18, tableNumber(t, 3), size: 11, anchor: "middle")
         }
         s += ComparisonPlot.text(x0 + width / 2, y0 + height + 36, "seconds (log scale)", size: 12, anchor: "middle")
-        for t in ComparisonPlot.ticks(yMin, yMax) {
-            s += ComparisonPlot.line(x0, py(t), x0 + width, py(t), "#e5e5e5")
-            s += ComparisonPlot.text(x0 - 8, py(t) + 4, tableNumber(t, 4), size: 11, anchor: "end")
-        }
-        s += "<text x=\"\(ComparisonPlot.r(x0 - 62))\" y=\"\(ComparisonPlot.r(y0 + height / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 \(ComparisonPlot.r(x0 - 62)) \(ComparisonPlot.r(y0 + height / 2)))\">\(ComparisonPlot.escape(yLabel)) (log scale)</text>\n"
-        if let reference {
-            s += "<line x1=\"\(ComparisonPlot.r(x0))\" y1=\"\(ComparisonPlot.r(py(reference.value)))\" x2=\"\(ComparisonPlot.r(x0 + width))\" y2=\"\(ComparisonPlot.r(py(reference.value)))\" stroke=\"#000\" stroke-width=\"1.2\" stroke-dasharray=\"2,3\"/>\n"
-            s += ComparisonPlot.text(x0 + width - 4, py(reference.value) - 4, reference.label, size: 10, anchor: "end")
-        }
+        s += ComparisonPlot.yAxis(ComparisonPlot.ticks(yMin, yMax), at: py, x0: x0, width: width, digits: 4)
+        s += ComparisonPlot.verticalLabel("\(yLabel) (log scale)", x: x0 - 62, y: y0 + height / 2)
+        if let reference { s += ComparisonPlot.referenceLine(at: py(reference.value), x0: x0, width: width, label: reference.label) }
         for curve in curves where !curve.points.isEmpty {
             s += step(curve, px: px, py: py, right: x0 + width)
         }
