@@ -1,27 +1,55 @@
 import Foundation
 import LipschitzModel
 
+/// A cell of a sweep to certify: its activation pattern and a point claimed inside it.
+typealias SweepCell = (pattern: [Bool], point: [Double])
+
 extension ExactSearch {
     /// The report of a sweep: each maximising cell is rebuilt from its lowest vertex and
-    /// certified full-dimensional by an interior point (the certified forward pass), or else
-    /// by the LP search's test; a cell that fails both sends the whole question to the LP
-    /// search (nil). After a stop the upper bound covers everything by an interval Jacobian.
+    /// certified (`sweepReport`); a cell that cannot be rebuilt sends the whole question to the
+    /// LP search (nil).
     static func report(_ arrangement: Arrangement, options: ExactOptions, outcome: SweepOutcome, complete: Bool,
                        shared: SharedSearchState) throws -> ExactReport? {
-        let network = arrangement.network
-        var statistics = EnumerationStatistics()
-        statistics.vertices = outcome.vertices
         let rebuild = LineSweeper(arrangement: arrangement, norms: options.norms, control: SweepControl(shouldStop: { false }, claim: nil))
+        var cells: [SweepCell] = [], chosen: [Int?] = []
+        for vertex in outcome.witness {
+            guard let vertex else { chosen.append(nil); continue }
+            guard let cell = rebuild.cell(at: vertex) else { return nil }
+            chosen.append(cells.count)
+            cells.append(cell)
+        }
+        return try sweepReport(network: arrangement.network, zeroRows: arrangement.zeroRows, options: options, cells: cells,
+                               chosen: chosen, regions: outcome.regions, vertices: outcome.vertices, complete: complete, shared: shared)
+    }
+
+    /// The report of a sweep of a one-hidden-layer network from each norm's maximising cell
+    /// (`chosen[n]` indexes `cells`; nil: no region was reached). Each cell is certified
+    /// full-dimensional once by an interior point (the certified forward pass), or else by the
+    /// LP search's test, and its value is the model's Jacobian and norm of its pattern; a cell
+    /// that fails both sends the whole question to the LP search (nil). After a stop the upper
+    /// bound covers everything by an interval Jacobian. With `pointOnly` a cell must be
+    /// certified by its point (the one-input path: a cell narrower than the doubles' spacing
+    /// has no representable interior point, and the general search then decides).
+    static func sweepReport(network: ReLUNetwork, zeroRows: [Int], options: ExactOptions, cells: [SweepCell], chosen: [Int?],
+                            regions: Int, vertices: Int, complete: Bool, shared: SharedSearchState,
+                            pointOnly: Bool = false) throws -> ExactReport? {
+        var statistics = EnumerationStatistics()
+        statistics.vertices = vertices
+        var certified: [Int: (ActivationPattern, (center: [Double], radius: Double), Matrix)] = [:]
         var bounds: [NormBound] = []
         for (n, norm) in options.norms.enumerated() {
             var witness: RegionWitness?
             var value = 0.0
-            if let vertex = outcome.witness[n] {
-                guard let (bits, ball) = try certifiedCell(vertex, rebuild: rebuild, options: options, shared: shared, statistics: &statistics) else {
-                    return nil
+            if let c = chosen[n] {
+                if certified[c] == nil {
+                    let (bits, point) = cells[c]
+                    guard let ball = pointOnly ? certifiedShallowWitness(network, pattern: bits, point: point, box: options.box, zeroRows: zeroRows)
+                        : try certifiedBall(network, zeroRows: zeroRows, bits: bits, point: point, options: options,
+                                            shared: shared, statistics: &statistics) else { return nil }
+                    let pattern = ActivationPattern(layers: [bits])
+                    certified[c] = (pattern, ball, network.jacobian(for: pattern))
                 }
-                let pattern = ActivationPattern(layers: [bits])
-                let jacobian = network.jacobian(for: pattern)
+                let (pattern, ball, jacobian) = certified[c]!
                 value = try operatorNorm(jacobian, p: norm)
                 witness = RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
             }
@@ -29,22 +57,20 @@ extension ExactSearch {
                 : max(value, try IntervalJacobian(network: network, states: [Array(repeating: .unknown, count: network.hiddenNeuronCount)]).operatorNormBound(p: norm))
             bounds.append(NormBound(norm: norm, lower: value, upper: upper, witness: witness))
         }
-        return ExactReport(bounds: bounds, regions: outcome.regions, isExact: complete,
+        return ExactReport(bounds: bounds, regions: regions, isExact: complete,
                            stopReason: complete ? nil : (shared.stopReason ?? .interrupted),
                            seconds: shared.elapsed, statistics: statistics, method: .arrangement)
     }
 
-    private static func certifiedCell(_ vertex: SweepVertex, rebuild: LineSweeper, options: ExactOptions, shared: SharedSearchState,
-                                      statistics: inout EnumerationStatistics) throws -> ([Bool], (center: [Double], radius: Double))? {
-        guard let (bits, point) = rebuild.cell(at: vertex) else { return nil }
-        let arrangement = rebuild.arrangement
-        if let ball = certifiedShallowWitness(arrangement.network, pattern: bits, point: point, box: options.box, zeroRows: arrangement.zeroRows) {
-            return (bits, ball)
+    /// A certified ball inside the cell of `bits` around `point`, or from the LP search's test.
+    private static func certifiedBall(_ network: ReLUNetwork, zeroRows: [Int], bits: [Bool], point: [Double], options: ExactOptions,
+                                      shared: SharedSearchState, statistics: inout EnumerationStatistics) throws -> (center: [Double], radius: Double)? {
+        if let ball = certifiedShallowWitness(network, pattern: bits, point: point, box: options.box, zeroRows: zeroRows) {
+            return ball
         }
-        let enumerator = try RegionEnumerator(network: arrangement.network, options: options, shared: shared)
+        let enumerator = try RegionEnumerator(network: network, options: options, shared: shared)
         defer { statistics.linearPrograms += enumerator.statistics.linearPrograms }
-        guard let ball = try? enumerator.certifiedRegion(of: [bits]) else { return nil }
-        return (bits, ball)
+        return try? enumerator.certifiedRegion(of: [bits])
     }
 }
 

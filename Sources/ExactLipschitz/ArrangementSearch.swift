@@ -12,6 +12,7 @@ extension ExactSearch {
         // search of the other networks) and visits every region; a caller's pruning floor
         // (`lowerBounds`) asks for the pruned LP search, so it is left to that.
         guard network.layers.count == 2, options.lowerBounds.isEmpty else { return nil }
+        if let line = try searchOneInput(network, options: options, shared: shared) { return line }
         if let central = try searchCentral(network, options: options, shared: shared) { return central }
         guard var arrangement = Arrangement(network: network) else { return nil }
         let monitor = SweepMonitor(options: options, shared: shared, check: stopCheck(options, shared))

@@ -135,4 +135,43 @@ enum CrossingSort {
         }
         if source != entries { entries.update(from: source, count: n) }
     }
+
+    /// Sorts `entries[0..<n]` by their bits `low..<64` alone, stably (entries equal there keep
+    /// their order): LSD radix with 11-bit digits, one counting pass for every digit, digits
+    /// on which all entries agree skipped. `scratch` holds n more. For packed keys whose low
+    /// bits are an index in increasing order (`OneInputBreakpoints`).
+    static func sortHighBits(_ entries: UnsafeMutablePointer<UInt64>, _ n: Int, from low: Int, scratch: UnsafeMutablePointer<UInt64>) {
+        let digitBits = 11, radix = 1 << 11, mask: UInt64 = (1 << 11) - 1
+        let digits = (64 - low + digitBits - 1) / digitBits
+        guard n > 1, digits > 0 else { return }
+        let histogram = UnsafeMutablePointer<Int>.allocate(capacity: digits * radix)
+        defer { histogram.deallocate() }
+        histogram.initialize(repeating: 0, count: digits * radix)
+        let shift = UInt64(low)
+        for i in 0..<n {
+            let k = entries[i] >> shift
+            for digit in 0..<digits { histogram[digit * radix + Int((k >> UInt64(digit * digitBits)) & mask)] += 1 }
+        }
+        var source = entries, target = scratch
+        for digit in 0..<digits {
+            let counts = histogram + digit * radix
+            var offset = 0, single = false
+            for value in 0..<radix {
+                let c = counts[value]
+                if c == n { single = true; break }
+                counts[value] = offset
+                offset += c
+            }
+            if single { continue }  // one value: nothing moves
+            let digitShift = shift + UInt64(digit * digitBits)
+            for i in 0..<n {
+                let e = source[i]
+                let value = Int((e >> digitShift) & mask)
+                target[counts[value]] = e
+                counts[value] += 1
+            }
+            swap(&source, &target)
+        }
+        if source != entries { entries.update(from: source, count: n) }
+    }
 }

@@ -56,10 +56,11 @@ func certifiedShallowWitness(_ network: ReLUNetwork, pattern: [Bool], point: [Do
     }
     let pass = CertifiedForwardPass(network: network, at: point)
     guard pass.certifies([pattern], skip: Set(zeroRows)) else { return nil }
-    let constant = Set(zeroRows)
+    var constant = [Bool](repeating: false, count: pattern.count)
+    for i in zeroRows { constant[i] = true }
     let weights = network.layers[0].weights
     weights.storage.withUnsafeBufferPointer { all in
-        for i in 0..<weights.rows where !constant.contains(i) {
+        for i in 0..<weights.rows where !constant[i] {
             let row = UnsafeBufferPointer(rebasing: all[(i * weights.columns)..<((i + 1) * weights.columns)])
             radius = min(radius, pass.margin(layer: 0, neuron: i) / (vectorNorm(row, p: .two) * (1 + 1e-12)))
         }

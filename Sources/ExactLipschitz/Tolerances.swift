@@ -71,4 +71,15 @@ enum Tolerances {
     /// Added to every proven bound of the sweep (`CertifiedLine`): gradual underflow costs at
     /// most 2⁻¹⁰⁷⁴ per operation, and no bound there sums more than 2⁷⁰ operations.
     static let sweepUnderflowAllowance = 0x1p-1000
+
+    // MARK: One input (`OneInputSweep`)
+
+    /// At most this many intervals whose running-sum score is within its proven error of the
+    /// best are recomputed with the model's Jacobian kernel (O(N) each) to decide the maximum.
+    static let oneInputCandidateLimit = 32
+
+    /// Beyond that many, the near-tied intervals' exact values must lie within this fraction of
+    /// the best (then any of them is the maximum to that accuracy, far inside the package's
+    /// 1e-9 agreement); otherwise the general sweep decides.
+    static let oneInputTieFraction = 1e-12
 }

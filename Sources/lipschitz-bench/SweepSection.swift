@@ -27,8 +27,9 @@ func numpyAvailable() -> Bool {
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
-/// Times the sweep and the numpy reference on each shape and writes the section.
-func sweepSection(quick: Bool) throws {
+/// Times the sweep and the numpy reference on each shape (those with `inputs` inputs, or all
+/// when empty) and writes the section.
+func sweepSection(quick: Bool, inputs: [Int] = []) throws {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/line_sweep_reference.py").path
     let haveNumpy = numpyAvailable()
@@ -40,7 +41,7 @@ func sweepSection(quick: Bool) throws {
     emit()
     emit("| d | N | seed | regions | = Σ C(N, i) | Lipschitz (ℓ2) | search s | search CPU s | target s | process s | numpy s | numpy / search | same constant |")
     emit("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for (index, shape) in sweepShapes.enumerated() {
+    for (index, shape) in sweepShapes.enumerated() where inputs.isEmpty || inputs.contains(shape.d) {
         let seed = UInt64(200 + index)
         let spec = try RandomNetworkSpec(inputDimension: shape.d, width: shape.n, depth: 1, outputs: 1, bias: .normal, biasScale: 1, seed: seed)
         let path = folder.appendingPathComponent("sweep-\(shape.d)-\(shape.n).json").path

@@ -84,9 +84,11 @@ var quick = false
 /// The sections of the suite, in the order they run; `--section NAME` (repeatable) runs only those.
 let allSections = ["random", "count", "sweep", "published", "deep-random", "bounds", "estimates", "sharding"]
 var sections: [String] = []
+/// `--sweep-inputs d` (repeatable): only the sweep section's shapes with d inputs.
+var sweepInputs: [Int] = []
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 func usage() -> Never {
-    FileHandle.standardError.write("usage: lipschitz-bench [--output FILE] [--quick] [--section \(allSections.joined(separator: "|"))]...\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: lipschitz-bench [--output FILE] [--quick] [--section \(allSections.joined(separator: "|"))]... [--sweep-inputs D]...\n".data(using: .utf8)!)
     exit(2)
 }
 while let argument = arguments.next() {
@@ -96,6 +98,9 @@ while let argument = arguments.next() {
     case "--section":
         guard let name = arguments.next(), allSections.contains(name) else { usage() }
         sections.append(name)
+    case "--sweep-inputs":
+        guard let d = arguments.next().flatMap(Int.init) else { usage() }
+        sweepInputs.append(d)
     default: usage()
     }
 }
@@ -198,7 +203,7 @@ emit()
 emit("`lipschitz exact --count-regions` visited \(count.json["regions"] ?? "—") regions (arrangement formula Σ_{i≤3} C(200, i) = \(expected): \((count.json["regions"] as? Int) == expected ? "equal" : "DIFFERENT")) in \(String(format: "%.2f", count.median)) s median, peak memory \(String(format: "%.1f", Double(count.peakKilobytes) / 1024)) MB.")
 }
 
-if sections.contains("sweep") { try sweepSection(quick: quick) }
+if sections.contains("sweep") { try sweepSection(quick: quick, inputs: sweepInputs) }
 
 // MARK: - Published networks and random deep networks (issue 10)
 

@@ -78,9 +78,15 @@ public struct DenseNetwork: Sendable {
         let last = hiddenCount - 1
         let lastWidth = widths[last + 1]
         var g = [Double](repeating: 0, count: lastWidth * c)
-        for i in 0..<lastWidth {
-            for b in 0..<count where masks[last][i * count + b] != 0 {
-                for r in 0..<m { g[i * c + b * m + r] = weights[hiddenCount][r * lastWidth + i] }
+        g.withUnsafeMutableBufferPointer { g in
+            masks[last].withUnsafeBufferPointer { mask in
+                weights[hiddenCount].withUnsafeBufferPointer { w in
+                    for i in 0..<lastWidth {
+                        for b in 0..<count where mask[i * count + b] != 0 {
+                            for r in 0..<m { g[i * c + b * m + r] = w[r * lastWidth + i] }
+                        }
+                    }
+                }
             }
         }
         var k = last
@@ -104,7 +110,7 @@ public struct DenseNetwork: Sendable {
         var previous = [Double](repeating: 0, count: cols * c)
         // Rows of g that are not all zero (a neuron inactive at every point of the batch
         // passes nothing back).
-        let live = (0..<rows).filter { i in (0..<c).contains { g[i * c + $0] != 0 } }
+        let live = g.withUnsafeBufferPointer { g in (0..<rows).filter { i in (0..<c).contains { g[i * c + $0] != 0 } } }
         weights[k].withUnsafeBufferPointer { w in
             g.withUnsafeBufferPointer { gb in
                 previous.withUnsafeMutableBufferPointer { pb in
