@@ -43,11 +43,17 @@ extension ExactSearch {
             if let c = chosen[n] {
                 if certified[c] == nil {
                     let (bits, point) = cells[c]
-                    guard let ball = pointOnly ? certifiedShallowWitness(network, pattern: bits, point: point, box: options.box, zeroRows: zeroRows)
-                        : try certifiedBall(network, zeroRows: zeroRows, bits: bits, point: point, options: options,
-                                            shared: shared, statistics: &statistics) else { return nil }
                     let pattern = ActivationPattern(layers: [bits])
-                    certified[c] = (pattern, ball, network.jacobian(for: pattern))
+                    // Two independent O(N) passes over a wide layer: the Jacobian on a second thread.
+                    var jacobian: Matrix?, pointBall: (center: [Double], radius: Double)?
+                    let wide = options.threads > 1 && network.hiddenNeuronCount >= 1 << 16
+                    DispatchQueue.concurrentPerform(iterations: wide ? 2 : 1) { part in
+                        if part == 0 { pointBall = certifiedShallowWitness(network, pattern: bits, point: point, box: options.box, zeroRows: zeroRows) }
+                        if part == 1 || !wide { jacobian = network.jacobian(for: pattern) }
+                    }
+                    guard let ball = try pointBall ?? (pointOnly ? nil : regionBall(network, bits: bits, options: options, shared: shared,
+                                                                                     statistics: &statistics)) else { return nil }
+                    certified[c] = (pattern, ball, jacobian!)
                 }
                 let (pattern, ball, jacobian) = certified[c]!
                 value = try operatorNorm(jacobian, p: norm)
@@ -62,12 +68,10 @@ extension ExactSearch {
                            seconds: shared.elapsed, statistics: statistics, method: .arrangement)
     }
 
-    /// A certified ball inside the cell of `bits` around `point`, or from the LP search's test.
-    private static func certifiedBall(_ network: ReLUNetwork, zeroRows: [Int], bits: [Bool], point: [Double], options: ExactOptions,
-                                      shared: SharedSearchState, statistics: inout EnumerationStatistics) throws -> (center: [Double], radius: Double)? {
-        if let ball = certifiedShallowWitness(network, pattern: bits, point: point, box: options.box, zeroRows: zeroRows) {
-            return ball
-        }
+    /// A certified ball inside the cell of `bits` from the LP search's test (when no point of
+    /// the sweep's was certified).
+    private static func regionBall(_ network: ReLUNetwork, bits: [Bool], options: ExactOptions, shared: SharedSearchState,
+                                   statistics: inout EnumerationStatistics) throws -> (center: [Double], radius: Double)? {
         let enumerator = try RegionEnumerator(network: network, options: options, shared: shared)
         defer { statistics.linearPrograms += enumerator.statistics.linearPrograms }
         return try? enumerator.certifiedRegion(of: [bits])

@@ -31,15 +31,22 @@ extension OneInputSweep {
             CrossingSort.sortHighBits(entries + start, count, from: low, scratch: scratch + start)
         }
         // Merge into scratch, then copy back. Whole entries compare as (truncated key, index):
-        // the same as the one-thread stable order, since indices increase within each half and
-        // every index of the first half is below every index of the second.
-        var i = 0, j = half, k = 0
-        while i < half && j < n {
-            if entries[j] < entries[i] { scratch[k] = entries[j]; j += 1 } else { scratch[k] = entries[i]; i += 1 }
-            k += 1
+        // the one-thread order, since the index bits make every entry distinct. One thread
+        // merges the smaller half of the output from the front, the other the rest from the back.
+        let front = n / 2
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                var i = 0, j = half
+                for k in 0..<front {
+                    if j >= n || (i < half && entries[i] < entries[j]) { scratch[k] = entries[i]; i += 1 } else { scratch[k] = entries[j]; j += 1 }
+                }
+            } else {
+                var i = half - 1, j = n - 1
+                for k in stride(from: n - 1, through: front, by: -1) {
+                    if i < 0 || (j >= half && entries[j] > entries[i]) { scratch[k] = entries[j]; j -= 1 } else { scratch[k] = entries[i]; i -= 1 }
+                }
+            }
         }
-        while i < half { scratch[k] = entries[i]; i += 1; k += 1 }
-        while j < n { scratch[k] = entries[j]; j += 1; k += 1 }
         entries.update(from: scratch, count: n)
     }
 

@@ -88,8 +88,11 @@ extension OneInputSweep {
         outcome.limited = intervals < total
         let sums: [CompensatedSum]
         if outputs == 1 {
-            gatherSteps()
-            var scalar = startingSums()[0]
+            var scalar = CompensatedSum()
+            // Two independent O(N) passes: on two threads when there are two.
+            DispatchQueue.concurrentPerform(iterations: threads > 1 ? 2 : 1) { part in
+                if part == 0 && threads > 1 { gatherSteps() } else { scalar = startingSums()[0]; if threads == 1 { gatherSteps() } }
+            }
             // |g| is every ℓp norm of a 1 × 1 Jacobian: one score serves every norm.
             outcome.regions = forEachInterval(intervals, &scalar) { j, value in outcome.offer(abs(value), interval: j, norm: 0) }
             for n in 1..<max(1, norms.count) {
@@ -146,19 +149,15 @@ extension OneInputSweep {
         }
     }
 
-    /// Fills `steps` (one output): v·|w| of each sorted breakpoint's neuron, the random reads
-    /// shared among the threads.
+    /// Fills `steps` (one output): v·|w| of each sorted breakpoint's neuron.
     func gatherSteps() {
-        let n = breakpoints.count, parts = n >= 1 << 16 ? threads : 1
-        let steps = self.steps, entries = breakpoints.entries
+        let n = breakpoints.count, steps = self.steps, entries = breakpoints.entries
         let mask: UInt64 = (1 << UInt64(breakpoints.indexBits)) - 1
         weights.withUnsafeBufferPointer { w in
             outputWeights.withUnsafeBufferPointer { v in
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    for p in (part * n / parts)..<((part + 1) * n / parts) {
-                        let i = Int(truncatingIfNeeded: entries[p] & mask)
-                        steps[p] = v[i] * abs(w[i])
-                    }
+                for p in 0..<n {
+                    let i = Int(truncatingIfNeeded: entries[p] & mask)
+                    steps[p] = v[i] * abs(w[i])
                 }
             }
         }

@@ -61,8 +61,10 @@ func certifiedShallowWitness(_ network: ReLUNetwork, pattern: [Bool], point: [Do
     let weights = network.layers[0].weights
     weights.storage.withUnsafeBufferPointer { all in
         for i in 0..<weights.rows where !constant[i] {
-            let row = UnsafeBufferPointer(rebasing: all[(i * weights.columns)..<((i + 1) * weights.columns)])
-            radius = min(radius, pass.margin(layer: 0, neuron: i) / (vectorNorm(row, p: .two) * (1 + 1e-12)))
+            // One input: ‖w‖₂ = |w| (what `vectorNorm` returns for one entry), without its per-call cost.
+            let length = weights.columns == 1 ? abs(all[i])
+                : vectorNorm(UnsafeBufferPointer(rebasing: all[(i * weights.columns)..<((i + 1) * weights.columns)]), p: .two)
+            radius = min(radius, pass.margin(layer: 0, neuron: i) / (length * (1 + 1e-12)))
         }
     }
     return (point, radius.isFinite ? max(0, radius) : 0)

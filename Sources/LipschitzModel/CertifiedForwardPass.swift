@@ -20,26 +20,37 @@ public struct CertifiedForwardPass: Sendable {
     public init(network: ReLUNetwork, at x: [Double]) {
         var z = x
         var zError = Array(repeating: 0.0, count: x.count)
-        for layer in network.layers.dropLast() {
+        let hidden = network.layers.count - 1
+        for (k, layer) in network.layers.dropLast().enumerated() {
             let n = Double(layer.inputDimension + 1)
             let u = ModelTolerances.unitRoundoff
             let gamma = 2 * n * u / (1 - n * u)
             var h = Array(repeating: 0.0, count: layer.outputDimension)
             var e = h
-            for i in 0..<layer.outputDimension {
-                var sum = layer.biases[i], magnitude = abs(layer.biases[i]), propagated = 0.0
-                for j in 0..<layer.inputDimension {
-                    let w = layer.weights[i, j]
-                    sum += w * z[j]
-                    magnitude += abs(w * z[j])
-                    propagated += abs(w) * zError[j]
+            let columns = layer.inputDimension
+            // Raw buffers (wide layers): the same operations in the same order as indexing would do.
+            layer.weights.storage.withUnsafeBufferPointer { weights in
+                h.withUnsafeMutableBufferPointer { h in
+                    e.withUnsafeMutableBufferPointer { e in
+                        for i in 0..<layer.outputDimension {
+                            var sum = layer.biases[i], magnitude = abs(layer.biases[i]), propagated = 0.0
+                            let row = weights.baseAddress! + i * columns
+                            for j in 0..<columns {
+                                let w = row[j]
+                                sum += w * z[j]
+                                magnitude += abs(w * z[j])
+                                propagated += abs(w) * zError[j]
+                            }
+                            h[i] = sum
+                            // The last term covers underflow (each product may lose up to the smallest subnormal).
+                            e[i] = 2 * gamma * magnitude + (1 + 2 * gamma) * propagated + 4 * n * Double.leastNonzeroMagnitude
+                        }
+                    }
                 }
-                h[i] = sum
-                // The last term covers underflow (each product may lose up to the smallest subnormal).
-                e[i] = 2 * gamma * magnitude + (1 + 2 * gamma) * propagated + 4 * n * Double.leastNonzeroMagnitude
             }
             values.append(h)
             errors.append(e)
+            if k == hidden - 1 { break }  // no later hidden layer reads the outputs
             // A certified-negative neuron is exactly 0 after ReLU; the others keep their error.
             z = h.indices.map { h[$0] < -e[$0] ? 0 : max(0, h[$0]) }
             zError = h.indices.map { h[$0] < -e[$0] ? 0 : e[$0] }
@@ -51,13 +62,24 @@ public struct CertifiedForwardPass: Sendable {
     /// relative to those neurons (a neighbourhood of x shares their signs).
     public func certifies(_ pattern: [[Bool]], skip: Set<Int> = []) -> Bool {
         var flat = 0
-        for (k, layer) in values.enumerated() {
-            for (i, h) in layer.enumerated() {
-                defer { flat += 1 }
-                if !skip.isEmpty && skip.contains(flat) { continue }  // hashing costs more than the check
-                let margin = errors[k][i]
-                if pattern[k][i] ? !(h > margin) : !(h < -margin) { return false }
+        for k in values.indices {
+            let certain = values[k].withUnsafeBufferPointer { h in
+                errors[k].withUnsafeBufferPointer { errors in
+                    pattern[k].withUnsafeBufferPointer { active in
+                        for i in 0..<h.count {
+                            // Hashing costs more than the emptiness check on wide layers.
+                            if !skip.isEmpty && skip.contains(flat + i) { continue }
+                            // h > E (active) or −h > E (inactive); the sign flip is exact and
+                            // avoids a branch on the pattern, which random patterns mispredict.
+                            let signed = active[i] ? h[i] : -h[i]
+                            if !(signed > errors[i]) { return false }
+                        }
+                        return true
+                    }
+                }
             }
+            guard certain else { return false }
+            flat += values[k].count
         }
         return true
     }

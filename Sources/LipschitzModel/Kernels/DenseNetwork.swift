@@ -110,7 +110,13 @@ public struct DenseNetwork: Sendable {
         var previous = [Double](repeating: 0, count: cols * c)
         // Rows of g that are not all zero (a neuron inactive at every point of the batch
         // passes nothing back).
-        let live = g.withUnsafeBufferPointer { g in (0..<rows).filter { i in (0..<c).contains { g[i * c + $0] != 0 } } }
+        var live: [Int] = []
+        live.reserveCapacity(rows)
+        g.withUnsafeBufferPointer { g in
+            for i in 0..<rows {
+                for t in 0..<c where g[i * c + t] != 0 { live.append(i); break }
+            }
+        }
         weights[k].withUnsafeBufferPointer { w in
             g.withUnsafeBufferPointer { gb in
                 previous.withUnsafeMutableBufferPointer { pb in
