@@ -27,14 +27,14 @@ extension ExactSearch {
     static func searchOneInput(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState) throws -> ExactReport? {
         guard network.layers.count == 2, network.inputDimension == 1, options.shard.count == 1 else { return nil }
         let monitor = SweepMonitor(options: options, shared: shared, check: stopCheck(options, shared))
-        let sweep = OneInputSweep(network: network, box: options.box, norms: options.norms, control: monitor.control,
+        let sweep = OneInputSweep(network: network, box: options.box, norms: options.norms, monitor: monitor,
                                   threads: max(1, options.threads))
         defer { sweep.release() }
         guard sweep.collect(), sweep.order() else { return stoppedOrNil(sweep, network, options, shared) }
         // Every neuron constant and no box: no length scale for a witness ball; the LP search answers.
         if sweep.breakpoints.count == 0 && options.box == nil { return nil }
         var outcome = sweep.walk(limit: options.maxRegions)
-        monitor.record(regions: outcome.regions, vertices: max(0, outcome.regions - 1), best: outcome.best.first ?? 0)
+        sweep.recordProgress(outcome.regions, best: outcome.best.first ?? 0)
         if outcome.undecided { return nil }
         if outcome.limited { shared.stop(.maxRegions) }
         guard let chosen = try sweep.choose(&outcome) else { return nil }
@@ -61,7 +61,7 @@ final class OneInputSweep {
     let neurons: Int, outputs: Int
     let box: InputBox?
     let norms: [LipschitzNorm]
-    let control: SweepControl
+    let monitor: SweepMonitor
     let threads: Int
     var breakpoints: OneInputBreakpoints
     /// One output: each sorted breakpoint's step v·|w| (`gatherSteps`).
@@ -71,8 +71,10 @@ final class OneInputSweep {
     /// Neurons whose breakpoint lies at or left of the box's lower end.
     private(set) var crossed: [Int] = []
     private(set) var stopped = false
+    /// Intervals already reported to the monitor (progress).
+    private var recorded = 0
 
-    init(network: ReLUNetwork, box: InputBox?, norms: [LipschitzNorm], control: SweepControl, threads: Int) {
+    init(network: ReLUNetwork, box: InputBox?, norms: [LipschitzNorm], monitor: SweepMonitor, threads: Int) {
         self.network = network
         weights = network.layers[0].weights.storage
         biases = network.layers[0].biases
@@ -81,7 +83,7 @@ final class OneInputSweep {
         outputs = network.outputDimension
         self.box = box
         self.norms = norms
-        self.control = control
+        self.monitor = monitor
         self.threads = threads
         breakpoints = OneInputBreakpoints(capacity: neurons, neurons: neurons)
         steps = .allocate(capacity: outputs == 1 ? max(1, neurons) : 1)
@@ -134,7 +136,14 @@ final class OneInputSweep {
 
     /// Polls the stop test (time limit, signal, progress); true when the search must stop.
     func checkStop() -> Bool {
-        if control.shouldStop() { stopped = true }
+        if monitor.shouldStop() { stopped = true }
         return stopped
+    }
+
+    /// Tells the monitor (progress lines) how many intervals have been walked.
+    func recordProgress(_ walked: Int, best: Double) {
+        guard walked > recorded else { return }  // the candidates' second walk reports nothing new
+        monitor.record(regions: walked - recorded, vertices: walked - recorded, best: best)
+        recorded = walked
     }
 }

@@ -143,7 +143,7 @@ extension OneInputSweep {
                 p = end
                 body(j, sum.value)
                 j += 1
-                if j & 0xFFFF == 0 && checkStop() { return j }
+                if j & 0xFFFF == 0 { recordProgress(j, best: 0); if checkStop() { return j } }
             }
             return j
         }
@@ -185,7 +185,7 @@ extension OneInputSweep {
             p = end
             emit(j)
             j += 1
-            if j & 0xFFFF == 0 && checkStop() { return j }
+            if j & 0xFFFF == 0 { recordProgress(j, best: 0); if checkStop() { return j } }
         }
         return j
     }
