@@ -67,24 +67,58 @@ extension OneInputSweep {
         return true
     }
 
-    /// Sorts entries start..<end exactly and records which of them coincide with their predecessor.
+    /// Sorts entries start..<end exactly and records which of them coincide with their
+    /// predecessor: by t̂ (then index), and within equal t̂ = c by the exact side of c
+    /// (below, at, above); all "at c" coincide, and only the others (distinct rationals that
+    /// round alike, rare) are compared pairwise. A zero-bias layer (every t = 0) costs O(k log k).
     private func settleRun(_ start: Int, _ end: Int, into joined: inout [Int]) -> Bool {
-        var undecided = false
-        var run = (start..<end).map { breakpoints.index($0) }
-        let compare = { (i: Int, j: Int) -> Int in
-            let ti = BreakpointOrder.breakpoint(self.biases[i], self.weights[i]), tj = BreakpointOrder.breakpoint(self.biases[j], self.weights[j])
-            if ti != tj { return ti < tj ? -1 : 1 }
-            guard let s = BreakpointOrder.compare(self.biases[i], self.weights[i], self.biases[j], self.weights[j]) else { undecided = true; return 0 }
-            return s
+        var members: [(t: Double, i: Int)] = []
+        for p in start..<end {
+            let i = breakpoints.index(p)
+            members.append((BreakpointOrder.breakpoint(biases[i], weights[i]), i))
         }
-        run.sort { a, b in
-            let s = compare(a, b)
+        members.sort { a, b in a.t != b.t ? a.t < b.t : a.i < b.i }
+        var position = start, first = 0
+        while first < members.count {
+            var last = first + 1
+            while last < members.count && members[last].t == members[first].t { last += 1 }
+            let neurons: [Int] = members[first..<last].map { $0.i }
+            guard let sides = exactSides(neurons, at: members[first].t) else { return false }
+            let groups: [([Int], Bool)] = [(sides.below, false), (sides.at, true), (sides.above, false)]
+            for (group, coincide) in groups {
+                guard let ordered = exactlyOrdered(group) else { return false }
+                for (k, i) in ordered.enumerated() {
+                    breakpoints.entries[position] = breakpoints.pack(members[first].t, i)
+                    if k > 0 && (coincide || sameBreakpoint(ordered[k - 1], i)) { joined.append(position) }
+                    position += 1
+                }
+            }
+            first = last
+        }
+        return true
+    }
+
+    private func sameBreakpoint(_ a: Int, _ b: Int) -> Bool {
+        BreakpointOrder.compare(biases[a], weights[a], biases[b], weights[b]) == 0
+    }
+
+    /// The neurons whose exact breakpoint lies below, at and above the double c (nil: undecided).
+    private func exactSides(_ neurons: [Int], at c: Double) -> (below: [Int], at: [Int], above: [Int])? {
+        var below: [Int] = [], at: [Int] = [], above: [Int] = []
+        for i in neurons {
+            guard let s = BreakpointOrder.compare(biases[i], weights[i], with: c) else { return nil }
+            if s < 0 { below.append(i) } else if s == 0 { at.append(i) } else { above.append(i) }
+        }
+        return (below, at, above)
+    }
+
+    /// The neurons in exact order of their breakpoints (ties by index); nil when undecided.
+    private func exactlyOrdered(_ neurons: [Int]) -> [Int]? {
+        var undecided = false
+        let ordered = neurons.sorted { a, b in
+            guard let s = BreakpointOrder.compare(biases[a], weights[a], biases[b], weights[b]) else { undecided = true; return a < b }
             return s != 0 ? s < 0 : a < b
         }
-        for (offset, i) in run.enumerated() {
-            breakpoints.entries[start + offset] = breakpoints.pack(BreakpointOrder.breakpoint(biases[i], weights[i]), i)
-            if offset > 0 && compare(run[offset - 1], i) == 0 { joined.append(start + offset) }
-        }
-        return !undecided
+        return undecided ? nil : ordered
     }
 }
