@@ -35,7 +35,6 @@ extension ExactSearch {
         if sweep.breakpoints.count == 0 && options.box == nil { return nil }
         var outcome = sweep.walk(limit: options.maxRegions)
         sweep.recordProgress(outcome.regions, best: outcome.best.first ?? 0)
-        if outcome.undecided { return nil }
         if outcome.limited { shared.stop(.maxRegions) }
         guard let chosen = try sweep.choose(&outcome) else { return nil }
         return try sweepReport(network: network, zeroRows: sweep.zeroRows, options: options, cells: chosen.cells,

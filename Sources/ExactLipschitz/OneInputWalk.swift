@@ -37,7 +37,6 @@ struct OneInputOutcome {
     var complete = true
     /// `--max-regions` ended the walk.
     var limited = false
-    var undecided = false
     var regions = 0
     var best: [Double], second: [Double], interval: [Int]
     /// Per norm: a score is within relative·score + absolute of the exact norm of its interval.

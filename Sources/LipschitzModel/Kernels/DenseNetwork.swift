@@ -81,9 +81,11 @@ public struct DenseNetwork: Sendable {
         g.withUnsafeMutableBufferPointer { g in
             masks[last].withUnsafeBufferPointer { mask in
                 weights[hiddenCount].withUnsafeBufferPointer { w in
+                    // Inactive entries stay 0; a select instead of a branch (random masks mispredict).
                     for i in 0..<lastWidth {
-                        for b in 0..<count where mask[i * count + b] != 0 {
-                            for r in 0..<m { g[i * c + b * m + r] = w[r * lastWidth + i] }
+                        for b in 0..<count {
+                            let on = mask[i * count + b] != 0
+                            for r in 0..<m { g[i * c + b * m + r] = on ? w[r * lastWidth + i] : 0 }
                         }
                     }
                 }
@@ -110,13 +112,21 @@ public struct DenseNetwork: Sendable {
         var previous = [Double](repeating: 0, count: cols * c)
         // Rows of g that are not all zero (a neuron inactive at every point of the batch
         // passes nothing back).
-        var live: [Int] = []
-        live.reserveCapacity(rows)
+        // Compacted without a branch per row (random patterns mispredict): row i is written at
+        // the end and kept (the count advances) only when it is live.
+        var live = [Int](repeating: 0, count: rows + 1)
+        var liveCount = 0
         g.withUnsafeBufferPointer { g in
-            for i in 0..<rows {
-                for t in 0..<c where g[i * c + t] != 0 { live.append(i); break }
+            live.withUnsafeMutableBufferPointer { live in
+                for i in 0..<rows {
+                    var nonzero = false
+                    for t in 0..<c { nonzero = nonzero || g[i * c + t] != 0 }
+                    live[liveCount] = i
+                    liveCount += nonzero ? 1 : 0
+                }
             }
         }
+        live.removeLast(live.count - liveCount)
         weights[k].withUnsafeBufferPointer { w in
             g.withUnsafeBufferPointer { gb in
                 previous.withUnsafeMutableBufferPointer { pb in
