@@ -28,8 +28,10 @@ build: deps
 # iris (docs/benchmarks.md, "process start"). GLPK and LAPACK stay shared libraries from Debian.
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
+# Only the two executables: the test-support target imports XCTest, which has no static form.
 release: deps
-	swift build $(RELEASE_FLAGS)
+	swift build $(RELEASE_FLAGS) --product lipschitz
+	swift build $(RELEASE_FLAGS) --product lipschitz-bench
 
 run: release
 	$(BIN) exact $(INSTANCE)
