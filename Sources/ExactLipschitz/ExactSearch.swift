@@ -102,73 +102,103 @@ public enum ExactSearch {
     }
 
     /// Splits the LP search into subtrees at a shallow depth and hands them to worker threads,
-    /// each with its own enumerator and GLPK problem.
+    /// each with its own enumerator and GLPK problem, through a shared `WorkFrontier`: largest
+    /// subtree bound first; a running subtree hands the rest of itself back when another worker
+    /// is idle or (branch and bound) after `sliceNodes` nodes, so the threads stay busy and the
+    /// subtree holding the anytime upper bound up is refined next.
     ///
     /// Planning is part of the search: it polls the same stop flag and records what it leaves
-    /// unexplored in the same shared state, and a task that no worker finishes (a stop, or a
-    /// worker's error) is bounded as unexplored, so no part of the tree can go missing. The
-    /// planning depth doubles until there are enough tasks, so deep narrow networks cost
-    /// O(depth) planning work, not O(depth²).
+    /// unexplored in the same shared state. Every queued subtree is registered as pending with
+    /// its certified bound until it has been searched (its hand-backs registered first), so after
+    /// a stop the subtrees nobody finished are bounded by their own bounds; a worker's error
+    /// bounds its subtree as unexplored and undecided. The planning depth doubles until there are
+    /// enough tasks, so deep narrow networks cost O(depth) planning work, not O(depth²).
     private static func searchInParallel(_ network: ReLUNetwork, options: ExactOptions,
                                          shared: SharedSearchState, threads: Int, tasks planned: [SearchTask]) throws {
-        let tasks = try orderedTasks(network, options: options, shared: shared, tasks: planned)
+        let frontier = WorkFrontier()
+        try enqueue(try boundedTasks(network, options: options, shared: shared, tasks: planned, cover: nil),
+                    frontier: frontier, shared: shared)
+        shared.emitTrace(options.trace)
+        var started = false
         let lock = NSLock()
-        var next = 0
-        var skipped = false  // tasks left after a stop: bounded together, once, at the end
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             let worker: RegionEnumerator
             do { worker = try RegionEnumerator(network: network, options: options, shared: shared) } catch {
-                return  // the other workers take the tasks; if none can, they stay unbounded below
+                return  // the other workers take the tasks; if none can, they stay pending below
             }
+            lock.lock(); started = true; lock.unlock()
             defer { shared.add(worker.statistics) }
-            while true {
-                lock.lock()
-                let index = next
-                next += 1
-                lock.unlock()
-                if index >= tasks.count { return }
-                if shared.stopReason != nil {
-                    lock.lock(); skipped = true; lock.unlock()
-                    continue
-                }
-                let before = worker.statistics.nodes
-                do {
-                    try worker.run(tasks[index].task)
-                } catch {
-                    // A failure inside one subtree: bound it and say the result is not exact.
-                    shared.markUndecided()
-                    try? worker.recordUnexplored(tasks[index].task)
-                }
-                if shared.stopReason == nil {
-                    // Without a stop the whole subtree was decided (or bounded as undecided).
-                    shared.finishTask(tasks[index].index, nodes: worker.statistics.nodes - before)
-                    shared.emitTrace(options.trace)
-                }
+            while let item = frontier.take() {
+                defer { frontier.finish() }
+                if shared.stopReason != nil { continue }  // stays pending: bounded below
+                work(on: item, worker: worker, network: network, options: options, shared: shared, frontier: frontier)
             }
         }
-        let started = next >= tasks.count
         if !started { shared.markUndecided() }  // no worker could even start
-        if skipped || !started {
-            // One bound over everything (the root's) covers the tasks no worker ran: one interval
-            // Jacobian instead of one per task, which on wide networks costs seconds each.
-            let fallback = try RegionEnumerator(network: network, options: options, shared: shared)
-            try fallback.recordUnexplored(SearchTask(depth: 0, pattern: network.hiddenWidths.map { Array(repeating: false, count: $0) },
-                                                     center: [], radius: 0))
+        if shared.stopReason != nil || !started { shared.boundPendingTasks() }
+    }
+
+    /// Subtrees handed back run at least this many nodes when another worker is idle, and
+    /// (branch and bound) are handed back after `sliceNodes`: a hand-back costs one LP and one
+    /// bound per side left on the path, and each returned task replays its prefix.
+    static let stealMinimumNodes = 64
+    static let sliceNodes = Int(ProcessInfo.processInfo.environment["LIP_SLICE"] ?? "") ?? 4096
+
+    /// Searches one queued subtree and queues what it hands back.
+    private static func work(on item: WorkFrontier.Item, worker: RegionEnumerator, network: ReLUNetwork,
+                             options: ExactOptions, shared: SharedSearchState, frontier: WorkFrontier) {
+        let before = worker.statistics.nodes
+        do {
+            let threshold = shared.pruneThreshold
+            if options.prune, item.bounds.indices.allSatisfy({ threshold[$0] >= 0 && item.bounds[$0] <= threshold[$0] }) {
+                var pruned = EnumerationStatistics()
+                pruned.prunedSubtrees = 1
+                shared.add(pruned)
+            } else {
+                let rest = try worker.run(item.task, cover: item.bounds) { nodes in
+                    (options.prune && nodes >= sliceNodes) || (nodes >= stealMinimumNodes && frontier.hasIdleWorker)
+                }
+                let children = try boundedTasks(rest, worker: worker, options: options, shared: shared, cover: item.bounds)
+                try enqueue(children, frontier: frontier, shared: shared)
+            }
+        } catch {
+            // A failure inside one subtree: bound it and say the result is not exact.
+            shared.markUndecided()
+            try? worker.recordUnexplored(item.task, cover: item.bounds)
+        }
+        if shared.stopReason == nil {
+            // Without a stop the subtree was decided, bounded as undecided, or handed back.
+            shared.finishTask(item.id, nodes: worker.statistics.nodes - before)
+            shared.emitTrace(options.trace)
         }
     }
 
-    /// The planned tasks with their subtree bounds, largest bound first (ties in planning
-    /// order), so that the subtrees most likely to hold the maximum are searched first and the
-    /// anytime upper bound (the largest bound of an unfinished task) falls early. With pruning,
-    /// tasks whose bound is already at most the best value are dropped here (counted as pruned).
-    private static func orderedTasks(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState,
-                                     tasks: [SearchTask]) throws -> [(index: Int, task: SearchTask)] {
+    private static func enqueue(_ tasks: [(bounds: [Double], task: SearchTask)], frontier: WorkFrontier,
+                                shared: SharedSearchState) throws {
+        // Registered as pending before they can be taken (and before their parent is finished).
+        let items = frontier.reserve(tasks)
+        shared.addPendingTasks(items.map { (id: $0.id, bounds: $0.bounds) })
+        frontier.publish(items)
+    }
+
+    /// The planned tasks with their subtree bounds; with pruning, tasks whose bound is already
+    /// at most the best value are dropped here (counted as pruned).
+    private static func boundedTasks(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState,
+                                     tasks: [SearchTask], cover: [Double]?) throws -> [(bounds: [Double], task: SearchTask)] {
         let enumerator = try RegionEnumerator(network: network, options: options, shared: shared)
+        return try boundedTasks(tasks, worker: enumerator, options: options, shared: shared, cover: cover)
+    }
+
+    /// Bounds for `tasks` (each at most `cover`, the bound of the subtree holding them). Without
+    /// pruning only the cheap stage runs (the bounds only order the work and bound a stop).
+    private static func boundedTasks(_ tasks: [SearchTask], worker: RegionEnumerator, options: ExactOptions,
+                                     shared: SharedSearchState, cover: [Double]?) throws -> [(bounds: [Double], task: SearchTask)] {
         let best = shared.pruneThreshold
         var bounded: [(bounds: [Double], task: SearchTask)] = []
         var pruned = EnumerationStatistics()
         for task in tasks {
-            let bounds = try enumerator.subtreeBounds(task, targets: options.prune ? best : nil)
+            var bounds = try worker.subtreeBounds(task, targets: options.prune ? best : best.map { _ in .infinity })
+            if let cover { bounds = zip(bounds, cover).map { min($0, $1) } }
             if options.prune, bounds.indices.allSatisfy({ best[$0] >= 0 && bounds[$0] <= best[$0] }) {
                 pruned.prunedSubtrees += 1
                 continue
@@ -176,12 +206,7 @@ public enum ExactSearch {
             bounded.append((bounds, task))
         }
         shared.add(pruned)
-        let order = bounded.indices.sorted { a, b in
-            bounded[a].bounds[0] != bounded[b].bounds[0] ? bounded[a].bounds[0] > bounded[b].bounds[0] : a < b
-        }
-        shared.setPendingTasks(order.map { bounded[$0].bounds })
-        shared.emitTrace(options.trace)
-        return order.enumerated().map { (index: $0.offset, task: bounded[$0.element].task) }
+        return bounded
     }
 
     /// The frontier at the first depth (1, 2, 4, …) with at least 16 tasks per thread.

@@ -111,10 +111,17 @@ final class SharedSearchState: @unchecked Sendable {
     private var tracedNodes = 0
     private let traceLock = NSLock()
 
-    /// Registers the tasks not yet explored, with bounds over their subtrees.
-    func setPendingTasks(_ bounds: [[Double]]) {
+    /// Registers tasks not yet explored (by id), with bounds over their subtrees.
+    func addPendingTasks(_ tasks: [(id: Int, bounds: [Double])]) {
         lock.lock(); defer { lock.unlock() }
-        for (i, b) in bounds.enumerated() { pendingTasks[i] = b }
+        for task in tasks { pendingTasks[task.id] = task.bounds }
+    }
+
+    /// After a stop: every task still pending (never run, or handed back and not taken) is
+    /// bounded as unexplored by its own certified bounds.
+    func boundPendingTasks() {
+        lock.lock(); defer { lock.unlock() }
+        for bounds in pendingTasks.values { for n in unexplored.indices { unexplored[n] = max(unexplored[n], bounds[n]) } }
     }
 
     /// Marks a task explored (its regions offered, its skipped parts bounded as unexplored),
@@ -157,4 +164,8 @@ struct SearchTask: Sendable {
     let pattern: [[Bool]]
     let center: [Double]
     let radius: Double
+    /// Signs of the layer being split that an ancestor certified on its whole region
+    /// (`RegionEnumerator.stabilise`), with the depth of the node that certified each: they
+    /// hold on the task's subtree, which lies in that region.
+    var stable: [(neuron: Int, active: Bool, depth: Int)] = []
 }
