@@ -25,6 +25,10 @@ public enum ExactSearch {
         }
         if method == .automatic || method == .arrangement { method = .linearPrograms }
         let threads = method == .plain || network.hiddenNeuronCount == 0 ? 1 : options.threads
+        // Branch and bound splits the most influential neurons first (`NeuronOrder`).
+        let order = options.prune && method != .plain ? NeuronOrder(influenceOf: network) : nil
+        let original = network
+        let network = try order.map { try $0.apply(to: network) } ?? network
         if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
         var partition: SearchPartition?
         if sharded {
@@ -41,7 +45,7 @@ public enum ExactSearch {
             let tasks = try planTasks(network, options: options, shared: shared, threads: threads)
             try searchInParallel(network, options: options, shared: shared, threads: threads, tasks: tasks)
         }
-        var answer = report(options: options, shared: shared, method: method)
+        var answer = report(options: options, shared: shared, method: method, witnessesIn: order.map { ($0, original) })
         answer.partition = partition
         shared.emitTrace(options.trace, final: (answer.bounds[0].lower, answer.bounds[0].upper))
         return answer
@@ -74,9 +78,23 @@ public enum ExactSearch {
         guard magnitude.isFinite, magnitude < 1e290 else { throw ExactError.overflow }
     }
 
-    private static func report(options: ExactOptions, shared: SharedSearchState, method: SearchMethod) -> ExactReport {
+    /// The report; with `witnessesIn`, the search ran on a permuted network and its witnesses are
+    /// renumbered for the original, whose own Jacobian (the same map, rounded in its own order)
+    /// gives the value.
+    private static func report(options: ExactOptions, shared: SharedSearchState, method: SearchMethod,
+                               witnessesIn original: (order: NeuronOrder, network: ReLUNetwork)? = nil) -> ExactReport {
         if shared.undecided > 0 { shared.stop(.undecided) }
-        let best = shared.best, witnesses = shared.witnesses, unexplored = shared.unexploredUpper
+        var best = shared.best, witnesses = shared.witnesses
+        let unexplored = shared.unexploredUpper
+        if let original {
+            for n in witnesses.indices {
+                guard let w = witnesses[n] else { continue }
+                let pattern = original.order.original(w.pattern)
+                let jacobian = original.network.jacobian(for: pattern)
+                witnesses[n] = RegionWitness(pattern: pattern, interiorPoint: w.interiorPoint, radius: w.radius, jacobian: jacobian)
+                if let value = try? operatorNorm(jacobian, p: options.norms[n]), value.isFinite { best[n] = value }
+            }
+        }
         // Subtrees pruned against a seeded lower bound hold values ≤ the seed: when no region
         // reached it, the constant is only known to lie in [best, seed].
         let floors = options.pruningFloors
