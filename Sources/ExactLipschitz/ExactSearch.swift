@@ -122,7 +122,7 @@ public enum ExactSearch {
     /// Splits the LP search into subtrees at a shallow depth and hands them to worker threads,
     /// each with its own enumerator and GLPK problem, through a shared `WorkFrontier`: largest
     /// subtree bound first; a running subtree hands the rest of itself back when another worker
-    /// is idle or (branch and bound) after `sliceNodes` nodes, so the threads stay busy and the
+    /// is idle or (branch and bound) after a slice of nodes, so the threads stay busy and the
     /// subtree holding the anytime upper bound up is refined next.
     ///
     /// Planning is part of the search: it polls the same stop flag and records what it leaves
@@ -156,11 +156,13 @@ public enum ExactSearch {
         if shared.stopReason != nil || !started { shared.boundPendingTasks() }
     }
 
-    /// Subtrees handed back run at least this many nodes when another worker is idle, and
-    /// (branch and bound) are handed back after `sliceNodes`: a hand-back costs one LP and one
-    /// bound per side left on the path, and each returned task replays its prefix.
+    /// A running subtree hands the rest of itself back after at least this many nodes when
+    /// another worker is idle, and (branch and bound) after `ExactOptions.handBackSlice` nodes: a
+    /// hand-back costs one LP and one bound per side left on the path, and each returned task
+    /// replays its prefix. Slices of 4096 nodes cost random (4,16,16,16,1) 38 % more nodes (the
+    /// best-bound order reaches the maximising region later than a depth-first dive does);
+    /// 16384 cost ~2 %.
     static let stealMinimumNodes = 64
-    static let sliceNodes = Int(ProcessInfo.processInfo.environment["LIP_SLICE"] ?? "") ?? 4096
 
     /// Searches one queued subtree and queues what it hands back.
     private static func work(on item: WorkFrontier.Item, worker: RegionEnumerator, network: ReLUNetwork,
@@ -174,7 +176,7 @@ public enum ExactSearch {
                 shared.add(pruned)
             } else {
                 let rest = try worker.run(item.task, cover: item.bounds) { nodes in
-                    (options.prune && nodes >= sliceNodes) || (nodes >= stealMinimumNodes && frontier.hasIdleWorker)
+                    (options.prune && nodes >= options.handBackSlice) || (nodes >= stealMinimumNodes && frontier.hasIdleWorker)
                 }
                 let children = try boundedTasks(rest, worker: worker, options: options, shared: shared, cover: item.bounds)
                 try enqueue(children, frontier: frontier, shared: shared)
@@ -207,15 +209,17 @@ public enum ExactSearch {
         return try boundedTasks(tasks, worker: enumerator, options: options, shared: shared, cover: cover)
     }
 
-    /// Bounds for `tasks` (each at most `cover`, the bound of the subtree holding them). Without
-    /// pruning only the cheap stage runs (the bounds only order the work and bound a stop).
+    /// Bounds for `tasks` (each at most `cover`, the bound of the subtree holding them). With
+    /// pruning every stage of `JacobianBound` runs (no target): these bounds make the anytime
+    /// upper bound and bound a stop, and one per queued subtree costs little against its search.
+    /// Without pruning only the cheap stage runs (the bounds only order the work).
     private static func boundedTasks(_ tasks: [SearchTask], worker: RegionEnumerator, options: ExactOptions,
                                      shared: SharedSearchState, cover: [Double]?) throws -> [(bounds: [Double], task: SearchTask)] {
         let best = shared.pruneThreshold
         var bounded: [(bounds: [Double], task: SearchTask)] = []
         var pruned = EnumerationStatistics()
         for task in tasks {
-            var bounds = try worker.subtreeBounds(task, targets: options.prune ? best : best.map { _ in .infinity })
+            var bounds = try worker.subtreeBounds(task, targets: options.prune ? nil : best.map { _ in .infinity })
             if let cover { bounds = zip(bounds, cover).map { min($0, $1) } }
             if options.prune, bounds.indices.allSatisfy({ best[$0] >= 0 && bounds[$0] <= best[$0] }) {
                 pruned.prunedSubtrees += 1
