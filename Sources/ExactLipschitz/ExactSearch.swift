@@ -26,9 +26,8 @@ public enum ExactSearch {
         if method == .automatic || method == .arrangement { method = .linearPrograms }
         let threads = method == .plain || network.hiddenNeuronCount == 0 ? 1 : options.threads
         // Branch and bound splits the most influential neurons first (`NeuronOrder`).
-        let order = options.prune && method != .plain ? NeuronOrder(influenceOf: network) : nil
-        let original = network
-        let network = try order.map { try $0.apply(to: network) } ?? network
+        if options.prune && method != .plain { shared.renumbering = Renumbering(order: NeuronOrder(influenceOf: network), original: network) }
+        let network = try shared.renumbering.map { try $0.order.apply(to: network) } ?? network
         if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
         var partition: SearchPartition?
         if sharded {
@@ -45,7 +44,7 @@ public enum ExactSearch {
             let tasks = try planTasks(network, options: options, shared: shared, threads: threads)
             try searchInParallel(network, options: options, shared: shared, threads: threads, tasks: tasks)
         }
-        var answer = report(options: options, shared: shared, method: method, witnessesIn: order.map { ($0, original) })
+        var answer = report(options: options, shared: shared, method: method)
         answer.partition = partition
         shared.emitTrace(options.trace, final: (answer.bounds[0].lower, answer.bounds[0].upper))
         return answer
@@ -78,23 +77,9 @@ public enum ExactSearch {
         guard magnitude.isFinite, magnitude < 1e290 else { throw ExactError.overflow }
     }
 
-    /// The report; with `witnessesIn`, the search ran on a permuted network and its witnesses are
-    /// renumbered for the original, whose own Jacobian (the same map, rounded in its own order)
-    /// gives the value.
-    private static func report(options: ExactOptions, shared: SharedSearchState, method: SearchMethod,
-                               witnessesIn original: (order: NeuronOrder, network: ReLUNetwork)? = nil) -> ExactReport {
+    private static func report(options: ExactOptions, shared: SharedSearchState, method: SearchMethod) -> ExactReport {
         if shared.undecided > 0 { shared.stop(.undecided) }
-        var best = shared.best, witnesses = shared.witnesses
-        let unexplored = shared.unexploredUpper
-        if let original {
-            for n in witnesses.indices {
-                guard let w = witnesses[n] else { continue }
-                let pattern = original.order.original(w.pattern)
-                let jacobian = original.network.jacobian(for: pattern)
-                witnesses[n] = RegionWitness(pattern: pattern, interiorPoint: w.interiorPoint, radius: w.radius, jacobian: jacobian)
-                if let value = try? operatorNorm(jacobian, p: options.norms[n]), value.isFinite { best[n] = value }
-            }
-        }
+        let best = shared.best, witnesses = shared.witnesses, unexplored = shared.unexploredUpper
         // Subtrees pruned against a seeded lower bound hold values ≤ the seed: when no region
         // reached it, the constant is only known to lie in [best, seed].
         let floors = options.pruningFloors
@@ -268,7 +253,7 @@ public enum ExactSearch {
         for x in candidates where !stop() {
             let pattern = network.activationPattern(at: x)
             guard seen.insert(pattern).inserted else { continue }
-            let jacobian = network.jacobian(for: pattern)
+            let jacobian = shared.originalJacobian(of: pattern, searched: network)
             for (n, norm) in options.norms.enumerated() {
                 let value = try operatorNorm(jacobian, p: norm)
                 if value.isFinite { scored[n].append((value, pattern)) }
@@ -279,9 +264,9 @@ public enum ExactSearch {
             // The best few, in order, until one is certified; an undecided one is dropped.
             for (value, pattern) in scored[n].sorted(by: { $0.value > $1.value }).prefix(4) {
                 guard let ball = try? enumerator.certifiedRegion(of: pattern.layers) else { continue }
-                let jacobian = network.jacobian(for: pattern)
+                let jacobian = shared.originalJacobian(of: pattern, searched: network)
                 shared.offer(value, norm: n) {
-                    RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
+                    RegionWitness(pattern: shared.originalPattern(pattern), interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
                 }
                 break
             }

@@ -19,9 +19,10 @@ import LipschitzModel
 ///
 /// Soundness: permuting a layer's neurons (rows of W_k and b_k, columns of W_{k+1}) gives the
 /// same function with the same numbers, hence the same regions and Jacobians; only the shape of
-/// the search tree changes. The order depends on the weights alone, so every thread count and
+/// the search tree changes. Region values and witnesses are computed on the original network
+/// (`SharedSearchState.originalJacobian`), so they are the very numbers an unpermuted search gives. The order depends on the weights alone, so every thread count and
 /// every shard uses the same one.
-struct NeuronOrder {
+struct NeuronOrder: Sendable {
     /// `permutation[k][i]`: the original index of the searched network's neuron i in layer k.
     let permutation: [[Int]]
 
@@ -67,6 +68,13 @@ struct NeuronOrder {
     }
 }
 
-private func absolute(_ m: Matrix) -> Matrix {
+/// The entrywise absolute value of a matrix.
+func absolute(_ m: Matrix) -> Matrix {
     Matrix(rows: m.rows, columns: m.columns, storage: m.storage.map { abs($0) })
+}
+
+/// A search on `order.apply(to: original)` that reports in `original`'s numbering.
+struct Renumbering: Sendable {
+    let order: NeuronOrder
+    let original: ReLUNetwork
 }

@@ -71,6 +71,8 @@ final class RegionEnumerator {
     private var lastProgress: UInt64 = 0
     /// The pruning bound's folded leading layers, reused along the path (`FoldCache`).
     private let foldCache = FoldCache()
+    /// Per norm: what rounding can take off a pruning bound (`boundRounding`).
+    private let boundSlack: [Double]
 
     init(network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState, plain: Bool = false) throws {
         self.network = network
@@ -97,6 +99,7 @@ final class RegionEnumerator {
         exactlyConstant = Array(repeating: false, count: layerOf.count)
         stable = Array(repeating: nil, count: layerOf.count)
         best = Array(repeating: -1, count: options.norms.count)
+        boundSlack = try Self.boundRounding(network, norms: options.norms)
         (preMatrix, preOffset, preError, preOffsetError) = Self.firstLayer(network, domain)
         reduction = ColumnReduction(firstLayer: preMatrix[0], box: options.box)
 
@@ -738,12 +741,13 @@ final class RegionEnumerator {
             return
         }
         let activation = ActivationPattern(layers: pattern)
-        let jacobian = network.jacobian(for: activation)
+        let jacobian = shared.originalJacobian(of: activation, searched: network)
+        let reported = shared.originalPattern(activation)
         for (n, norm) in norms.enumerated() {
             let value = try operatorNorm(jacobian, p: norm)
             guard value.isFinite else { throw ExactError.overflow }
             shared.offer(value, norm: n) {
-                RegionWitness(pattern: activation, interiorPoint: point, radius: radius, jacobian: jacobian)
+                RegionWitness(pattern: reported, interiorPoint: point, radius: radius, jacobian: jacobian)
             }
         }
     }
@@ -766,10 +770,31 @@ final class RegionEnumerator {
         let states = pathStates(decided: depth, extra: nil)
         for (n, norm) in norms.enumerated() {
             guard best[n] >= 0 else { return false }
-            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n], cache: foldCache)
-            if !(bound <= best[n]) { return false }
+            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n] - boundSlack[n], cache: foldCache)
+            if !(bound + boundSlack[n] <= best[n]) { return false }
         }
         return true
+    }
+
+    /// Per norm, a bound on how far rounding can move an interval-product or completion bound
+    /// below the exact value it stands for: every entry of those products is a sum of products
+    /// of weights, each of whose terms is at most the matching entry of A = |W_L|⋯|W_0| (all
+    /// indicators 1), and each layer's accumulation errs by at most (n_k + 2)·u of the absolute
+    /// terms (Higham §3.1), so every entry errs by at most γ·A_ij with γ = 2u·Σ(n_k + 2) (the 2
+    /// covers the products of errors), and a norm by at most γ·‖A‖ (these norms are monotone in
+    /// absolute entries). The linear relaxation carries its own margin (`JacobianBound`). Without
+    /// it, a network whose Jacobian is a cancellation (weights 0.125 and 1e-19 against −0.125 and
+    /// −1e-19: exactly 5.6e-20, 0 in some orders of summation) could have its only non-zero
+    /// region pruned against the value 0 (`DifferentialTests.testConstantNeuronsByCancellation`).
+    private static func boundRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
+        var product = absolute(network.layers[0].weights)
+        var terms = network.inputDimension + 2
+        for layer in network.layers.dropFirst() {
+            product = absolute(layer.weights) * product
+            terms += layer.inputDimension + 2
+        }
+        let gamma = 2 * Double(terms) * Tolerances.unitRoundoff
+        return try norms.map { gamma * (try operatorNorm(product, p: $0)) }
     }
 
     /// The path's neuron states: neurons before `decided` fixed, neuron `decided` set to
@@ -794,7 +819,7 @@ final class RegionEnumerator {
     /// cheap, for the subtrees left unexplored.
     private func intervalBounds(decided: Int, extra: Bool?) throws -> [Double] {
         let bound = IntervalJacobian(network: network, states: pathStates(decided: decided, extra: extra))
-        return try norms.map { try bound.operatorNormBound(p: $0) }
+        return try norms.enumerated().map { n, norm in try bound.operatorNormBound(p: norm) + boundSlack[n] }
     }
 
     /// Bounds a subtree the search will not visit (by the running task's `coverBound` when
@@ -813,13 +838,13 @@ final class RegionEnumerator {
     }
 
     /// Sound bounds (per norm) on ‖J‖ over every region of a task's subtree (`canPrune`'s
-    /// bound; `targets`, when given, let it stop at the cheap stage).
+    /// bound with its rounding slack; `targets`, when given, let it stop at the cheap stage).
     func subtreeBounds(_ task: SearchTask, targets: [Double]?) throws -> [Double] {
         pattern = task.pattern
         restoreStable(task.stable)
         let states = pathStates(decided: task.depth, extra: nil)
         return try norms.enumerated().map { n, norm in
-            try JacobianBound.bound(network: network, states: states, p: norm, target: targets.map { max(0, $0[n]) })
+            try JacobianBound.bound(network: network, states: states, p: norm, target: targets.map { max(0, $0[n]) }) + boundSlack[n]
         }
     }
 

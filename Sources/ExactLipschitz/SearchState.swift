@@ -27,6 +27,22 @@ final class SharedSearchState: @unchecked Sendable {
         unexplored = Array(repeating: 0, count: norms)
     }
 
+    /// Set before the LP search starts when it runs on a permuted network (`NeuronOrder`), never
+    /// changed after: witnesses and region values are those of the original network.
+    var renumbering: Renumbering?
+
+    /// The Jacobian of a searched pattern's region, computed on the original network: the same
+    /// matrix, rounded in the network's own order, so region values do not depend on the order
+    /// of the search (cancelling terms, such as weights of 1e-19 next to ±0.125, survive alike).
+    func originalJacobian(of pattern: ActivationPattern, searched: ReLUNetwork) -> Matrix {
+        guard let renumbering else { return searched.jacobian(for: pattern) }
+        return renumbering.original.jacobian(for: renumbering.order.original(pattern))
+    }
+
+    func originalPattern(_ pattern: ActivationPattern) -> ActivationPattern {
+        renumbering.map { $0.order.original(pattern) } ?? pattern
+    }
+
     var best: [Double] { lock.lock(); defer { lock.unlock() }; return bestValues }
     var witnesses: [RegionWitness?] { lock.lock(); defer { lock.unlock() }; return bestWitnesses }
     /// What branch and bound must beat: the best value found, or the seeded floor if higher.
