@@ -22,8 +22,16 @@ deps:
 build: deps
 	swift build
 
+# The release build links the Swift runtime and Foundation statically (--static-swift-stdlib):
+# a process then starts in about two thirds of the time (no dynamic loading and symbol binding of
+# libswiftCore, libFoundation and ICU), which is most of the wall time on a small network such as
+# iris (docs/benchmarks.md, "process start"). GLPK and LAPACK stay shared libraries from Debian.
+RELEASE_FLAGS := -c release --static-swift-stdlib
+
+# Only the two executables: the test-support target imports XCTest, which has no static form.
 release: deps
-	swift build -c release
+	swift build $(RELEASE_FLAGS) --product lipschitz
+	swift build $(RELEASE_FLAGS) --product lipschitz-bench
 
 run: release
 	$(BIN) exact $(INSTANCE)

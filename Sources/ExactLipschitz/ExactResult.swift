@@ -52,6 +52,10 @@ public struct ExactOptions: Sendable {
     /// a published network), and every k-th solve of the exact test's problems.
     var injectedFailurePeriod: Int?
     var injectedExactFailurePeriod: Int?
+    /// Branch and bound: the nodes a queued subtree runs before it hands the rest of itself back
+    /// to the shared frontier (`ExactSearch.searchInParallel`). Tests set it small so that every
+    /// subtree is cut up many times.
+    var handBackSlice = 16384
 
     public init(norms: [LipschitzNorm] = [.two], box: InputBox? = nil) {
         self.norms = norms

@@ -71,6 +71,8 @@ final class RegionEnumerator {
     private var lastProgress: UInt64 = 0
     /// The pruning bound's folded leading layers, reused along the path (`FoldCache`).
     private let foldCache = FoldCache()
+    /// Per norm: what rounding can take off a pruning bound (`boundRounding`).
+    private let boundSlack: [Double]
 
     init(network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState, plain: Bool = false) throws {
         self.network = network
@@ -97,6 +99,7 @@ final class RegionEnumerator {
         exactlyConstant = Array(repeating: false, count: layerOf.count)
         stable = Array(repeating: nil, count: layerOf.count)
         best = Array(repeating: -1, count: options.norms.count)
+        boundSlack = try Self.boundRounding(network, norms: options.norms)
         (preMatrix, preOffset, preError, preOffsetError) = Self.firstLayer(network, domain)
         reduction = ColumnReduction(firstLayer: preMatrix[0], box: options.box)
 
@@ -178,11 +181,23 @@ final class RegionEnumerator {
     }
 
     /// Explores one task's subtree: replays its prefix as rows, then searches below it.
-    func run(_ task: SearchTask) throws {
+    ///
+    /// With `yield` (called with the nodes visited so far in this call, at every node), the
+    /// search may stop early and hand back the rest: once `yield` says so, no deeper node is
+    /// entered; every side still to visit on the path is decided as usual (its LP) and, when
+    /// it holds a region, returned as a task instead of being searched. The returned tasks'
+    /// subtrees are disjoint and together with what was searched make up the whole task, so
+    /// no region is lost or counted twice. `cover`, when given, is a certified bound over the
+    /// whole task (per norm): parts bounded as unexplored take the smaller of it and their own
+    /// interval bound.
+    func run(_ task: SearchTask, cover: [Double]? = nil, yield: ((Int) -> Bool)? = nil) throws -> [SearchTask] {
         _ = try replay(task.pattern, depth: task.depth)
-        stable = Array(repeating: nil, count: hiddenCount)
-        stableSetAt = []
-        try search(from: task.depth, ball: Ball(center: task.center, radius: task.radius))
+        restoreStable(task.stable)
+        coverBound = cover
+        handedBack = []
+        defer { coverBound = nil; handedBack = [] }
+        try search(from: task.depth, ball: Ball(center: task.center, radius: task.radius), yield: yield)
+        return handedBack
     }
 
     /// A certified interior point (input coordinates) of a complete pattern's region and the
@@ -224,10 +239,13 @@ final class RegionEnumerator {
         var nextSide = 0
     }
 
-    /// Visits the subtree where neurons `0..<depth` follow `pattern`, with an explicit stack.
-    private func search(from depth: Int, ball: Ball) throws {
+    /// Visits the subtree where neurons `0..<depth` follow `pattern`, with an explicit stack;
+    /// hands the rest back as tasks once `yield` says so (`run(_:cover:yield:)`).
+    private func search(from depth: Int, ball: Ball, yield: ((Int) -> Bool)? = nil) throws {
         var stack = [Frame(depth: depth, ball: ball)]
         let entryRows = currentRowCount
+        let entryNodes = statistics.nodes
+        var handingBack = false
         while !stack.isEmpty {
             if shared.stopReason != nil {
                 // Everything still pending lies below the shallowest frame with work left, and
@@ -240,8 +258,15 @@ final class RegionEnumerator {
                 return
             }
             let top = stack.count - 1
+            if !handingBack, let yield, yield(statistics.nodes - entryNodes) { handingBack = true }
             if stack[top].split == nil {
-                if try !expand(&stack[top]) { stack.removeLast() }
+                if handingBack {
+                    // Not entered yet (only the top frame can be): the whole node goes back.
+                    handBack(depth: stack[top].depth, ball: stack[top].ball)
+                    stack.removeLast()
+                } else if try !expand(&stack[top]) {
+                    stack.removeLast()
+                }
                 continue
             }
             let frame = stack[top], split = frame.split!
@@ -252,7 +277,8 @@ final class RegionEnumerator {
             pattern[split.layer][split.index] = active
             exactlyConstant[frame.depth] = split.constant
             switch try decideSide(split, active: active, ball: frame.ball, depth: frame.depth) {
-            case .ball(let child): stack.append(Frame(depth: frame.depth + 1, ball: child))
+            case .ball(let child):
+                if handingBack { handBack(depth: frame.depth + 1, ball: child) } else { stack.append(Frame(depth: frame.depth + 1, ball: child)) }
             case .empty: statistics.emptySides += 1
             case .undecided: try recordUndecided(decided: frame.depth, extra: active)
             }
@@ -269,7 +295,7 @@ final class RegionEnumerator {
             forgetStable(from: depth)
             if checkStop() { try recordUnexplored(decided: depth, extra: nil); return false }
             if let frontierDepth, depth >= frontierDepth {
-                frontier.append(SearchTask(depth: depth, pattern: pattern, center: frame.ball.center, radius: frame.ball.radius))
+                frontier.append(task(depth: depth, ball: frame.ball))
                 return false
             }
             if depth == hiddenCount { try recordRegion(frame.ball); return false }
@@ -715,12 +741,13 @@ final class RegionEnumerator {
             return
         }
         let activation = ActivationPattern(layers: pattern)
-        let jacobian = network.jacobian(for: activation)
+        let jacobian = shared.originalJacobian(of: activation, searched: network)
+        let reported = shared.originalPattern(activation)
         for (n, norm) in norms.enumerated() {
             let value = try operatorNorm(jacobian, p: norm)
             guard value.isFinite else { throw ExactError.overflow }
             shared.offer(value, norm: n) {
-                RegionWitness(pattern: activation, interiorPoint: point, radius: radius, jacobian: jacobian)
+                RegionWitness(pattern: reported, interiorPoint: point, radius: radius, jacobian: jacobian)
             }
         }
     }
@@ -743,10 +770,31 @@ final class RegionEnumerator {
         let states = pathStates(decided: depth, extra: nil)
         for (n, norm) in norms.enumerated() {
             guard best[n] >= 0 else { return false }
-            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n], cache: foldCache)
-            if !(bound <= best[n]) { return false }
+            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n] - boundSlack[n], cache: foldCache)
+            if !(bound + boundSlack[n] <= best[n]) { return false }
         }
         return true
+    }
+
+    /// Per norm, a bound on how far rounding can move an interval-product or completion bound
+    /// below the exact value it stands for: every entry of those products is a sum of products
+    /// of weights, each of whose terms is at most the matching entry of A = |W_L|⋯|W_0| (all
+    /// indicators 1), and each layer's accumulation errs by at most (n_k + 2)·u of the absolute
+    /// terms (Higham §3.1), so every entry errs by at most γ·A_ij with γ = 2u·Σ(n_k + 2) (the 2
+    /// covers the products of errors), and a norm by at most γ·‖A‖ (these norms are monotone in
+    /// absolute entries). The linear relaxation carries its own margin (`JacobianBound`). Without
+    /// it, a network whose Jacobian is a cancellation (weights 0.125 and 1e-19 against −0.125 and
+    /// −1e-19: exactly 5.6e-20, 0 in some orders of summation) could have its only non-zero
+    /// region pruned against the value 0 (`DifferentialTests.testConstantNeuronsByCancellation`).
+    private static func boundRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
+        var product = absolute(network.layers[0].weights)
+        var terms = network.inputDimension + 2
+        for layer in network.layers.dropFirst() {
+            product = absolute(layer.weights) * product
+            terms += layer.inputDimension + 2
+        }
+        let gamma = 2 * Double(terms) * Tolerances.unitRoundoff
+        return try norms.map { gamma * (try operatorNorm(product, p: $0)) }
     }
 
     /// The path's neuron states: neurons before `decided` fixed, neuron `decided` set to
@@ -771,12 +819,15 @@ final class RegionEnumerator {
     /// cheap, for the subtrees left unexplored.
     private func intervalBounds(decided: Int, extra: Bool?) throws -> [Double] {
         let bound = IntervalJacobian(network: network, states: pathStates(decided: decided, extra: extra))
-        return try norms.map { try bound.operatorNormBound(p: $0) }
+        return try norms.enumerated().map { n, norm in try bound.operatorNormBound(p: norm) + boundSlack[n] }
     }
 
-    /// Bounds a subtree the search will not visit.
+    /// Bounds a subtree the search will not visit (by the running task's `coverBound` when
+    /// that is smaller: the subtree lies in the task's).
     private func recordUnexplored(decided: Int, extra: Bool?) throws {
-        shared.boundUnexplored(try intervalBounds(decided: decided, extra: extra))
+        var bounds = try intervalBounds(decided: decided, extra: extra)
+        if let coverBound { bounds = zip(bounds, coverBound).map { min($0, $1) } }
+        shared.boundUnexplored(bounds)
     }
 
     /// Bounds a subtree the solvers could not decide; the result cannot be exact.
@@ -787,12 +838,13 @@ final class RegionEnumerator {
     }
 
     /// Sound bounds (per norm) on ‖J‖ over every region of a task's subtree (`canPrune`'s
-    /// bound; `targets`, when given, let it stop at the cheap stage).
+    /// bound with its rounding slack; `targets`, when given, let it stop at the cheap stage).
     func subtreeBounds(_ task: SearchTask, targets: [Double]?) throws -> [Double] {
         pattern = task.pattern
+        restoreStable(task.stable)
         let states = pathStates(decided: task.depth, extra: nil)
         return try norms.enumerated().map { n, norm in
-            try JacobianBound.bound(network: network, states: states, p: norm, target: targets.map { max(0, $0[n]) })
+            try JacobianBound.bound(network: network, states: states, p: norm, target: targets.map { max(0, $0[n]) }) + boundSlack[n]
         }
     }
 
@@ -806,6 +858,33 @@ final class RegionEnumerator {
     /// so no sign survives outside the subtree that certified it. Cleared for tasks.
     private var stable: [Bool?] = []
     private var stableSetAt: [(neuron: Int, depth: Int)] = []
+
+    /// A task for the subtree at `depth` below the current path (neurons before `depth` follow
+    /// `pattern`), with the signs certified by its ancestors: those set at a depth below
+    /// `depth` (the rest belong to nodes that are not its ancestors, `forgetStable`).
+    private func task(depth: Int, ball: Ball) -> SearchTask {
+        let signs = stableSetAt.filter { $0.depth < depth }.compactMap { entry in
+            stable[entry.neuron].map { (neuron: entry.neuron, active: $0, depth: entry.depth) }
+        }
+        return SearchTask(depth: depth, pattern: pattern, center: ball.center, radius: ball.radius, stable: signs)
+    }
+
+    private func restoreStable(_ signs: [(neuron: Int, active: Bool, depth: Int)]) {
+        stable = Array(repeating: nil, count: hiddenCount)
+        stableSetAt = []
+        for sign in signs {
+            stable[sign.neuron] = sign.active
+            stableSetAt.append((sign.neuron, sign.depth))
+        }
+    }
+
+    /// Tasks handed back by the running `run(_:cover:yield:)`, and its task's bound.
+    private var handedBack: [SearchTask] = []
+    private var coverBound: [Double]?
+
+    private func handBack(depth: Int, ball: Ball) {
+        handedBack.append(task(depth: depth, ball: ball))
+    }
 
     /// Stabilise at a layer's first node and then every this many neurons into the layer: the
     /// regions shrink as the layer is split, and neurons stable there are otherwise found only by
@@ -883,9 +962,12 @@ final class RegionEnumerator {
         }
     }
 
-    /// Bounds a task that no worker started.
-    func recordUnexplored(_ task: SearchTask) throws {
+    /// Bounds a task that no worker finished (by `cover` too, a certified bound over it).
+    func recordUnexplored(_ task: SearchTask, cover: [Double]? = nil) throws {
         pattern = task.pattern
+        restoreStable(task.stable)
+        coverBound = cover
+        defer { coverBound = nil }
         try recordUnexplored(decided: task.depth, extra: nil)
     }
 }

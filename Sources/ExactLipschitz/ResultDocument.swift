@@ -221,20 +221,23 @@ public struct ExactResultDocument: Codable, Sendable, Equatable {
 
     /// `{"a": 1, "b": [1, 2]}` rather than the encoder's `{"a":1,"b":[1,2]}`: one line still, in
     /// the layout of every other JSON this tool writes. Only `:` and `,` outside strings change.
+    /// Works on UTF-8 bytes, not Characters: a witness of a million neurons is a 2 MB document, and
+    /// every byte that matters here is ASCII (multi-byte sequences never contain these bytes).
     static func spaced(_ compact: String) -> String {
-        var out = "", inString = false, escaped = false
+        var out: [UInt8] = []
         out.reserveCapacity(compact.utf8.count + compact.utf8.count / 8)
-        for ch in compact {
-            out.append(ch)
+        var inString = false, escaped = false
+        for byte in compact.utf8 {
+            out.append(byte)
             if inString {
-                if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false }
-            } else if ch == "\"" {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            } else if byte == UInt8(ascii: "\"") {
                 inString = true
-            } else if ch == ":" || ch == "," {
-                out.append(" ")
+            } else if byte == UInt8(ascii: ":") || byte == UInt8(ascii: ",") {
+                out.append(UInt8(ascii: " "))
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -27,6 +27,22 @@ final class SharedSearchState: @unchecked Sendable {
         unexplored = Array(repeating: 0, count: norms)
     }
 
+    /// Set before the LP search starts when it runs on a permuted network (`NeuronOrder`), never
+    /// changed after: witnesses and region values are those of the original network.
+    var renumbering: Renumbering?
+
+    /// The Jacobian of a searched pattern's region, computed on the original network: the same
+    /// matrix, rounded in the network's own order, so region values do not depend on the order
+    /// of the search (cancelling terms, such as weights of 1e-19 next to ±0.125, survive alike).
+    func originalJacobian(of pattern: ActivationPattern, searched: ReLUNetwork) -> Matrix {
+        guard let renumbering else { return searched.jacobian(for: pattern) }
+        return renumbering.original.jacobian(for: renumbering.order.original(pattern))
+    }
+
+    func originalPattern(_ pattern: ActivationPattern) -> ActivationPattern {
+        renumbering.map { $0.order.original(pattern) } ?? pattern
+    }
+
     var best: [Double] { lock.lock(); defer { lock.unlock() }; return bestValues }
     var witnesses: [RegionWitness?] { lock.lock(); defer { lock.unlock() }; return bestWitnesses }
     /// What branch and bound must beat: the best value found, or the seeded floor if higher.
@@ -111,10 +127,17 @@ final class SharedSearchState: @unchecked Sendable {
     private var tracedNodes = 0
     private let traceLock = NSLock()
 
-    /// Registers the tasks not yet explored, with bounds over their subtrees.
-    func setPendingTasks(_ bounds: [[Double]]) {
+    /// Registers tasks not yet explored (by id), with bounds over their subtrees.
+    func addPendingTasks(_ tasks: [(id: Int, bounds: [Double])]) {
         lock.lock(); defer { lock.unlock() }
-        for (i, b) in bounds.enumerated() { pendingTasks[i] = b }
+        for task in tasks { pendingTasks[task.id] = task.bounds }
+    }
+
+    /// After a stop: every task still pending (never run, or handed back and not taken) is
+    /// bounded as unexplored by its own certified bounds.
+    func boundPendingTasks() {
+        lock.lock(); defer { lock.unlock() }
+        for bounds in pendingTasks.values { for n in unexplored.indices { unexplored[n] = max(unexplored[n], bounds[n]) } }
     }
 
     /// Marks a task explored (its regions offered, its skipped parts bounded as unexplored),
@@ -157,4 +180,8 @@ struct SearchTask: Sendable {
     let pattern: [[Bool]]
     let center: [Double]
     let radius: Double
+    /// Signs of the layer being split that an ancestor certified on its whole region
+    /// (`RegionEnumerator.stabilise`), with the depth of the node that certified each: they
+    /// hold on the task's subtree, which lies in that region.
+    var stable: [(neuron: Int, active: Bool, depth: Int)] = []
 }

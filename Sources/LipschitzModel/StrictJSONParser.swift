@@ -157,12 +157,29 @@ struct StrictJSONParser {
             if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { index += 1 }
             guard digits() > 0 else { throw failure("a number needs digits in its exponent") }
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let x = Double(text), x.isFinite else {
+        guard let x = Self.convert(UnsafeBufferPointer(rebasing: bytes[start..<index])), x.isFinite else {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             index = start
             throw failure("the number \(text) is beyond the range of a double")
         }
         return x
+    }
+
+    /// The double nearest to a number the grammar has accepted. C's `strtod` on a NUL-terminated
+    /// copy on the stack: glibc's conversion rounds correctly (it is also what `Double(String)`
+    /// calls), without building a String for each of a file's million numbers. `strtod` follows
+    /// the C locale; should a locale with another decimal point ever be in force it would stop
+    /// early, which the length check sees, and `Double(String)` (always the C locale) decides.
+    private static func convert(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        let n = text.count
+        let viaC = withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buffer -> Double? in
+            for i in 0..<n { buffer[i] = CChar(bitPattern: text[i]) }
+            buffer[n] = 0
+            var stop: UnsafeMutablePointer<CChar>?
+            let x = strtod(buffer.baseAddress!, &stop)
+            return stop == buffer.baseAddress! + n ? x : nil
+        }
+        return viaC ?? Double(String(decoding: text, as: UTF8.self))
     }
 
     private mutating func string() throws -> String {

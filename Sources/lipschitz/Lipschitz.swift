@@ -24,6 +24,7 @@ struct Lipschitz: ParsableCommand {
 
     static func main() {
         _ = started
+        StopSignals.installEarly(arguments: CommandLine.arguments)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -31,9 +31,26 @@ final class StopSignals: @unchecked Sendable {
         return received == 0 ? nil : 128 + received
     }
 
-    /// Installs the handlers (call once, first thing in the command).
+    /// The subcommands that poll the flag: for them the handlers go in before the arguments are
+    /// parsed, so that a signal during start-up stops the run with an interval rather than
+    /// killing it silently. Every other command keeps the default actions (Ctrl-C ends it).
+    static let pollingCommands: Set<String> = ["exact", "compare"]
+
+    /// The handlers installed so far (main thread only: `main` and the commands' `run`).
+    private static var installed: StopSignals?
+
+    /// First thing in `main`: installs the handlers when the subcommand named on the command
+    /// line is one that polls them. What remains unprotected is the runtime's own start, before
+    /// `main` (a few milliseconds), where a signal still has its default action.
+    static func installEarly(arguments: [String]) {
+        if arguments.count > 1, pollingCommands.contains(arguments[1]) { _ = install() }
+    }
+
+    /// Installs the handlers (once; a second call returns the same flag), first thing in the command.
     static func install() -> StopSignals {
+        if let installed { return installed }
         let signals = StopSignals()
+        installed = signals
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return signals } // no pipe: keep the default actions
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }

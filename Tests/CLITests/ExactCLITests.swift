@@ -37,12 +37,15 @@ final class ExactCLITests: XCTestCase {
         let status: Int32
         let stdout: String
         let stderr: String
+        /// Ended by a signal's default action (only with `allowingDeathBySignal`).
+        var killedBySignal = false
         var stderrLines: [Substring] { stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty } }
     }
 
-    /// Runs the binary to completion; with `signal`, sends it that signal `delay` seconds after the start.
+    /// Runs the binary to completion; with `signal`, sends it that signal `delay` seconds after the
+    /// start. A process killed by a signal fails the test unless `allowingDeathBySignal`.
     func run(_ arguments: [String], signal: Int32? = nil, after delay: Double = 1, environment: [String: String] = [:],
-             file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+             allowingDeathBySignal: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws -> Run {
         guard let binary = Self.binary else {
             XCTFail("the lipschitz executable was not found next to the tests; set LIPSCHITZ_BINARY", file: file, line: line)
             throw XCTSkip("no binary")
@@ -76,10 +79,11 @@ final class ExactCLITests: XCTestCase {
         group.wait()
         let errData = errBox.data
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .exit, "the process was killed by a signal", file: file, line: line)
+        let killed = process.terminationReason == .uncaughtSignal
+        if !allowingDeathBySignal { XCTAssertFalse(killed, "the process was killed by a signal", file: file, line: line) }
         return Run(status: process.terminationStatus,
                    stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+                   stderr: String(decoding: errData, as: UTF8.self), killedBySignal: killed)
     }
 
     func fixture(_ name: String) -> String { Self.fixtures.appendingPathComponent(name).path }

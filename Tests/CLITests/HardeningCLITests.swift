@@ -238,6 +238,31 @@ extension ExactCLITests {
         XCTAssertTrue(compare.stdout.contains("No soundness violations."), compare.stdout)
     }
 
+    /// Signals at the worst moments of start-up: from the first millisecond (arguments still being
+    /// parsed, the file being read) to the end of a short search. A run either ends by the
+    /// signal's default action with nothing printed (the signal came before `main` installed the
+    /// handlers: the runtime's own start) or prints a certified interval containing the constant
+    /// with status 143 (or the exact value, when the search had finished first). Commands that do
+    /// not poll the flag keep the default action: Ctrl-C ends `estimate` at once.
+    func testSignalsDuringStartUpNeverLoseTheAnswer() throws {
+        let path = try generated(["--input-dim", "2", "--width", "10", "--depth", "2", "--seed", "4"], named: "quick.json")
+        let truthRun = try run(["exact", path, "--json"])
+        let truth = try XCTUnwrap((parseObject(truthRun.stdout)?["lipschitz"] as? NSNumber)?.doubleValue, truthRun.stdout)
+        for delay in [0, 0.001, 0.003, 0.006, 0.012, 0.025, 0.05, 0.1, 0.2] {
+            let result = try run(["exact", path, "--json", "--threads", "1"], signal: SIGTERM, after: delay, allowingDeathBySignal: true)
+            if result.killedBySignal { XCTAssertEqual(result.stdout, "", "killed at \(delay) s after printing"); continue }
+            XCTAssertTrue([0, 143].contains(result.status), "at \(delay) s: status \(result.status), \(result.stderr)")
+            guard let object = parseObject(result.stdout) else { continue }
+            let lower = try XCTUnwrap((object["lower"] as? NSNumber)?.doubleValue)
+            let upper = try XCTUnwrap((object["upper"] as? NSNumber)?.doubleValue)
+            XCTAssertLessThanOrEqual(lower, truth * (1 + 1e-12), "at \(delay) s")
+            XCTAssertGreaterThanOrEqual(upper, truth * (1 - 1e-12), "at \(delay) s")
+            if object["exact"] as? Bool == true { XCTAssertEqual(lower, truth, accuracy: 1e-9 * truth, "at \(delay) s") }
+        }
+        let estimate = try run(["estimate", path, "--samples", "100000000"], signal: SIGINT, after: 0.5, allowingDeathBySignal: true)
+        XCTAssertTrue(estimate.killedBySignal, "estimate keeps Ctrl-C's default action: status \(estimate.status)")
+    }
+
     func testExitStatusesAreDocumented() throws {
         let help = try run(["exact", "--help"])
         XCTAssertEqual(help.status, 0)

@@ -69,4 +69,27 @@ final class StrictJSONTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(Data("[2.4703282292062328e-324, 9007199254740993]".utf8)),
                        .array([.number(.leastNonzeroMagnitude), .number(9007199254740992)]))
     }
+    /// The conversion works on a copy of the number's bytes (no String per number): long digit
+    /// strings, exponent extremes, a document that ends right after the number, and random
+    /// decimals of up to 40 digits all read exactly as `Double(String)` reads them.
+    func testNumberConversionMatchesDoubleFromString() throws {
+        var rng = TestRandom(seed: 12)
+        var texts = ["7", "-0", "0e0", "1E+308", "1e-400", "-2.2250738585072011e-308", "4.9406564584124654e-324",
+                     "0." + String(repeating: "0", count: 400) + "1", String(repeating: "9", count: 330) + "e-20",
+                     "1.00000000000000011102230246251565404236316680908203125",
+                     "1.00000000000000011102230246251565404236316680908203124"]
+        for _ in 0..<3000 {
+            let digits = String((0..<rng.int(1...40)).map { _ in Character(String(rng.int(0...9))) })
+            let point = digits.count > 1 && rng.int(0...1) == 0 ? "." + String(digits.dropFirst()) : ""
+            let lead = String(digits.first!).replacingOccurrences(of: "0", with: "3")
+            texts.append((rng.int(0...1) == 0 ? "-" : "") + lead + point + (rng.int(0...1) == 0 ? "e\(rng.int(-330...310))" : ""))
+        }
+        for text in texts {
+            guard let expected = Double(text), expected.isFinite else { continue }
+            let alone = try JSONValue.parse(Data(text.utf8)).number
+            let inArray = try XCTUnwrap(JSONValue.parse(Data("[\(text)]".utf8)).array?.first?.number)
+            XCTAssertEqual(alone?.bitPattern, expected.bitPattern, text)
+            XCTAssertEqual(inArray.bitPattern, expected.bitPattern, text)
+        }
+    }
 }
