@@ -6,22 +6,36 @@ enum LineSetup {
     case empty
     /// Its planes are nearly dependent: not in general position within the rounding.
     case degenerate
-    case ready(LineFrame<Double>)
+    case ready
 }
 
 extension LineSweeper {
+    /// Whether the line's planes are exactly parallel (empty) or nearly dependent: the
+    /// Gram–Schmidt pivot test of `LineFrame` (a routing threshold, `sweepSmallestPivot`), run
+    /// on the worker's scratch buffers, so that the hot path allocates nothing per line.
     func setUp(_ line: [Int]) -> LineSetup {
         for i in line.indices {
             for j in (i + 1)..<max(i + 1, line.count) where groupOf[line[i]] == groupOf[line[j]] { return .empty }
         }
+        let k = d - 1
+        guard k > 0 else { return .ready }
+        for (i, plane) in line.enumerated() { (frameRows + i * d).update(from: a + plane * d, count: d) }
+        frameL.update(repeating: 0, count: k * k)
+        guard let pivot = LineFrame<Double>.orthonormalise(frameRows, frameL, dimension: d),
+              pivot >= Tolerances.sweepSmallestPivot else { return .degenerate }
+        return .ready
+    }
+
+    /// The line's Gram–Schmidt frame (point and direction), for the witness and the box's
+    /// extent; nil when `setUp` would not call it ready.
+    func frame(_ line: [Int]) -> LineFrame<Double>? {
+        guard case .ready = setUp(line) else { return nil }
         var rows: [Double] = [], offsets: [Double] = []
         for k in line {
             for c in 0..<d { rows.append(a[k * d + c]) }
             offsets.append(b[k])
         }
-        guard let frame = LineFrame(rows: rows, offsets: offsets, dimension: d),
-              frame.smallestPivot >= Tolerances.sweepSmallestPivot else { return .degenerate }
-        return .ready(frame)
+        return LineFrame(rows: rows, offsets: offsets, dimension: d)
     }
 
     /// Computes every other plane's crossing with the line (packed entries: position, plane)
@@ -38,13 +52,12 @@ extension LineSweeper {
     /// factor within 1 ± u, covered by 1 + 8u (with 2u|τ̂| for the division); a further 4u(|τ̂| + ρ)
     /// covers the roundings of the comparisons made with τ̂ ± ρ (`orderIsCertain`, the gaps of
     /// `sweepFaceLine`): hence the factors 1 + 12u and 6u|τ̂| below.
-    func crossings(_ line: [Int], _ frame: LineFrame<Double>) -> Int? {
+    func crossings(_ line: [Int]) -> Int? {
         guard certified.load(line, normals: rawA, offsets: rawB) else { return nil }
         let u = certified.u, v = certified.v, uError = certified.uError, vError = certified.vError
         let uOffsetError = certified.uOffsetError
         let scale = certified.orientation / certified.directionLength
         let unit = Tolerances.unitRoundoff, tiny = Tolerances.sweepUnderflowAllowance
-        let memberGroups = line.map { groupOf[$0] }
         arrangement.base.withUnsafeBufferPointer { running.update(from: $0.baseAddress!, count: m) }
         negativeFaces = 0
         var n = 0, nextMember = 0
@@ -56,7 +69,7 @@ extension LineSweeper {
             for c in 0..<d { x += row[c] * u[c]; r += row[c] * v[c] }
             let eX = weightSize[k] * uError + abs(rawB[k]) * uOffsetError + tiny, eR = weightSize[k] * vError + tiny
             let positiveAtStart: Bool
-            if d > 1 && hasParallel[k] && memberGroups.contains(groupOf[k]) {
+            if d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }) {
                 guard abs(x) > eX else { return nil }
                 let positive = (x > 0) != (certified.orientation > 0)  // the sign of −X/D_s
                 positiveAtStart = positive
@@ -74,7 +87,10 @@ extension LineSweeper {
                 positiveAtStart = flat < 0
             }
             if k < networkCount {
-                if positiveAtStart { for e in 0..<m { running[e] += flip[k * m + e] } }
+                // Adding 0·flip (finite) leaves `running` unchanged but for the sign of a zero,
+                // which no norm sees; no branch on the side.
+                let weight = positiveAtStart ? 1.0 : 0.0, f = flip + k * m
+                for e in 0..<m { running[e] += weight * f[e] }
             } else if !positiveAtStart {
                 negativeFaces += 1
             }
@@ -100,7 +116,7 @@ extension LineSweeper {
     /// The largest coordinate of a vertex of the network's planes on `line` (its own vertices:
     /// crossing planes above its last member), for the box that holds them all.
     func vertexExtent(_ line: [Int]) -> Double {
-        guard case .ready(let frame) = setUp(line) else { return 0 }
+        guard let frame = frame(line) else { return 0 }
         let p = frame.point, dir = frame.direction
         let memberGroups = line.map { groupOf[$0] }
         var largest = 0.0

@@ -96,6 +96,13 @@ final class LineSweeper {
     let lambda: UnsafeMutablePointer<Double>
     /// The current line's members.
     let members: UnsafeMutablePointer<Int>
+    /// Per plane, its group under `LineCover` (plane mod (d − 1); 0 for d ≤ 2).
+    let coverGroup: UnsafeMutablePointer<Int32>
+    /// Scratch of the per-line pivot test (`setUp`): the line's rows, and L.
+    let frameRows: UnsafeMutablePointer<Double>, frameL: UnsafeMutablePointer<Double>
+    /// The walk's vertices of one stretch of crossings (`LineWalk`): the crossing plane and
+    /// `running` just before it, `walkStretch` of them at most.
+    let foundPlane: UnsafeMutablePointer<Int>, foundRunning: UnsafeMutablePointer<Double>
     let bestScore: UnsafeMutablePointer<Double>
     /// Box faces on their negative side at the start of the current line.
     var negativeFaces = 0
@@ -135,11 +142,18 @@ final class LineSweeper {
         (running, cellJacobian) = (.allocate(capacity: m), .allocate(capacity: m))
         lambda = .allocate(capacity: d)
         members = .allocate(capacity: d)
+        coverGroup = .allocate(capacity: count)
+        for k in 0..<count { coverGroup[k] = Int32(k % max(1, d - 1)) }
+        (frameRows, frameL) = (.allocate(capacity: max(1, (d - 1) * d)), .allocate(capacity: max(1, (d - 1) * (d - 1))))
+        foundPlane = .allocate(capacity: Self.walkStretch)
+        foundRunning = .allocate(capacity: Self.walkStretch * max(1, m))
         bestScore = Self.copy(Array(repeating: -1, count: norms.count))
     }
 
     deinit {
-        for p in [a, b, flip, rawA, rawB, weightSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, bestScore] { p.deallocate() }
+        for p in [a, b, flip, rawA, rawB, weightSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, bestScore,
+                  frameRows, frameL, foundRunning] { p.deallocate() }
+        foundPlane.deallocate(); coverGroup.deallocate()
         groupOf.deallocate(); hasParallel.deallocate(); members.deallocate()
         entries.deallocate(); scratch.deallocate(); histogram.deallocate()
     }
@@ -167,27 +181,30 @@ final class LineSweeper {
     }
 
     /// Sweeps one line, handling the vertices whose ordinal (crossing plane − last member − 1)
-    /// lies in `ordinals`. False when the work must end: a stop, or the arrangement is
-    /// degenerate (`outcome.degenerate`).
-    func sweep(_ line: [Int], ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool {
-        let setup = setUp(line)
-        guard case .ready(let frame) = setup else {
-            if case .empty = setup { return true }
-            outcome.degenerate = true
-            return false
+    /// lies in `ordinals`, and under `LineCover`'s extended role also those its group names.
+    /// False when the work must end: a stop, or the arrangement is degenerate
+    /// (`outcome.degenerate`).
+    func sweep(_ line: [Int], ordinals: Range<Int>, role: LineCover.Role = .classic, into outcome: inout SweepOutcome) -> Bool {
+        switch setUp(line) {
+        case .empty: return true
+        case .degenerate: outcome.degenerate = true; return false
+        case .ready: break
         }
-        guard let n = crossings(line, frame) else { outcome.degenerate = true; return false }
-        if let last = line.last, last >= networkCount, let going = sweepFaceLine(line, frame, ordinals: ordinals, into: &outcome) {
+        guard let n = crossings(line) else { outcome.degenerate = true; return false }
+        if role == .classic, let last = line.last, last >= networkCount,
+           let going = sweepFaceLine(line, ordinals: ordinals, into: &outcome) {
             return going
         }
         CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
         guard orderIsCertain(n) else { outcome.degenerate = true; return false }
-        return walk(line, frame, n, ordinals: ordinals, into: &outcome)
+        var extra = (group: Int32(-1), above: Int.max)
+        if case .extended(let group, let above) = role { extra = (Int32(group), above) }
+        return walk(line, n, ordinals: ordinals, extra: extra, into: &outcome)
     }
 
     /// The line's frame and its crossings in certified order (nil: empty or degenerate line).
     func prepare(_ line: [Int]) -> (LineFrame<Double>, Int)? {
-        guard case .ready(let frame) = setUp(line), let n = crossings(line, frame) else { return nil }
+        guard let frame = frame(line), let n = crossings(line) else { return nil }
         CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
         guard orderIsCertain(n) else { return nil }
         return (frame, n)

@@ -1,39 +1,72 @@
 import LipschitzModel
 
 extension LineSweeper {
+    /// Crossings per stretch of the walk: a stretch's vertices are handled before the next
+    /// stretch, and the stop is polled between stretches.
+    static let walkStretch = 4096
+
     /// Walks the sorted crossings carrying the Jacobian and the count of box faces on their
-    /// negative side; handles the owned vertices inside the box. The line's data go to flat
-    /// buffers first, so that the per-vertex work touches no array and no reference count.
-    func walk(_ line: [Int], _ frame: LineFrame<Double>, _ n: Int, ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool {
+    /// negative side; handles the owned vertices inside the box. Per stretch, two passes: the
+    /// first (`carry`) moves the running sum past every crossing without a branch on the data
+    /// and notes each owned vertex inside the box with the sum just before it; the second
+    /// handles the noted vertices in order, so the sweep's order and arithmetic are those of a
+    /// single pass. `extra` adds the crossings of planes in a group above a plane (`LineCover`;
+    /// group −1: none).
+    func walk(_ line: [Int], _ n: Int, ordinals: Range<Int>, extra: (group: Int32, above: Int),
+              into outcome: inout SweepOutcome) -> Bool {
         let (functionalSign, orientation) = load(line)
         let last = line.last ?? -1
-        var faces = negativeFaces
-        let first = last + 1 + ordinals.lowerBound, end = last + 1 + ordinals.upperBound
-        for i in 0..<n {
-            let k = plane(i), r = rate[k]
-            if k >= first && k < end {
-                // Faces through the vertex are free; any other face negative puts it outside.
-                let beforeNegativeFace = k >= networkCount && r > 0
-                if faces - (beforeNegativeFace ? 1 : 0) == 0 {
-                    if !vertex(plane: k, rate: r, functionalSign: functionalSign, orientation: orientation, into: &outcome) { return false }
-                }
+        let owned = (last + 1 + ordinals.lowerBound)..<(last + 1 + ordinals.upperBound)
+        var faces = negativeFaces, start = 0
+        while start < n {
+            let stop = min(n, start + Self.walkStretch)
+            let found = carry(start..<stop, owned: owned, extra: extra, faces: &faces)
+            for v in 0..<found {
+                let k = foundPlane[v]
+                guard vertex(plane: k, rate: rate[k], before: foundRunning + v * m, functionalSign: functionalSign,
+                             orientation: orientation, into: &outcome) else { return false }
             }
+            if stop - start == Self.walkStretch && control.shouldStop() { outcome.complete = false; return false }
+            start = stop
+        }
+        return true
+    }
+
+    /// The first pass over the crossings `range`: notes the owned vertices inside the box
+    /// (faces through the vertex are free; any other face on its negative side puts it
+    /// outside) with `running` just before each, and carries `running` and `faces` past every
+    /// crossing. A crossing's note is always written and kept only by advancing the count, and
+    /// a flip is added times ±1 (exact: the same sum as adding or subtracting it), so that
+    /// nothing branches on the crossings' random sides. Returns how many were noted.
+    @inline(__always)
+    private func carry(_ range: Range<Int>, owned: Range<Int>, extra: (group: Int32, above: Int), faces: inout Int) -> Int {
+        var found = 0
+        let first = owned.lowerBound, end = owned.upperBound
+        for i in range {
+            let k = plane(i), r = rate[k]
+            foundPlane[found] = k
+            let note = foundRunning + found * m
+            for e in 0..<m { note[e] = running[e] }
+            let beforeNegativeFace = k >= networkCount && r > 0
+            // first ≤ k < end as one unsigned comparison.
+            let handled = UInt(bitPattern: k &- first) < UInt(bitPattern: end &- first) || (coverGroup[k] == extra.group && k > extra.above)
+            let keep = handled && faces == (beforeNegativeFace ? 1 : 0)
+            found += keep ? 1 : 0
             if k < networkCount {
-                let f = flip + k * m
-                if r > 0 { for e in 0..<m { running[e] += f[e] } } else { for e in 0..<m { running[e] -= f[e] } }
+                let sign = r > 0 ? 1.0 : -1.0, f = flip + k * m
+                for e in 0..<m { running[e] += sign * f[e] }
             } else {
                 faces += r > 0 ? -1 : 1
             }
-            if i & 4095 == 4095 && control.shouldStop() { outcome.complete = false; return false }
         }
-        return true
+        return found
     }
 
     /// A line through a box face owns only crossings with faces (they come last among the
     /// planes), of which at most two lie on the box: their Jacobians are summed directly, each
     /// side decided by the pair's rounding radii, instead of sorting the line. Nil when a pair
     /// is too close to call: the caller then sorts and certifies the whole line.
-    func sweepFaceLine(_ line: [Int], _ frame: LineFrame<Double>, ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool? {
+    func sweepFaceLine(_ line: [Int], ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool? {
         let last = line.last ?? -1
         var loaded: (Double, Double)?
         for ordinal in ordinals {
@@ -59,7 +92,7 @@ extension LineSweeper {
                 if side { for e in 0..<m { running[e] += flip[j * m + e] } }
             }
             if loaded == nil { loaded = load(line) }
-            if !vertex(plane: k, rate: rate[k], functionalSign: loaded!.0, orientation: loaded!.1, into: &outcome) { return false }
+            if !vertex(plane: k, rate: rate[k], before: running, functionalSign: loaded!.0, orientation: loaded!.1, into: &outcome) { return false }
         }
         return true
     }
@@ -76,10 +109,12 @@ extension LineSweeper {
     /// One vertex: the signs of λ in c = Σ λ_i a_i name the cell whose lowest vertex this is,
     /// decided with proven bounds (`CertifiedLine.loadCoefficients`: λ_k R_k = c·D and
     /// λ_j R_k = w_k·g_j); a λ whose sign is not certain means c is nearly in a face's span:
-    /// degenerate. A face with negative λ means that cell lies outside the box. False when the
-    /// work must end. `lambda` keeps the signs (±1).
+    /// degenerate. A face with negative λ means that cell lies outside the box. `before` is the
+    /// Jacobian just before the crossing. False when the work must end. `lambda` keeps the
+    /// signs (±1).
     @inline(__always)
-    private func vertex(plane k: Int, rate: Double, functionalSign: Double, orientation: Double, into outcome: inout SweepOutcome) -> Bool {
+    private func vertex(plane k: Int, rate: Double, before: UnsafePointer<Double>, functionalSign: Double, orientation: Double,
+                        into outcome: inout SweepOutcome) -> Bool {
         outcome.vertices += 1
         let k1 = d - 1
         // The sign of R_k: rate = R_k·orientation/(‖w_k‖‖D‖).
@@ -103,17 +138,25 @@ extension LineSweeper {
             budget -= 1
         }
         outcome.regions += 1
-        cellJacobian.update(from: running, count: m)
-        if k < networkCount {
-            // `running` has plane k on its side before the crossing (positive iff rate < 0).
-            let coefficient = (lk > 0 ? 1.0 : 0.0) - (rate < 0 ? 1.0 : 0.0)
-            if coefficient != 0 { for e in 0..<m { cellJacobian[e] += coefficient * flip[k * m + e] } }
-        }
-        for i in 0..<k1 where members[i] < networkCount && lambda[i] > 0 {
-            let f = flip + members[i] * m
-            for e in 0..<m { cellJacobian[e] += f[e] }
-        }
+        formCellJacobian(before: before, plane: k, rate: rate, crossingSign: lk)
         return evaluate(plane: k, into: &outcome)
+    }
+
+    /// The cell's Jacobian from the one just before the crossing: plane k was on its side
+    /// before the crossing (positive iff rate < 0) and is on the cell's (λ_k's) side, each
+    /// network member on λ's side. The flips are added times 0 or ±1 (exact: adding 0·flip
+    /// changes at most the sign of a zero, which no norm sees), in the order of a direct sum.
+    @inline(__always)
+    private func formCellJacobian(before: UnsafePointer<Double>, plane k: Int, rate: Double, crossingSign lk: Double) {
+        for e in 0..<m { cellJacobian[e] = before[e] }
+        if k < networkCount {
+            let coefficient = (lk > 0 ? 1.0 : 0.0) - (rate < 0 ? 1.0 : 0.0), f = flip + k * m
+            for e in 0..<m { cellJacobian[e] += coefficient * f[e] }
+        }
+        for i in 0..<(d - 1) where members[i] < networkCount {
+            let weight = lambda[i] > 0 ? 1.0 : 0.0, f = flip + members[i] * m
+            for e in 0..<m { cellJacobian[e] += weight * f[e] }
+        }
     }
 
     /// Compares the cell's Jacobian with the best so far for every norm (scalar outputs: the
