@@ -4,38 +4,55 @@ import LipschitzModel
 enum LineSetup {
     /// Two of its planes are exactly parallel (and distinct): they cut out no line.
     case empty
-    /// Its planes are nearly dependent: not in general position within the rounding.
-    case degenerate
     case ready
 }
 
 extension LineSweeper {
-    /// Whether the line's planes are exactly parallel (empty) or nearly dependent: the
-    /// Gram–Schmidt pivot test of `LineFrame` (a routing threshold, `sweepSmallestPivot`), run
-    /// on the worker's scratch buffers, so that the hot path allocates nothing per line.
+    /// Whether the line's planes are exactly parallel (empty): then it holds no vertex.
     func setUp(_ line: [Int]) -> LineSetup {
-        for i in line.indices {
-            for j in (i + 1)..<max(i + 1, line.count) where groupOf[line[i]] == groupOf[line[j]] { return .empty }
-        }
+        hasParallelPair(line) ? .empty : .ready
+    }
+
+    /// The routing test of nearly dependent planes (`sweepSmallestPivot`, decides nothing):
+    /// false when the smallest relative pivot of `LineFrame`'s Gram–Schmidt is below it. Call
+    /// after `certified.load`. The product of the relative pivots is ‖D‖/Π‖w_i‖ (the Gram
+    /// determinant of the line's normals), and each pivot is at most 1, so the smallest is at
+    /// least that product: when the product, from the certified direction ‖D̂‖ and the planes'
+    /// 1/‖w‖, is 10× the threshold or more, the test passes with a margin far beyond the rounding
+    /// of either computation, and the Gram–Schmidt (run on the worker's scratch buffers, no
+    /// allocation) is skipped.
+    func pivotsAreLarge(_ line: [Int]) -> Bool {
+        var product = certified.directionLength
+        for k in line { product *= inverseLength[k] }
+        if product >= 10 * Tolerances.sweepSmallestPivot { return true }
         let k = d - 1
-        guard k > 0 else { return .ready }
+        guard k > 0 else { return true }
         for (i, plane) in line.enumerated() { (frameRows + i * d).update(from: a + plane * d, count: d) }
         frameL.update(repeating: 0, count: k * k)
-        guard let pivot = LineFrame<Double>.orthonormalise(frameRows, frameL, dimension: d),
-              pivot >= Tolerances.sweepSmallestPivot else { return .degenerate }
-        return .ready
+        guard let pivot = LineFrame<Double>.orthonormalise(frameRows, frameL, dimension: d) else { return false }
+        return pivot >= Tolerances.sweepSmallestPivot
     }
 
     /// The line's Gram–Schmidt frame (point and direction), for the witness and the box's
     /// extent; nil when `setUp` would not call it ready.
     func frame(_ line: [Int]) -> LineFrame<Double>? {
-        guard case .ready = setUp(line) else { return nil }
+        if hasParallelPair(line) { return nil }
         var rows: [Double] = [], offsets: [Double] = []
         for k in line {
             for c in 0..<d { rows.append(a[k * d + c]) }
             offsets.append(b[k])
         }
-        return LineFrame(rows: rows, offsets: offsets, dimension: d)
+        guard let frame = LineFrame(rows: rows, offsets: offsets, dimension: d),
+              frame.smallestPivot >= Tolerances.sweepSmallestPivot else { return nil }
+        return frame
+    }
+
+    /// Whether two of the line's planes are exactly parallel (one group).
+    private func hasParallelPair(_ line: [Int]) -> Bool {
+        for i in line.indices {
+            for j in (i + 1)..<max(i + 1, line.count) where groupOf[line[i]] == groupOf[line[j]] { return true }
+        }
+        return false
     }
 
     /// Computes every other plane's crossing with the line (packed entries: position, plane)
@@ -43,8 +60,9 @@ extension LineSweeper {
     /// negative sides) and `negativeFaces`. Every side and every position comes from the
     /// network's own numbers with a proven bound (`CertifiedLine`); a plane in the group of a
     /// line member is exactly parallel to the line (R = 0) and keeps the side of −X/D_s. Nil
-    /// when a side is not certain or a crossing is too flat to place: not in general position
-    /// within the bounds, so the LP search decides.
+    /// when the line's planes are nearly dependent (`pivotsAreLarge`), a side is not certain or
+    /// a crossing is too flat to place: not in general position within the bounds, so the LP
+    /// search decides.
     ///
     /// The radius of τ̂ = fl(X̂/R̂): with |X̂ − X| ≤ e_X, |R̂ − R| ≤ e_R < |R̂|,
     /// |X/R − X̂/R̂| = |(X − X̂)R̂ − X̂(R − R̂)| / |R R̂| ≤ (e_X + |X̂/R̂| e_R)/(|R̂| − e_R), and the
@@ -53,7 +71,7 @@ extension LineSweeper {
     /// covers the roundings of the comparisons made with τ̂ ± ρ (`orderIsCertain`, the gaps of
     /// `sweepFaceLine`): hence the factors 1 + 12u and 6u|τ̂| below.
     func crossings(_ line: [Int]) -> Int? {
-        guard certified.load(line, normals: rawA, offsets: rawB) else { return nil }
+        guard certified.load(line, normals: rawA, offsets: rawB), pivotsAreLarge(line) else { return nil }
         let u = certified.u, v = certified.v, uError = certified.uError, vError = certified.vError
         let uOffsetError = certified.uOffsetError
         let scale = certified.orientation / certified.directionLength
@@ -89,8 +107,7 @@ extension LineSweeper {
             if k < networkCount {
                 // Adding 0·flip (finite) leaves `running` unchanged but for the sign of a zero,
                 // which no norm sees; no branch on the side.
-                let weight = positiveAtStart ? 1.0 : 0.0, f = flip + k * m
-                for e in 0..<m { running[e] += weight * f[e] }
+                if positiveAtStart { for e in 0..<m { running[e] += flip[k * m + e] } }
             } else if !positiveAtStart {
                 negativeFaces += 1
             }
@@ -117,15 +134,20 @@ extension LineSweeper {
     /// crossing planes above its last member), for the box that holds them all.
     func vertexExtent(_ line: [Int]) -> Double {
         guard let frame = frame(line) else { return 0 }
-        let p = frame.point, dir = frame.direction
-        let memberGroups = line.map { groupOf[$0] }
+        let point = frame.point, direction = frame.direction
         var largest = 0.0
-        for k in ((line.last ?? -1) + 1)..<networkCount where d == 1 || !memberGroups.contains(groupOf[k]) {
-            var dot = b[k], r = 0.0
-            for c in 0..<d { dot += a[k * d + c] * p[c]; r += a[k * d + c] * dir[c] }
-            guard abs(r) >= Tolerances.sweepSmallestPivot else { continue }  // the sweep will say degenerate
-            let t = -dot / r
-            for c in 0..<d { largest = max(largest, abs(p[c] + t * dir[c])) }
+        point.withUnsafeBufferPointer { p in
+            direction.withUnsafeBufferPointer { dir in
+                for k in ((line.last ?? -1) + 1)..<networkCount {
+                    if d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }) { continue }
+                    let row = a + k * d
+                    var dot = b[k], r = 0.0
+                    for c in 0..<d { dot += row[c] * p[c]; r += row[c] * dir[c] }
+                    guard abs(r) >= Tolerances.sweepSmallestPivot else { continue }  // the sweep will say degenerate
+                    let t = -dot / r
+                    for c in 0..<d { largest = max(largest, abs(p[c] + t * dir[c])) }
+                }
+            }
         }
         return largest
     }

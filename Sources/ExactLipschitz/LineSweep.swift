@@ -96,13 +96,15 @@ final class LineSweeper {
     let lambda: UnsafeMutablePointer<Double>
     /// The current line's members.
     let members: UnsafeMutablePointer<Int>
+    /// `dualNorms` and `certified`'s coefficient vectors and errors as pointers: the per-vertex
+    /// code then touches no array and no reference count.
+    let dualNormList: UnsafeMutablePointer<LipschitzNorm>
+    let coefficientVectors: UnsafeMutablePointer<Double>, coefficientErrors: UnsafeMutablePointer<Double>
     /// Per plane, its group under `LineCover` (plane mod (d − 1); 0 for d ≤ 2).
     let coverGroup: UnsafeMutablePointer<Int32>
     /// Scratch of the per-line pivot test (`setUp`): the line's rows, and L.
     let frameRows: UnsafeMutablePointer<Double>, frameL: UnsafeMutablePointer<Double>
-    /// The walk's vertices of one stretch of crossings (`LineWalk`): the crossing plane and
-    /// `running` just before it, `walkStretch` of them at most.
-    let foundPlane: UnsafeMutablePointer<Int>, foundRunning: UnsafeMutablePointer<Double>
+
     let bestScore: UnsafeMutablePointer<Double>
     /// Box faces on their negative side at the start of the current line.
     var negativeFaces = 0
@@ -125,6 +127,9 @@ final class LineSweeper {
             return 1 + 0.618_033_988_749_894_9 * x.squareRoot() + 0.1 * x * x
         }
         certified = CertifiedLine(dimension: d, functional: functional)
+        (coefficientVectors, coefficientErrors) = (certified.coefficientVectors, certified.coefficientErrors)
+        dualNormList = .allocate(capacity: max(1, norms.count))
+        dualNormList.initialize(from: norms.map(\.dual), count: norms.count)
         a = Self.copy(arrangement.normals)
         b = Self.copy(arrangement.offsets)
         flip = Self.copy(arrangement.flips)
@@ -145,15 +150,13 @@ final class LineSweeper {
         coverGroup = .allocate(capacity: count)
         for k in 0..<count { coverGroup[k] = Int32(k % max(1, d - 1)) }
         (frameRows, frameL) = (.allocate(capacity: max(1, (d - 1) * d)), .allocate(capacity: max(1, (d - 1) * (d - 1))))
-        foundPlane = .allocate(capacity: Self.walkStretch)
-        foundRunning = .allocate(capacity: Self.walkStretch * max(1, m))
         bestScore = Self.copy(Array(repeating: -1, count: norms.count))
     }
 
     deinit {
         for p in [a, b, flip, rawA, rawB, weightSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, bestScore,
-                  frameRows, frameL, foundRunning] { p.deallocate() }
-        foundPlane.deallocate(); coverGroup.deallocate()
+                  frameRows, frameL] { p.deallocate() }
+        coverGroup.deallocate(); dualNormList.deallocate()
         groupOf.deallocate(); hasParallel.deallocate(); members.deallocate()
         entries.deallocate(); scratch.deallocate(); histogram.deallocate()
     }
@@ -185,11 +188,7 @@ final class LineSweeper {
     /// False when the work must end: a stop, or the arrangement is degenerate
     /// (`outcome.degenerate`).
     func sweep(_ line: [Int], ordinals: Range<Int>, role: LineCover.Role = .classic, into outcome: inout SweepOutcome) -> Bool {
-        switch setUp(line) {
-        case .empty: return true
-        case .degenerate: outcome.degenerate = true; return false
-        case .ready: break
-        }
+        if case .empty = setUp(line) { return true }
         guard let n = crossings(line) else { outcome.degenerate = true; return false }
         if role == .classic, let last = line.last, last >= networkCount,
            let going = sweepFaceLine(line, ordinals: ordinals, into: &outcome) {

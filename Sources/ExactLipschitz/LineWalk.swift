@@ -1,65 +1,38 @@
 import LipschitzModel
 
 extension LineSweeper {
-    /// Crossings per stretch of the walk: a stretch's vertices are handled before the next
-    /// stretch, and the stop is polled between stretches.
-    static let walkStretch = 4096
-
     /// Walks the sorted crossings carrying the Jacobian and the count of box faces on their
-    /// negative side; handles the owned vertices inside the box. Per stretch, two passes: the
-    /// first (`carry`) moves the running sum past every crossing without a branch on the data
-    /// and notes each owned vertex inside the box with the sum just before it; the second
-    /// handles the noted vertices in order, so the sweep's order and arithmetic are those of a
-    /// single pass. `extra` adds the crossings of planes in a group above a plane (`LineCover`;
-    /// group −1: none).
+    /// negative side; handles the owned vertices inside the box: those whose ordinal lies in
+    /// `ordinals`, and those `extra` adds, planes of a group above a plane (`LineCover`; group
+    /// −1: none). The line's data are in flat buffers, so that the per-vertex work touches no
+    /// array and no reference count.
     func walk(_ line: [Int], _ n: Int, ordinals: Range<Int>, extra: (group: Int32, above: Int),
               into outcome: inout SweepOutcome) -> Bool {
         let (functionalSign, orientation) = load(line)
         let last = line.last ?? -1
-        let owned = (last + 1 + ordinals.lowerBound)..<(last + 1 + ordinals.upperBound)
-        var faces = negativeFaces, start = 0
-        while start < n {
-            let stop = min(n, start + Self.walkStretch)
-            let found = carry(start..<stop, owned: owned, extra: extra, faces: &faces)
-            for v in 0..<found {
-                let k = foundPlane[v]
-                guard vertex(plane: k, rate: rate[k], before: foundRunning + v * m, functionalSign: functionalSign,
-                             orientation: orientation, into: &outcome) else { return false }
-            }
-            if stop - start == Self.walkStretch && control.shouldStop() { outcome.complete = false; return false }
-            start = stop
-        }
-        return true
-    }
-
-    /// The first pass over the crossings `range`: notes the owned vertices inside the box
-    /// (faces through the vertex are free; any other face on its negative side puts it
-    /// outside) with `running` just before each, and carries `running` and `faces` past every
-    /// crossing. A crossing's note is always written and kept only by advancing the count, and
-    /// a flip is added times ±1 (exact: the same sum as adding or subtracting it), so that
-    /// nothing branches on the crossings' random sides. Returns how many were noted.
-    @inline(__always)
-    private func carry(_ range: Range<Int>, owned: Range<Int>, extra: (group: Int32, above: Int), faces: inout Int) -> Int {
-        var found = 0
-        let first = owned.lowerBound, end = owned.upperBound
-        for i in range {
+        let first = last + 1 + ordinals.lowerBound, end = last + 1 + ordinals.upperBound
+        var faces = negativeFaces
+        for i in 0..<n {
             let k = plane(i), r = rate[k]
-            foundPlane[found] = k
-            let note = foundRunning + found * m
-            for e in 0..<m { note[e] = running[e] }
-            let beforeNegativeFace = k >= networkCount && r > 0
             // first ≤ k < end as one unsigned comparison.
             let handled = UInt(bitPattern: k &- first) < UInt(bitPattern: end &- first) || (coverGroup[k] == extra.group && k > extra.above)
-            let keep = handled && faces == (beforeNegativeFace ? 1 : 0)
-            found += keep ? 1 : 0
+            if handled {
+                // Faces through the vertex are free; any other face negative puts it outside.
+                let beforeNegativeFace = k >= networkCount && r > 0
+                if faces == (beforeNegativeFace ? 1 : 0) {
+                    guard vertex(plane: k, rate: r, before: running, functionalSign: functionalSign, orientation: orientation,
+                                 into: &outcome) else { return false }
+                }
+            }
             if k < networkCount {
-                let sign = r > 0 ? 1.0 : -1.0, f = flip + k * m
-                for e in 0..<m { running[e] += sign * f[e] }
+                let f = flip + k * m
+                if r > 0 { for e in 0..<m { running[e] += f[e] } } else { for e in 0..<m { running[e] -= f[e] } }
             } else {
                 faces += r > 0 ? -1 : 1
             }
+            if i & 4095 == 4095 && control.shouldStop() { outcome.complete = false; return false }
         }
-        return found
+        return true
     }
 
     /// A line through a box face owns only crossings with faces (they come last among the
@@ -122,10 +95,10 @@ extension LineSweeper {
         guard functionalSign != 0 else { outcome.degenerate = true; return false }
         let row = rawA + k * d, size = weightSize[k], tiny = Tolerances.sweepUnderflowAllowance
         for j in 0..<k1 {
-            let g = certified.coefficientVectors + j * d
+            let g = coefficientVectors + j * d
             var s = 0.0
             for c in 0..<d { s += row[c] * g[c] }
-            guard abs(s) > size * certified.coefficientErrors[j] + tiny else { outcome.degenerate = true; return false }
+            guard abs(s) > size * coefficientErrors[j] + tiny else { outcome.degenerate = true; return false }
             lambda[j] = s > 0 ? rSign : -rSign
         }
         let lk = functionalSign * rSign
@@ -167,7 +140,8 @@ extension LineSweeper {
         for n in 0..<norms.count {
             let score: Double
             if scalar {
-                score = useProxy ? normProxy(jacobian, p: dualNorms[n]) : vectorNorm(jacobian, p: dualNorms[n])
+                let dual = dualNormList[n]
+                score = useProxy ? normProxy(jacobian, p: dual) : vectorNorm(jacobian, p: dual)
             } else {
                 score = (try? operatorNorm(Matrix(rows: arrangement.outputs, columns: arrangement.jacobianColumns, storage: Array(jacobian)), p: norms[n])) ?? .nan
             }
