@@ -44,6 +44,16 @@ struct LineCover {
     @inline(__always)
     func group(_ plane: Int) -> Int { plane % groups }
 
+    /// Whether a line with this role and last member `last` handles the crossing of plane k
+    /// (not a member). The walk tests the same on its flat buffers (`LineSweeper.walk`).
+    static func handles(_ role: Role, last: Int, plane k: Int, groups: Int) -> Bool {
+        switch role {
+        case .skipped: return false
+        case .classic: return k > last
+        case .extended(let group, let above): return k > last || (k % groups == group && k > above)
+        }
+    }
+
     /// The role of the line of planes `line` (increasing), in O(d²).
     func role(_ line: [Int]) -> Role {
         var pairs = 0, first = -1, second = -1

@@ -189,8 +189,8 @@ final class LineSweepTests: XCTestCase {
         let net = network([([[2, -1], [1, 0], [1, 1]], [0, -1, -6]), ([[1, 1, 1]], [0])])
         let arrangement = try XCTUnwrap(Arrangement(network: net))
         let sweeper = LineSweeper(arrangement: arrangement, norms: [.two], control: SweepControl(shouldStop: { false }, claim: nil))
-        guard case .ready(let frame) = sweeper.setUp([0]) else { return XCTFail("line") }
-        XCTAssertNotNil(sweeper.crossings([0], frame))
+        guard case .ready = sweeper.setUp([0]) else { return XCTFail("line") }
+        XCTAssertNotNil(sweeper.crossings([0]))
         let s = sweeper.certified.axis
         XCTAssertEqual(s, 1, "x₁ changes fastest along the line")
         XCTAssertEqual(sweeper.position[1], 2, accuracy: 1e-15)  // at x₀ = 1: x₁ = 2

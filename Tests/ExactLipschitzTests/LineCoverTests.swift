@@ -1,0 +1,110 @@
+@testable import ExactLipschitz
+import Foundation
+import LipschitzModel
+import LipschitzTestSupport
+import XCTest
+
+/// The covering rule of the sweep's lines for d ≥ 3 (`LineCover`): every vertex is handled on
+/// exactly one walked line, and the covered sweep gives the classic sweep's (sharded: the
+/// classic rule) and the brute force's constants and region counts, also on degenerate
+/// arrangements and in boxes.
+final class LineCoverTests: XCTestCase {
+    /// Every d-subset of the planes (a vertex) has exactly one of its (d − 1)-subsets walked
+    /// and handling the remaining plane.
+    func testEveryVertexIsHandledOnExactlyOneWalkedLine() throws {
+        for d in 3...6 {
+            let cover = try XCTUnwrap(LineCover(dimension: d, shard: .whole))
+            var walked = 0, lines = 0
+            for planes in d...(d + 8) {
+                _ = Subsets.forEach(n: planes, k: d) { vertex in
+                    var handlers = 0
+                    for k in vertex {
+                        let line = vertex.filter { $0 != k }
+                        if LineCover.handles(cover.role(line), last: line.last!, plane: k, groups: cover.groups) { handlers += 1 }
+                    }
+                    XCTAssertEqual(handlers, 1, "d \(d), vertex \(vertex)")
+                    return true
+                }
+                _ = Subsets.forEach(n: planes, k: d - 1) { line in
+                    lines += 1
+                    if cover.role(line) != .skipped { walked += 1 }
+                    return true
+                }
+            }
+            XCTAssertLessThan(walked, lines, "d \(d): some lines are not walked")
+        }
+        XCTAssertNil(LineCover(dimension: 2, shard: .whole))
+        XCTAssertNil(LineCover(dimension: 3, shard: try Shard(index: 1, count: 2)), "shards keep the classic rule")
+    }
+
+    private func compute(_ net: ReLUNetwork, norms: [LipschitzNorm], box: InputBox? = nil, method: SearchMethod = .arrangement,
+                         shard: Shard = .whole) throws -> ExactReport {
+        var options = ExactOptions(norms: norms, box: box)
+        options.method = method
+        options.threads = 2
+        options.shard = shard
+        return try ExactSearch.compute(net, options: options)
+    }
+
+    /// In general position: Σ_{i≤d} C(N, i) regions, and the classic rule's regions and
+    /// constants (two shards, merged), globally and in a box, for scalar and vector outputs.
+    func testCoveredSweepMatchesTheClassicSweep() throws {
+        var rng = TestRandom(seed: 131)
+        for (d, n) in [(3, 30), (4, 18), (5, 12), (6, 9)] {
+            for (outputs, boxed) in [(1, false), (2, true)] {
+                let net = randomNetwork([d, n, outputs], using: &rng)
+                let box = boxed ? try InputBox(uniform: -0.8, 1.1, dimension: d) : nil
+                let norms: [LipschitzNorm] = [.one, .two, .infinity]
+                let whole = try compute(net, norms: norms, box: box)
+                XCTAssertEqual(whole.method, .arrangement)
+                XCTAssertTrue(whole.isExact)
+                if !boxed { XCTAssertEqual(whole.regions, (0...d).reduce(0) { $0 + Subsets.binomial(n, $1) }, "d \(d) N \(n)") }
+                var regions = 0, best = norms.map { _ in 0.0 }
+                for k in 1...2 {
+                    let part = try compute(net, norms: norms, box: box, shard: try Shard(index: k, count: 2))
+                    regions += part.regions
+                    for i in best.indices { best[i] = max(best[i], part.bounds[i].value) }
+                }
+                XCTAssertEqual(whole.regions, regions, "d \(d) N \(n) box \(boxed)")
+                for i in best.indices { assertRelativelyEqual(whole.bounds[i].value, best[i], 1e-12, "d \(d) ℓ\(norms[i])") }
+            }
+        }
+    }
+
+    /// Duplicate, parallel and opposite planes and d + 1 planes through one point at d = 3, 4:
+    /// the covered sweep answers where it can certify, the LP search otherwise, and both agree
+    /// with the brute force.
+    func testDegenerateArrangementsAgreeWithTheBruteForce() throws {
+        var rng = TestRandom(seed: 132)
+        var swept = 0
+        for trial in 0..<16 {
+            let d = 3 + trial % 2
+            var rows: [[Double]] = [], biases: [Double] = []
+            for _ in 0..<rng.int(2...3) {
+                let w = (0..<d).map { _ in rng.normal() }, b = rng.normal()
+                switch rng.int(0...3) {
+                case 0: rows += [w, w]; biases += [b, b]                     // duplicate
+                case 1: rows += [w, w.map { -2 * $0 }]; biases += [b, b]     // opposite and parallel
+                case 2:                                                       // through a common point
+                    let point = (0..<d).map { _ in Double(rng.int(-2...2)) }
+                    for _ in 0..<(d + 1) {
+                        let u = (0..<d).map { _ in Double(rng.int(-3...3)) }
+                        rows.append(u)
+                        biases.append(-zip(u, point).reduce(0) { $0 + $1.0 * $1.1 })
+                    }
+                default: rows.append(w); biases.append(b)
+                }
+            }
+            let out = [rows.map { _ in rng.normal() }]
+            let net = network([(rows, biases), (out, [0])])
+            let norms: [LipschitzNorm] = [.two, .infinity]
+            let report = try compute(net, norms: norms, method: .automatic)
+            let truth = try ExactBruteForce.run(net, norms: norms, box: nil)
+            XCTAssertTrue(report.isExact)
+            XCTAssertEqual(report.regions, truth.regions, "trial \(trial)")
+            for (i, bound) in report.bounds.enumerated() { assertRelativelyEqual(bound.value, truth.constants[i], 1e-9, "trial \(trial)") }
+            if report.method == .arrangement { swept += 1 }
+        }
+        XCTAssertGreaterThan(swept, 0, "the covered sweep handles some degenerate arrangements itself")
+    }
+}
