@@ -131,11 +131,14 @@ extension LineSweeper {
     }
 
     /// The largest coordinate of a vertex of the network's planes on `line` (its own vertices:
-    /// crossing planes above its last member), for the box that holds them all.
+    /// crossing planes above its last member), for the box that holds them all. Only the
+    /// extreme crossings t are evaluated: each coordinate fl(p_c + fl(t·dir_c)) is monotone in t
+    /// (rounding is monotone), so its magnitude is largest at the smallest or the largest t —
+    /// the same value as evaluating every crossing.
     func vertexExtent(_ line: [Int]) -> Double {
         guard let frame = frame(line) else { return 0 }
         let point = frame.point, direction = frame.direction
-        var largest = 0.0
+        var low = Double.infinity, high = -Double.infinity
         point.withUnsafeBufferPointer { p in
             direction.withUnsafeBufferPointer { dir in
                 for k in ((line.last ?? -1) + 1)..<networkCount {
@@ -145,10 +148,14 @@ extension LineSweeper {
                     for c in 0..<d { dot += row[c] * p[c]; r += row[c] * dir[c] }
                     guard abs(r) >= Tolerances.sweepSmallestPivot else { continue }  // the sweep will say degenerate
                     let t = -dot / r
-                    for c in 0..<d { largest = max(largest, abs(p[c] + t * dir[c])) }
+                    low = min(low, t)
+                    high = max(high, t)
                 }
             }
         }
+        guard low <= high else { return 0 }
+        var largest = 0.0
+        for t in [low, high] { for c in 0..<d { largest = max(largest, abs(point[c] + t * direction[c])) } }
         return largest
     }
 }

@@ -25,8 +25,9 @@ extension LineSweeper {
                 }
             }
             if k < networkCount {
-                let f = flip + k * m
-                if r > 0 { for e in 0..<m { running[e] += f[e] } } else { for e in 0..<m { running[e] -= f[e] } }
+                // ±1·flip is exact: the same sum as adding or subtracting, without a branch on the side.
+                let f = flip + k * m, sign = r > 0 ? 1.0 : -1.0
+                for e in 0..<m { running[e] += sign * f[e] }
             } else {
                 faces += r > 0 ? -1 : 1
             }
@@ -133,7 +134,8 @@ extension LineSweeper {
     }
 
     /// Compares the cell's Jacobian with the best so far for every norm (scalar outputs: the
-    /// dual norm of the gradient, by its proxy when safe).
+    /// dual norm of the gradient, by its proxy when safe); improvements are recorded apart
+    /// (`record`), so that this stays small enough to inline.
     @inline(__always)
     private func evaluate(plane k: Int, into outcome: inout SweepOutcome) -> Bool {
         let jacobian = UnsafeBufferPointer(start: cellJacobian, count: m)
@@ -143,17 +145,28 @@ extension LineSweeper {
                 let dual = dualNormList[n]
                 score = useProxy ? normProxy(jacobian, p: dual) : vectorNorm(jacobian, p: dual)
             } else {
-                score = (try? operatorNorm(Matrix(rows: arrangement.outputs, columns: arrangement.jacobianColumns, storage: Array(jacobian)), p: norms[n])) ?? .nan
+                score = matrixScore(n)
             }
             guard score.isFinite else { outcome.degenerate = true; return false }
-            if score > bestScore[n] {
-                bestScore[n] = score
-                outcome.best[n] = scalar && useProxy ? vectorNorm(jacobian, p: dualNorms[n]) : score
-                outcome.witness[n] = SweepVertex(line: Array(UnsafeBufferPointer(start: members, count: d - 1)), plane: k,
-                                                 positive: (0..<d).map { lambda[$0] > 0 })
-            }
+            if score > bestScore[n] { record(score, norm: n, plane: k, into: &outcome) }
         }
         return true
+    }
+
+    @inline(never)
+    private func matrixScore(_ n: Int) -> Double {
+        let jacobian = Array(UnsafeBufferPointer(start: cellJacobian, count: m))
+        return (try? operatorNorm(Matrix(rows: arrangement.outputs, columns: arrangement.jacobianColumns, storage: jacobian), p: norms[n])) ?? .nan
+    }
+
+    /// A new best for norm n: its value (the norm itself, not the proxy) and its vertex.
+    @inline(never)
+    private func record(_ score: Double, norm n: Int, plane k: Int, into outcome: inout SweepOutcome) {
+        bestScore[n] = score
+        let jacobian = UnsafeBufferPointer(start: cellJacobian, count: m)
+        outcome.best[n] = scalar && useProxy ? vectorNorm(jacobian, p: dualNorms[n]) : score
+        outcome.witness[n] = SweepVertex(line: Array(UnsafeBufferPointer(start: members, count: d - 1)), plane: k,
+                                         positive: (0..<d).map { lambda[$0] > 0 })
     }
 
     /// Hands unused region permission back (`--max-regions`).
