@@ -105,8 +105,6 @@ extension LineSweeper {
                 positiveAtStart = flat < 0
             }
             if k < networkCount {
-                // Adding 0·flip (finite) leaves `running` unchanged but for the sign of a zero,
-                // which no norm sees; no branch on the side.
                 if positiveAtStart { for e in 0..<m { running[e] += flip[k * m + e] } }
             } else if !positiveAtStart {
                 negativeFaces += 1
