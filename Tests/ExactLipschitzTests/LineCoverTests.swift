@@ -107,4 +107,36 @@ final class LineCoverTests: XCTestCase {
         }
         XCTAssertGreaterThan(swept, 0, "the covered sweep handles some degenerate arrangements itself")
     }
+    /// Nearly dependent planes (normals within 1e-14 … 1e-6 of each other, so that some lines'
+    /// Gram–Schmidt pivots fall below the routing threshold or just above it, where the
+    /// certified direction decides whether the Gram–Schmidt is run): swept or refused, the
+    /// answer is the brute force's.
+    func testNearlyDependentPlanesAreSweptOrRefused() throws {
+        var rng = TestRandom(seed: 133)
+        var methods = Set<String>()
+        for trial in 0..<12 {
+            let d = 3 + trial % 2
+            var rows: [[Double]] = [], biases: [Double] = []
+            for _ in 0..<(d + 2) { rows.append((0..<d).map { _ in rng.normal() }); biases.append(rng.normal()) }
+            let gap = [1e-14, 1e-11, 1e-9, 1e-6][trial % 4]
+            // Perturbed in every entry: a difference along one axis would make the box's faces
+            // parallel to the pair's lines, a degeneracy of its own.
+            let near = rows[0].map { $0 + gap * rng.normal() }
+            rows.insert(near, at: 1 + trial % 3)
+            biases.insert(rng.normal(), at: 1 + trial % 3)
+            if trial % 3 == 0 {  // a third plane nearly in the span of the first two
+                rows.append(zip(rows[0], rows[2]).map { $0 + $1 + gap * rng.normal() })
+                biases.append(rng.normal())
+            }
+            let net = network([(rows, biases), ([rows.map { _ in rng.normal() }], [0])])
+            let norms: [LipschitzNorm] = [.two]
+            let report = try compute(net, norms: norms, method: .automatic)
+            let truth = try ExactBruteForce.run(net, norms: norms, box: nil)
+            XCTAssertTrue(report.isExact)
+            XCTAssertEqual(report.regions, truth.regions, "trial \(trial)")
+            assertRelativelyEqual(report.bounds[0].value, truth.constants[0], 1e-9, "trial \(trial)")
+            methods.insert("\(report.method)")
+        }
+        XCTAssertEqual(methods.count, 2, "some networks swept, some refused: \(methods)")
+    }
 }
