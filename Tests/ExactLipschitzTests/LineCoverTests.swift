@@ -46,6 +46,17 @@ final class LineCoverTests: XCTestCase {
         return try ExactSearch.compute(net, options: options)
     }
 
+    /// The search's answer (either method) is exact and the brute force's: regions and constants.
+    @discardableResult
+    private func assertAgreesWithBruteForce(_ net: ReLUNetwork, norms: [LipschitzNorm], _ message: String) throws -> ExactReport {
+        let report = try compute(net, norms: norms, method: .automatic)
+        let truth = try ExactBruteForce.run(net, norms: norms, box: nil)
+        XCTAssertTrue(report.isExact, message)
+        XCTAssertEqual(report.regions, truth.regions, message)
+        for (i, bound) in report.bounds.enumerated() { assertRelativelyEqual(bound.value, truth.constants[i], 1e-9, message) }
+        return report
+    }
+
     /// In general position: Σ_{i≤d} C(N, i) regions, and the classic rule's regions and
     /// constants (two shards, merged), globally and in a box, for scalar and vector outputs.
     func testCoveredSweepMatchesTheClassicSweep() throws {
@@ -71,7 +82,7 @@ final class LineCoverTests: XCTestCase {
         }
     }
 
-    /// Duplicate, parallel and opposite planes and d + 1 planes through one point at d = 3, 4:
+    /// Duplicate, opposite and parallel planes, zero rows and d + 1 planes through one point at d = 3, 4:
     /// the covered sweep answers where it can certify, the LP search otherwise, and both agree
     /// with the brute force.
     func testDegenerateArrangementsAgreeWithTheBruteForce() throws {
@@ -79,34 +90,14 @@ final class LineCoverTests: XCTestCase {
         var swept = 0
         for trial in 0..<16 {
             let d = 3 + trial % 2
-            var rows: [[Double]] = [], biases: [Double] = []
-            for _ in 0..<rng.int(2...3) {
-                let w = (0..<d).map { _ in rng.normal() }, b = rng.normal()
-                switch rng.int(0...3) {
-                case 0: rows += [w, w]; biases += [b, b]                     // duplicate
-                case 1: rows += [w, w.map { -2 * $0 }]; biases += [b, b]     // opposite and parallel
-                case 2:                                                       // through a common point
-                    let point = (0..<d).map { _ in Double(rng.int(-2...2)) }
-                    for _ in 0..<(d + 1) {
-                        let u = (0..<d).map { _ in Double(rng.int(-3...3)) }
-                        rows.append(u)
-                        biases.append(-zip(u, point).reduce(0) { $0 + $1.0 * $1.1 })
-                    }
-                default: rows.append(w); biases.append(b)
-                }
-            }
+            let (rows, biases) = degenerateHiddenLayer(dimension: d, groups: rng.int(2...3), trial: trial, using: &rng)
             let out = [rows.map { _ in rng.normal() }]
-            let net = network([(rows, biases), (out, [0])])
-            let norms: [LipschitzNorm] = [.two, .infinity]
-            let report = try compute(net, norms: norms, method: .automatic)
-            let truth = try ExactBruteForce.run(net, norms: norms, box: nil)
-            XCTAssertTrue(report.isExact)
-            XCTAssertEqual(report.regions, truth.regions, "trial \(trial)")
-            for (i, bound) in report.bounds.enumerated() { assertRelativelyEqual(bound.value, truth.constants[i], 1e-9, "trial \(trial)") }
+            let report = try assertAgreesWithBruteForce(network([(rows, biases), (out, [0])]), norms: [.two, .infinity], "trial \(trial)")
             if report.method == .arrangement { swept += 1 }
         }
         XCTAssertGreaterThan(swept, 0, "the covered sweep handles some degenerate arrangements itself")
     }
+
     /// Nearly dependent planes (normals within 1e-14 … 1e-6 of each other, so that some lines'
     /// Gram–Schmidt pivots fall below the routing threshold or just above it, where the
     /// certified direction decides whether the Gram–Schmidt is run): swept or refused, the
@@ -129,12 +120,7 @@ final class LineCoverTests: XCTestCase {
                 biases.append(rng.normal())
             }
             let net = network([(rows, biases), ([rows.map { _ in rng.normal() }], [0])])
-            let norms: [LipschitzNorm] = [.two]
-            let report = try compute(net, norms: norms, method: .automatic)
-            let truth = try ExactBruteForce.run(net, norms: norms, box: nil)
-            XCTAssertTrue(report.isExact)
-            XCTAssertEqual(report.regions, truth.regions, "trial \(trial)")
-            assertRelativelyEqual(report.bounds[0].value, truth.constants[0], 1e-9, "trial \(trial)")
+            let report = try assertAgreesWithBruteForce(net, norms: [.two], "trial \(trial)")
             methods.insert("\(report.method)")
         }
         XCTAssertEqual(methods.count, 2, "some networks swept, some refused: \(methods)")
