@@ -39,7 +39,7 @@ extension ExactSearch {
         }
         let part = SweepPartition.part(planes: arrangement.count, dimension: arrangement.dimension,
                                        jacobianSize: arrangement.jacobianSize, shard: options.shard)
-        let cover = LineCover(dimension: arrangement.dimension, shard: options.shard)
+        let cover = LineCover.forSweep(dimension: arrangement.dimension, shard: options.shard)
         var outcome = sweep(arrangement, norms: options.norms, part: part, cover: cover, threads: threads, monitor: monitor, exactNorms: false)
         if !outcome.degenerate && outcome.complete && proxyMayMislead(outcome, arrangement) {
             monitor.reset()

@@ -1,12 +1,12 @@
 /// Which lines the sweep walks, and which of a walked line's vertices it handles, so that every
 /// vertex (d planes) is handled on exactly one walked line.
 ///
-/// **Classic rule** (d = 2, and every sharded sweep, whose parts `SweepPartition` lays out by
-/// it): every (d − 1)-subset S of the planes is a line and handles the vertices S ∪ {k} with k
+/// **Classic rule** (d = 2 and d ≥ 5, and every sharded sweep, whose parts `SweepPartition`
+/// lays out by it): every (d − 1)-subset S of the planes is a line and handles the vertices S ∪ {k} with k
 /// above its last member (the vertex's lowest d − 1 planes). A line is walked past all its
 /// P − d + 1 crossings but handles on average only 1/d of them.
 ///
-/// **Covering rule** (d ≥ 3, unsharded): deal the planes into p = d − 1 groups (plane x in group
+/// **Covering rule** (d = 3, 4, unsharded: `forSweep`): deal the planes into p = d − 1 groups (plane x in group
 /// x mod p) and walk only the lines that are not transversals, i.e. have two members in one
 /// group (Turán's construction). A vertex has d planes in p < d groups, so it has two planes in
 /// one group, and removing any other plane (or, with all of them in one group, any plane) leaves
@@ -35,10 +35,19 @@ struct LineCover {
         case extended(group: Int, above: Int)
     }
 
-    /// The covering rule for `dimension` ≥ 3 when the sweep is not sharded; nil: the classic rule.
-    init?(dimension d: Int, shard: Shard) {
-        guard d >= 3, shard.count == 1 else { return nil }
+    /// The covering rule in dimension d ≥ 3 (nil below: every line is needed).
+    init?(dimension d: Int) {
+        guard d >= 3 else { return nil }
         groups = d - 1
+    }
+
+    /// The rule the sweep uses: the covering rule for d = 3 and 4 unsharded, nil (the classic
+    /// rule) otherwise. Measured (1 thread, CPU): d = 3, N = 500: −35 %; d = 4, N = 120: −2 to
+    /// −7 %; d = 5, N = 60: +8 % — only 9 % of the lines are skipped there, and the lines
+    /// through a box face that gain network crossings must then be sorted and walked.
+    static func forSweep(dimension d: Int, shard: Shard) -> LineCover? {
+        guard (3...4).contains(d), shard.count == 1 else { return nil }
+        return LineCover(dimension: d)
     }
 
     @inline(__always)

@@ -60,7 +60,7 @@ struct SweepControl {
 /// For each line cut out by d − 1 planes it computes every other plane's crossing, sorts them,
 /// and walks the line carrying the Jacobian as a running sum of flips. A vertex (the line's
 /// planes and one crossing plane k) is handled on the line of its d − 1 lowest planes, i.e. for
-/// k above every line member (or, for d ≥ 3 unsharded, on the one line `LineCover` names):
+/// k above every line member (or, for d = 3, 4 unsharded, on the one line `LineCover` names):
 /// each vertex once. Inside the box every cell is bounded and has a
 /// unique lowest vertex for the generic functional c; at a simple vertex exactly one of the
 /// 2^d cells around it has it as lowest vertex, the one whose signs make c a non-negative
