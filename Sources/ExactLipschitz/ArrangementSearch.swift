@@ -40,10 +40,11 @@ extension ExactSearch {
         }
         let part = SweepPartition.part(planes: arrangement.count, dimension: arrangement.dimension,
                                        jacobianSize: arrangement.jacobianSize, shard: options.shard)
-        var outcome = sweep(arrangement, norms: options.norms, part: part, threads: threads, monitor: monitor, exactNorms: false)
+        let cover = LineCover.forSweep(dimension: arrangement.dimension, shard: options.shard)
+        var outcome = sweep(arrangement, norms: options.norms, part: part, cover: cover, threads: threads, monitor: monitor, exactNorms: false)
         if !outcome.degenerate && outcome.complete && proxyMayMislead(outcome, arrangement) {
             monitor.reset()
-            outcome = sweep(arrangement, norms: options.norms, part: part, threads: threads, monitor: monitor, exactNorms: true)
+            outcome = sweep(arrangement, norms: options.norms, part: part, cover: cover, threads: threads, monitor: monitor, exactNorms: true)
         }
         return outcome
     }
@@ -74,7 +75,8 @@ extension ExactSearch {
         init(_ sweeper: LineSweeper, norms: Int) { self.sweeper = sweeper; outcome = SweepOutcome(norms: norms) }
     }
 
-    private static func sweep(_ arrangement: Arrangement, norms: [LipschitzNorm], part: SweepPart, threads: Int,
+    /// Sweeps the lines of `part`, those `cover` walks (every line without it), in parallel.
+    private static func sweep(_ arrangement: Arrangement, norms: [LipschitzNorm], part: SweepPart, cover: LineCover?, threads: Int,
                               monitor: SweepMonitor, exactNorms: Bool) -> SweepOutcome {
         var total = SweepOutcome(norms: norms.count)
         let lock = NSLock()
@@ -87,10 +89,11 @@ extension ExactSearch {
                 lock.lock(); total.merge(worker.outcome); lock.unlock()
             }
         ) { worker, line, rank in
+            let role = cover?.role(line) ?? .classic
             let ordinals = part.ordinals(line: rank, owned: planes - 1 - (line.last ?? -1))
-            if ordinals.isEmpty { return true }
+            if role == .skipped || (ordinals.isEmpty && role == .classic) { return true }
             let before = (worker.outcome.regions, worker.outcome.vertices)
-            let going = worker.sweeper.sweep(line, ordinals: ordinals, into: &worker.outcome)
+            let going = worker.sweeper.sweep(line, ordinals: ordinals, role: role, into: &worker.outcome)
             monitor.record(regions: worker.outcome.regions - before.0, vertices: worker.outcome.vertices - before.1,
                            best: worker.outcome.best.first ?? 0)
             if worker.outcome.degenerate { monitor.abandon() }

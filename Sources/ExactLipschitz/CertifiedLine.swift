@@ -36,8 +36,11 @@
 /// to every bound; overflow shows as a non-finite value and fails the line.
 final class CertifiedLine {
     let d: Int
-    /// Column subsets (bit masks over the d + 1 columns) of size 1…d − 1, by size.
-    private let levels: [[Int]]
+    /// Column subsets (bit masks over the d + 1 columns) of size 1…d − 1, by size, flat:
+    /// level j's are `masks[levelStart[j]..<levelStart[j + 1]]`, those without the offset column
+    /// first (the first `withoutOffset[j]` of them), so that each expansion runs over its own
+    /// masks only and touches no array.
+    private let masks: UnsafeMutablePointer<Int>, levelStart: UnsafeMutablePointer<Int>, withoutOffset: UnsafeMutablePointer<Int>
     /// Minors and permanents by column mask (pointers: no exclusivity checks in the hot loop).
     private let minor: UnsafeMutablePointer<Double>, permanent: UnsafeMutablePointer<Double>
     /// The matrix whose minors `computeMinors` takes: d − 1 rows of d + 1 entries.
@@ -69,7 +72,18 @@ final class CertifiedLine {
         let columns = d + 1
         var levels = [[Int]](repeating: [], count: max(1, d))
         for mask in 1..<(1 << columns) where mask.nonzeroBitCount < d { levels[mask.nonzeroBitCount].append(mask) }
-        self.levels = levels
+        let offsetBit = 1 << d
+        let ordered = levels.map { level in level.filter { $0 & offsetBit == 0 } + level.filter { $0 & offsetBit != 0 } }
+        masks = .allocate(capacity: max(1, ordered.reduce(0) { $0 + $1.count }))
+        masks.initialize(from: ordered.flatMap { $0 }, count: ordered.reduce(0) { $0 + $1.count })
+        (levelStart, withoutOffset) = (.allocate(capacity: ordered.count + 1), .allocate(capacity: ordered.count))
+        var start = 0
+        for (j, level) in ordered.enumerated() {
+            levelStart[j] = start
+            withoutOffset[j] = level.filter { $0 & offsetBit == 0 }.count
+            start += level.count
+        }
+        levelStart[ordered.count] = start
         (minor, permanent) = (.allocate(capacity: 1 << columns), .allocate(capacity: 1 << columns))
         minor.initialize(repeating: 0, count: 1 << columns)
         permanent.initialize(repeating: 0, count: 1 << columns)
@@ -83,7 +97,10 @@ final class CertifiedLine {
         v.initialize(repeating: 0, count: columns)
     }
 
-    deinit { for p in [u, v, minor, permanent, uErrors, vErrors, matrix, coefficientVectors, coefficientErrors] { p.deallocate() } }
+    deinit {
+        for p in [u, v, minor, permanent, uErrors, vErrors, matrix, coefficientVectors, coefficientErrors] { p.deallocate() }
+        masks.deallocate(); levelStart.deallocate(); withoutOffset.deallocate()
+    }
 
     static func gamma(_ n: Int) -> Double {
         let nu = Double(n) * Tolerances.unitRoundoff
@@ -138,10 +155,11 @@ final class CertifiedLine {
     /// unless `withOffsets`), and its absolute permanent, by expansion along row j − 1:
     /// (−1)^(j−1+i)·m_{j−1, c_i}·det(S ∖ c_i), terms summed in order.
     private func computeMinors(withOffsets: Bool) {
-        let offsetBit = 1 << d
         for j in stride(from: 1, to: d, by: 1) {
             let row = matrix + (j - 1) * (d + 1)
-            for mask in levels[j] where withOffsets || mask & offsetBit == 0 {
+            let first = levelStart[j], end = withOffsets ? levelStart[j + 1] : first + withoutOffset[j]
+            for index in first..<end {
+                let mask = masks[index]
                 var value = 0.0, size = 0.0, i = 0, rest = mask
                 while rest != 0 {
                     let c = rest.trailingZeroBitCount

@@ -4,24 +4,55 @@ import LipschitzModel
 enum LineSetup {
     /// Two of its planes are exactly parallel (and distinct): they cut out no line.
     case empty
-    /// Its planes are nearly dependent: not in general position within the rounding.
-    case degenerate
-    case ready(LineFrame<Double>)
+    case ready
 }
 
 extension LineSweeper {
+    /// Whether the line's planes are exactly parallel (empty): then it holds no vertex.
     func setUp(_ line: [Int]) -> LineSetup {
-        for i in line.indices {
-            for j in (i + 1)..<max(i + 1, line.count) where groupOf[line[i]] == groupOf[line[j]] { return .empty }
-        }
+        hasParallelPair(line) ? .empty : .ready
+    }
+
+    /// The routing test of nearly dependent planes (`sweepSmallestPivot`, decides nothing):
+    /// false when the smallest relative pivot of `LineFrame`'s Gram–Schmidt is below it. Call
+    /// after `certified.load`. The product of the relative pivots is ‖D‖/Π‖w_i‖ (the Gram
+    /// determinant of the line's normals), and each pivot is at most 1, so the smallest is at
+    /// least that product: when the product, from the certified direction ‖D̂‖ and the planes'
+    /// 1/‖w‖, is 10× the threshold or more, the test passes with a margin far beyond the rounding
+    /// of either computation, and the Gram–Schmidt (run on the worker's scratch buffers, no
+    /// allocation) is skipped.
+    func pivotsAreLarge(_ line: [Int]) -> Bool {
+        var product = certified.directionLength
+        for k in line { product *= inverseLength[k] }
+        if product >= 10 * Tolerances.sweepSmallestPivot { return true }
+        let k = d - 1
+        guard k > 0 else { return true }
+        for (i, plane) in line.enumerated() { (frameRows + i * d).update(from: a + plane * d, count: d) }
+        frameL.update(repeating: 0, count: k * k)
+        guard let pivot = LineFrame<Double>.orthonormalise(frameRows, frameL, dimension: d) else { return false }
+        return pivot >= Tolerances.sweepSmallestPivot
+    }
+
+    /// The line's Gram–Schmidt frame (point and direction), for the witness and the box's
+    /// extent; nil when `setUp` would not call it ready.
+    func frame(_ line: [Int]) -> LineFrame<Double>? {
+        if hasParallelPair(line) { return nil }
         var rows: [Double] = [], offsets: [Double] = []
         for k in line {
             for c in 0..<d { rows.append(a[k * d + c]) }
             offsets.append(b[k])
         }
         guard let frame = LineFrame(rows: rows, offsets: offsets, dimension: d),
-              frame.smallestPivot >= Tolerances.sweepSmallestPivot else { return .degenerate }
-        return .ready(frame)
+              frame.smallestPivot >= Tolerances.sweepSmallestPivot else { return nil }
+        return frame
+    }
+
+    /// Whether two of the line's planes are exactly parallel (one group).
+    private func hasParallelPair(_ line: [Int]) -> Bool {
+        for i in line.indices {
+            for j in (i + 1)..<max(i + 1, line.count) where groupOf[line[i]] == groupOf[line[j]] { return true }
+        }
+        return false
     }
 
     /// Computes every other plane's crossing with the line (packed entries: position, plane)
@@ -29,8 +60,9 @@ extension LineSweeper {
     /// negative sides) and `negativeFaces`. Every side and every position comes from the
     /// network's own numbers with a proven bound (`CertifiedLine`); a plane in the group of a
     /// line member is exactly parallel to the line (R = 0) and keeps the side of −X/D_s. Nil
-    /// when a side is not certain or a crossing is too flat to place: not in general position
-    /// within the bounds, so the LP search decides.
+    /// when the line's planes are nearly dependent (`pivotsAreLarge`), a side is not certain or
+    /// a crossing is too flat to place: not in general position within the bounds, so the LP
+    /// search decides.
     ///
     /// The radius of τ̂ = fl(X̂/R̂): with |X̂ − X| ≤ e_X, |R̂ − R| ≤ e_R < |R̂|,
     /// |X/R − X̂/R̂| = |(X − X̂)R̂ − X̂(R − R̂)| / |R R̂| ≤ (e_X + |X̂/R̂| e_R)/(|R̂| − e_R), and the
@@ -38,13 +70,12 @@ extension LineSweeper {
     /// factor within 1 ± u, covered by 1 + 8u (with 2u|τ̂| for the division); a further 4u(|τ̂| + ρ)
     /// covers the roundings of the comparisons made with τ̂ ± ρ (`orderIsCertain`, the gaps of
     /// `sweepFaceLine`): hence the factors 1 + 12u and 6u|τ̂| below.
-    func crossings(_ line: [Int], _ frame: LineFrame<Double>) -> Int? {
-        guard certified.load(line, normals: rawA, offsets: rawB) else { return nil }
+    func crossings(_ line: [Int]) -> Int? {
+        guard certified.load(line, normals: rawA, offsets: rawB), pivotsAreLarge(line) else { return nil }
         let u = certified.u, v = certified.v, uError = certified.uError, vError = certified.vError
         let uOffsetError = certified.uOffsetError
         let scale = certified.orientation / certified.directionLength
         let unit = Tolerances.unitRoundoff, tiny = Tolerances.sweepUnderflowAllowance
-        let memberGroups = line.map { groupOf[$0] }
         arrangement.base.withUnsafeBufferPointer { running.update(from: $0.baseAddress!, count: m) }
         negativeFaces = 0
         var n = 0, nextMember = 0
@@ -56,7 +87,7 @@ extension LineSweeper {
             for c in 0..<d { x += row[c] * u[c]; r += row[c] * v[c] }
             let eX = weightSize[k] * uError + abs(rawB[k]) * uOffsetError + tiny, eR = weightSize[k] * vError + tiny
             let positiveAtStart: Bool
-            if d > 1 && hasParallel[k] && memberGroups.contains(groupOf[k]) {
+            if d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }) {
                 guard abs(x) > eX else { return nil }
                 let positive = (x > 0) != (certified.orientation > 0)  // the sign of −X/D_s
                 positiveAtStart = positive
@@ -98,19 +129,31 @@ extension LineSweeper {
     }
 
     /// The largest coordinate of a vertex of the network's planes on `line` (its own vertices:
-    /// crossing planes above its last member), for the box that holds them all.
+    /// crossing planes above its last member), for the box that holds them all. Only the
+    /// extreme crossings t are evaluated: each coordinate fl(p_c + fl(t·dir_c)) is monotone in t
+    /// (rounding is monotone), so its magnitude is largest at the smallest or the largest t —
+    /// the same value as evaluating every crossing.
     func vertexExtent(_ line: [Int]) -> Double {
-        guard case .ready(let frame) = setUp(line) else { return 0 }
-        let p = frame.point, dir = frame.direction
-        let memberGroups = line.map { groupOf[$0] }
-        var largest = 0.0
-        for k in ((line.last ?? -1) + 1)..<networkCount where d == 1 || !memberGroups.contains(groupOf[k]) {
-            var dot = b[k], r = 0.0
-            for c in 0..<d { dot += a[k * d + c] * p[c]; r += a[k * d + c] * dir[c] }
-            guard abs(r) >= Tolerances.sweepSmallestPivot else { continue }  // the sweep will say degenerate
-            let t = -dot / r
-            for c in 0..<d { largest = max(largest, abs(p[c] + t * dir[c])) }
+        guard let frame = frame(line) else { return 0 }
+        let point = frame.point, direction = frame.direction
+        var low = Double.infinity, high = -Double.infinity
+        point.withUnsafeBufferPointer { p in
+            direction.withUnsafeBufferPointer { dir in
+                for k in ((line.last ?? -1) + 1)..<networkCount {
+                    if d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }) { continue }
+                    let row = a + k * d
+                    var dot = b[k], r = 0.0
+                    for c in 0..<d { dot += row[c] * p[c]; r += row[c] * dir[c] }
+                    guard abs(r) >= Tolerances.sweepSmallestPivot else { continue }  // the sweep will say degenerate
+                    let t = -dot / r
+                    low = min(low, t)
+                    high = max(high, t)
+                }
+            }
         }
+        guard low <= high else { return 0 }
+        var largest = 0.0
+        for t in [low, high] { for c in 0..<d { largest = max(largest, abs(point[c] + t * direction[c])) } }
         return largest
     }
 }

@@ -60,7 +60,8 @@ struct SweepControl {
 /// For each line cut out by d − 1 planes it computes every other plane's crossing, sorts them,
 /// and walks the line carrying the Jacobian as a running sum of flips. A vertex (the line's
 /// planes and one crossing plane k) is handled on the line of its d − 1 lowest planes, i.e. for
-/// k above every line member: each vertex once. Inside the box every cell is bounded and has a
+/// k above every line member (or, for d = 3, 4 unsharded, on the one line `LineCover` names):
+/// each vertex once. Inside the box every cell is bounded and has a
 /// unique lowest vertex for the generic functional c; at a simple vertex exactly one of the
 /// 2^d cells around it has it as lowest vertex, the one whose signs make c a non-negative
 /// combination of the signed normals (c = Σ λ_i a_i, signs of λ). So each vertex counts at most
@@ -96,6 +97,15 @@ final class LineSweeper {
     let lambda: UnsafeMutablePointer<Double>
     /// The current line's members.
     let members: UnsafeMutablePointer<Int>
+    /// `dualNorms` and `certified`'s coefficient vectors and errors as pointers: the per-vertex
+    /// code then touches no array and no reference count.
+    let dualNormList: UnsafeMutablePointer<LipschitzNorm>
+    let coefficientVectors: UnsafeMutablePointer<Double>, coefficientErrors: UnsafeMutablePointer<Double>
+    /// Per plane, its group under `LineCover` (plane mod (d − 1); 0 for d ≤ 2).
+    let coverGroup: UnsafeMutablePointer<Int32>
+    /// Scratch of the per-line pivot test (`setUp`): the line's rows, and L.
+    let frameRows: UnsafeMutablePointer<Double>, frameL: UnsafeMutablePointer<Double>
+
     let bestScore: UnsafeMutablePointer<Double>
     /// Box faces on their negative side at the start of the current line.
     var negativeFaces = 0
@@ -118,6 +128,9 @@ final class LineSweeper {
             return 1 + 0.618_033_988_749_894_9 * x.squareRoot() + 0.1 * x * x
         }
         certified = CertifiedLine(dimension: d, functional: functional)
+        (coefficientVectors, coefficientErrors) = (certified.coefficientVectors, certified.coefficientErrors)
+        dualNormList = .allocate(capacity: max(1, norms.count))
+        dualNormList.initialize(from: norms.map(\.dual), count: norms.count)
         a = Self.copy(arrangement.normals)
         b = Self.copy(arrangement.offsets)
         flip = Self.copy(arrangement.flips)
@@ -135,11 +148,16 @@ final class LineSweeper {
         (running, cellJacobian) = (.allocate(capacity: m), .allocate(capacity: m))
         lambda = .allocate(capacity: d)
         members = .allocate(capacity: d)
+        coverGroup = .allocate(capacity: count)
+        for k in 0..<count { coverGroup[k] = Int32(k % max(1, d - 1)) }
+        (frameRows, frameL) = (.allocate(capacity: max(1, (d - 1) * d)), .allocate(capacity: max(1, (d - 1) * (d - 1))))
         bestScore = Self.copy(Array(repeating: -1, count: norms.count))
     }
 
     deinit {
-        for p in [a, b, flip, rawA, rawB, weightSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, bestScore] { p.deallocate() }
+        for p in [a, b, flip, rawA, rawB, weightSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, bestScore,
+                  frameRows, frameL] { p.deallocate() }
+        coverGroup.deallocate(); dualNormList.deallocate()
         groupOf.deallocate(); hasParallel.deallocate(); members.deallocate()
         entries.deallocate(); scratch.deallocate(); histogram.deallocate()
     }
@@ -167,27 +185,26 @@ final class LineSweeper {
     }
 
     /// Sweeps one line, handling the vertices whose ordinal (crossing plane − last member − 1)
-    /// lies in `ordinals`. False when the work must end: a stop, or the arrangement is
-    /// degenerate (`outcome.degenerate`).
-    func sweep(_ line: [Int], ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool {
-        let setup = setUp(line)
-        guard case .ready(let frame) = setup else {
-            if case .empty = setup { return true }
-            outcome.degenerate = true
-            return false
-        }
-        guard let n = crossings(line, frame) else { outcome.degenerate = true; return false }
-        if let last = line.last, last >= networkCount, let going = sweepFaceLine(line, frame, ordinals: ordinals, into: &outcome) {
+    /// lies in `ordinals`, and under `LineCover`'s extended role also those its group names.
+    /// False when the work must end: a stop, or the arrangement is degenerate
+    /// (`outcome.degenerate`).
+    func sweep(_ line: [Int], ordinals: Range<Int>, role: LineCover.Role = .classic, into outcome: inout SweepOutcome) -> Bool {
+        if case .empty = setUp(line) { return true }
+        guard let n = crossings(line) else { outcome.degenerate = true; return false }
+        if role == .classic, let last = line.last, last >= networkCount,
+           let going = sweepFaceLine(line, ordinals: ordinals, into: &outcome) {
             return going
         }
         CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
         guard orderIsCertain(n) else { outcome.degenerate = true; return false }
-        return walk(line, frame, n, ordinals: ordinals, into: &outcome)
+        var extra = (group: Int32(-1), above: Int.max)
+        if case .extended(let group, let above) = role { extra = (Int32(group), above) }
+        return walk(line, n, ordinals: ordinals, extra: extra, into: &outcome)
     }
 
     /// The line's frame and its crossings in certified order (nil: empty or degenerate line).
     func prepare(_ line: [Int]) -> (LineFrame<Double>, Int)? {
-        guard case .ready(let frame) = setUp(line), let n = crossings(line, frame) else { return nil }
+        guard let frame = frame(line), let n = crossings(line) else { return nil }
         CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
         guard orderIsCertain(n) else { return nil }
         return (frame, n)

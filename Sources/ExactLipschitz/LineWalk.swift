@@ -2,25 +2,32 @@ import LipschitzModel
 
 extension LineSweeper {
     /// Walks the sorted crossings carrying the Jacobian and the count of box faces on their
-    /// negative side; handles the owned vertices inside the box. The line's data go to flat
-    /// buffers first, so that the per-vertex work touches no array and no reference count.
-    func walk(_ line: [Int], _ frame: LineFrame<Double>, _ n: Int, ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool {
+    /// negative side; handles the owned vertices inside the box: those whose ordinal lies in
+    /// `ordinals`, and those `extra` adds, planes of a group above a plane (`LineCover`; group
+    /// −1: none). The line's data are in flat buffers, so that the per-vertex work touches no
+    /// array and no reference count.
+    func walk(_ line: [Int], _ n: Int, ordinals: Range<Int>, extra: (group: Int32, above: Int),
+              into outcome: inout SweepOutcome) -> Bool {
         let (functionalSign, orientation) = load(line)
         let last = line.last ?? -1
-        var faces = negativeFaces
         let first = last + 1 + ordinals.lowerBound, end = last + 1 + ordinals.upperBound
+        var faces = negativeFaces
         for i in 0..<n {
             let k = plane(i), r = rate[k]
-            if k >= first && k < end {
+            // first ≤ k < end as one unsigned comparison.
+            let handled = UInt(bitPattern: k &- first) < UInt(bitPattern: end &- first) || (coverGroup[k] == extra.group && k > extra.above)
+            if handled {
                 // Faces through the vertex are free; any other face negative puts it outside.
                 let beforeNegativeFace = k >= networkCount && r > 0
-                if faces - (beforeNegativeFace ? 1 : 0) == 0 {
-                    if !vertex(plane: k, rate: r, functionalSign: functionalSign, orientation: orientation, into: &outcome) { return false }
+                if faces == (beforeNegativeFace ? 1 : 0) {
+                    guard vertex(plane: k, rate: r, before: running, functionalSign: functionalSign, orientation: orientation,
+                                 into: &outcome) else { return false }
                 }
             }
             if k < networkCount {
-                let f = flip + k * m
-                if r > 0 { for e in 0..<m { running[e] += f[e] } } else { for e in 0..<m { running[e] -= f[e] } }
+                // ±1·flip is exact: the same sum as adding or subtracting, without a branch on the side.
+                let f = flip + k * m, sign = r > 0 ? 1.0 : -1.0
+                for e in 0..<m { running[e] += sign * f[e] }
             } else {
                 faces += r > 0 ? -1 : 1
             }
@@ -33,7 +40,7 @@ extension LineSweeper {
     /// planes), of which at most two lie on the box: their Jacobians are summed directly, each
     /// side decided by the pair's rounding radii, instead of sorting the line. Nil when a pair
     /// is too close to call: the caller then sorts and certifies the whole line.
-    func sweepFaceLine(_ line: [Int], _ frame: LineFrame<Double>, ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool? {
+    func sweepFaceLine(_ line: [Int], ordinals: Range<Int>, into outcome: inout SweepOutcome) -> Bool? {
         let last = line.last ?? -1
         var loaded: (Double, Double)?
         for ordinal in ordinals {
@@ -59,7 +66,7 @@ extension LineSweeper {
                 if side { for e in 0..<m { running[e] += flip[j * m + e] } }
             }
             if loaded == nil { loaded = load(line) }
-            if !vertex(plane: k, rate: rate[k], functionalSign: loaded!.0, orientation: loaded!.1, into: &outcome) { return false }
+            if !vertex(plane: k, rate: rate[k], before: running, functionalSign: loaded!.0, orientation: loaded!.1, into: &outcome) { return false }
         }
         return true
     }
@@ -76,10 +83,12 @@ extension LineSweeper {
     /// One vertex: the signs of λ in c = Σ λ_i a_i name the cell whose lowest vertex this is,
     /// decided with proven bounds (`CertifiedLine.loadCoefficients`: λ_k R_k = c·D and
     /// λ_j R_k = w_k·g_j); a λ whose sign is not certain means c is nearly in a face's span:
-    /// degenerate. A face with negative λ means that cell lies outside the box. False when the
-    /// work must end. `lambda` keeps the signs (±1).
+    /// degenerate. A face with negative λ means that cell lies outside the box. `before` is the
+    /// Jacobian just before the crossing. False when the work must end. `lambda` keeps the
+    /// signs (±1).
     @inline(__always)
-    private func vertex(plane k: Int, rate: Double, functionalSign: Double, orientation: Double, into outcome: inout SweepOutcome) -> Bool {
+    private func vertex(plane k: Int, rate: Double, before: UnsafePointer<Double>, functionalSign: Double, orientation: Double,
+                        into outcome: inout SweepOutcome) -> Bool {
         outcome.vertices += 1
         let k1 = d - 1
         // The sign of R_k: rate = R_k·orientation/(‖w_k‖‖D‖).
@@ -87,10 +96,10 @@ extension LineSweeper {
         guard functionalSign != 0 else { outcome.degenerate = true; return false }
         let row = rawA + k * d, size = weightSize[k], tiny = Tolerances.sweepUnderflowAllowance
         for j in 0..<k1 {
-            let g = certified.coefficientVectors + j * d
+            let g = coefficientVectors + j * d
             var s = 0.0
             for c in 0..<d { s += row[c] * g[c] }
-            guard abs(s) > size * certified.coefficientErrors[j] + tiny else { outcome.degenerate = true; return false }
+            guard abs(s) > size * coefficientErrors[j] + tiny else { outcome.degenerate = true; return false }
             lambda[j] = s > 0 ? rSign : -rSign
         }
         let lk = functionalSign * rSign
@@ -103,40 +112,61 @@ extension LineSweeper {
             budget -= 1
         }
         outcome.regions += 1
-        cellJacobian.update(from: running, count: m)
-        if k < networkCount {
-            // `running` has plane k on its side before the crossing (positive iff rate < 0).
-            let coefficient = (lk > 0 ? 1.0 : 0.0) - (rate < 0 ? 1.0 : 0.0)
-            if coefficient != 0 { for e in 0..<m { cellJacobian[e] += coefficient * flip[k * m + e] } }
-        }
-        for i in 0..<k1 where members[i] < networkCount && lambda[i] > 0 {
-            let f = flip + members[i] * m
-            for e in 0..<m { cellJacobian[e] += f[e] }
-        }
+        formCellJacobian(before: before, plane: k, rate: rate, crossingSign: lk)
         return evaluate(plane: k, into: &outcome)
     }
 
+    /// The cell's Jacobian from the one just before the crossing: plane k was on its side
+    /// before the crossing (positive iff rate < 0) and is on the cell's (λ_k's) side, each
+    /// network member on λ's side. The flips are added times 0 or ±1 (exact: adding 0·flip
+    /// changes at most the sign of a zero, which no norm sees), in the order of a direct sum.
+    @inline(__always)
+    private func formCellJacobian(before: UnsafePointer<Double>, plane k: Int, rate: Double, crossingSign lk: Double) {
+        for e in 0..<m { cellJacobian[e] = before[e] }
+        if k < networkCount {
+            let coefficient = (lk > 0 ? 1.0 : 0.0) - (rate < 0 ? 1.0 : 0.0), f = flip + k * m
+            for e in 0..<m { cellJacobian[e] += coefficient * f[e] }
+        }
+        for i in 0..<(d - 1) where members[i] < networkCount {
+            let weight = lambda[i] > 0 ? 1.0 : 0.0, f = flip + members[i] * m
+            for e in 0..<m { cellJacobian[e] += weight * f[e] }
+        }
+    }
+
     /// Compares the cell's Jacobian with the best so far for every norm (scalar outputs: the
-    /// dual norm of the gradient, by its proxy when safe).
+    /// dual norm of the gradient, by its proxy when safe); improvements are recorded apart
+    /// (`record`), so that this stays small enough to inline.
     @inline(__always)
     private func evaluate(plane k: Int, into outcome: inout SweepOutcome) -> Bool {
         let jacobian = UnsafeBufferPointer(start: cellJacobian, count: m)
         for n in 0..<norms.count {
             let score: Double
             if scalar {
-                score = useProxy ? normProxy(jacobian, p: dualNorms[n]) : vectorNorm(jacobian, p: dualNorms[n])
+                let dual = dualNormList[n]
+                score = useProxy ? normProxy(jacobian, p: dual) : vectorNorm(jacobian, p: dual)
             } else {
-                score = (try? operatorNorm(Matrix(rows: arrangement.outputs, columns: arrangement.jacobianColumns, storage: Array(jacobian)), p: norms[n])) ?? .nan
+                score = matrixScore(n)
             }
             guard score.isFinite else { outcome.degenerate = true; return false }
-            if score > bestScore[n] {
-                bestScore[n] = score
-                outcome.best[n] = scalar && useProxy ? vectorNorm(jacobian, p: dualNorms[n]) : score
-                outcome.witness[n] = SweepVertex(line: Array(UnsafeBufferPointer(start: members, count: d - 1)), plane: k,
-                                                 positive: (0..<d).map { lambda[$0] > 0 })
-            }
+            if score > bestScore[n] { record(score, norm: n, plane: k, into: &outcome) }
         }
         return true
+    }
+
+    @inline(never)
+    private func matrixScore(_ n: Int) -> Double {
+        let jacobian = Array(UnsafeBufferPointer(start: cellJacobian, count: m))
+        return (try? operatorNorm(Matrix(rows: arrangement.outputs, columns: arrangement.jacobianColumns, storage: jacobian), p: norms[n])) ?? .nan
+    }
+
+    /// A new best for norm n: its value (the norm itself, not the proxy) and its vertex.
+    @inline(never)
+    private func record(_ score: Double, norm n: Int, plane k: Int, into outcome: inout SweepOutcome) {
+        bestScore[n] = score
+        let jacobian = UnsafeBufferPointer(start: cellJacobian, count: m)
+        outcome.best[n] = scalar && useProxy ? vectorNorm(jacobian, p: dualNorms[n]) : score
+        outcome.witness[n] = SweepVertex(line: Array(UnsafeBufferPointer(start: members, count: d - 1)), plane: k,
+                                         positive: (0..<d).map { lambda[$0] > 0 })
     }
 
     /// Hands unused region permission back (`--max-regions`).

@@ -46,7 +46,10 @@ enum CrossingSort {
     }
 
     /// Quicksort of `entries[low...high]` (median of three, insertion sort below 16 entries),
-    /// recursing into the smaller part only: depth O(log n).
+    /// recursing into the smaller part only: depth O(log n). The partition (Lomuto's, pivot
+    /// moved to the end) swaps every entry with the boundary and advances the boundary by the
+    /// comparison's result: no branch on the data, whose random order would defeat the branch
+    /// predictor. Entries are distinct (the plane index is packed in), so parts shrink.
     private static func quickSort(_ entries: UnsafeMutablePointer<UInt64>, _ low: Int, _ high: Int) {
         var low = low, high = high
         while high - low >= 16 {
@@ -54,14 +57,22 @@ enum CrossingSort {
             if entries[mid] < entries[low] { swapEntries(entries, mid, low) }
             if entries[high] < entries[low] { swapEntries(entries, high, low) }
             if entries[high] < entries[mid] { swapEntries(entries, high, mid) }
-            let pivot = entries[mid]
-            var i = low, j = high
-            while i <= j {
-                while entries[i] < pivot { i += 1 }
-                while entries[j] > pivot { j -= 1 }
-                if i <= j { swapEntries(entries, i, j); i += 1; j -= 1 }
+            swapEntries(entries, mid, high)  // the median is the pivot, at the end
+            let pivot = entries[high]
+            var boundary = low
+            for i in low..<high {
+                let e = entries[i]
+                entries[i] = entries[boundary]
+                entries[boundary] = e
+                boundary += e < pivot ? 1 : 0
             }
-            if j - low < high - i { quickSort(entries, low, j); low = i } else { quickSort(entries, i, high); high = j }
+            swapEntries(entries, boundary, high)
+            // entries[low..<boundary] < pivot = entries[boundary] < entries[(boundary + 1)...high]
+            if boundary - low < high - boundary {
+                quickSort(entries, low, boundary - 1); low = boundary + 1
+            } else {
+                quickSort(entries, boundary + 1, high); high = boundary - 1
+            }
         }
         if high > low {
             for i in (low + 1)...high {

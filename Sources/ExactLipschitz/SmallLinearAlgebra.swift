@@ -29,7 +29,31 @@ struct LineFrame<T: BinaryFloatingPoint> {
         q = rows
         l = [T](repeating: 0, count: k * k)
         point = [T](repeating: 0, count: d)
-        // q's rows are orthogonalised in place; `point` holds z of L z = −β meanwhile.
+        // q's rows are orthonormalised in place, then point = Qᵀz with L z = −β.
+        if k > 0 {
+            let pivot = q.withUnsafeMutableBufferPointer { qb in
+                l.withUnsafeMutableBufferPointer { lb in Self.orthonormalise(qb.baseAddress!, lb.baseAddress!, dimension: d) }
+            }
+            guard let pivot else { return nil }
+            smallestPivot = pivot
+        }
+        var z = [T](repeating: 0, count: max(1, k))
+        for i in 0..<k {
+            var s = -offsets[i]
+            for j in 0..<i { s -= l[i * k + j] * z[j] }
+            z[i] = s / l[i * k + i]
+        }
+        for i in 0..<k { for c in 0..<d { point[c] += z[i] * q[i * d + c] } }
+    }
+
+    /// Modified Gram–Schmidt, applied twice, on the d − 1 rows (length d) at `q`, in place:
+    /// afterwards they are Q's orthonormal rows and `l` (k × k, zero on entry) holds L. Returns
+    /// the smallest relative pivot (a row's residual over its length, 1 for no rows); nil when
+    /// a pivot is exactly 0. The one kernel of the frame, also run by the sweep on its own
+    /// scratch buffers for the per-line pivot test alone (`LineSweeper.setUp`).
+    static func orthonormalise(_ q: UnsafeMutablePointer<T>, _ l: UnsafeMutablePointer<T>, dimension d: Int) -> T? {
+        let k = d - 1
+        var smallest: T = 1
         for i in 0..<k {
             var length: T = 0, largest: T = 0
             for c in 0..<d { largest = max(largest, abs(q[i * d + c])) }
@@ -49,16 +73,10 @@ struct LineFrame<T: BinaryFloatingPoint> {
             n = n.squareRoot()
             guard n > 0 else { return nil }
             l[i * k + i] = n
-            smallestPivot = min(smallestPivot, n / length)
+            smallest = min(smallest, n / length)
             for c in 0..<d { q[i * d + c] /= n }
         }
-        var z = [T](repeating: 0, count: max(1, k))
-        for i in 0..<k {
-            var s = -offsets[i]
-            for j in 0..<i { s -= l[i * k + j] * z[j] }
-            z[i] = s / l[i * k + i]
-        }
-        for i in 0..<k { for c in 0..<d { point[c] += z[i] * q[i * d + c] } }
+        return smallest
     }
 
     /// A unit vector orthogonal to Q's rows: the coordinate axis farthest from their span,

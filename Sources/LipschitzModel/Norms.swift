@@ -89,7 +89,7 @@ public func vectorNorm(_ v: UnsafeBufferPointer<Double>, p: LipschitzNorm) -> Do
 /// winner. Without scaling, ℓ2's squares overflow above about 1e154 and lose digits below
 /// about 1e-150: callers use it only when their entries are known to lie well inside that range
 /// (`proxyIsSafe`).
-@inline(__always)
+@inlinable @inline(__always)
 public func normProxy(_ v: UnsafeBufferPointer<Double>, p: LipschitzNorm) -> Double {
     switch p {
     case .one:

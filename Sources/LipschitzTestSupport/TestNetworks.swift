@@ -26,6 +26,33 @@ public func randomNetwork(_ widths: [Int], using rng: inout TestRandom, biasScal
     return network(layers, name: "random-\(widths)")
 }
 
+/// A hidden layer of `groups` groups of planes in dimension d, each drawn as one of: a
+/// duplicate pair, an opposite pair, a parallel pair (exact and inexact scale), a zero row
+/// (bias ±1 by the parity of `trial`), d + 1 planes through one integer point, or a single
+/// plane. Rows and biases.
+public func degenerateHiddenLayer(dimension d: Int, groups: Int, trial: Int, using rng: inout TestRandom) -> ([[Double]], [Double]) {
+    var rows: [[Double]] = [], biases: [Double] = []
+    for _ in 0..<groups {
+        let w = (0..<d).map { _ in rng.normal() }, b = rng.normal()
+        switch rng.int(0...6) {
+        case 0: rows += [w, w]; biases += [b, b]                                  // duplicate
+        case 1: rows += [w, w.map { -$0 }]; biases += [b, -b]                     // opposite
+        case 2: rows += [w, w.map { 2 * $0 }]; biases += [b, b + 1]               // parallel
+        case 3: rows.append(Array(repeating: 0, count: d)); biases.append(trial % 2 == 0 ? 1 : -1)  // zero row
+        case 4: rows += [w, w.map { 3 * $0 }]; biases += [b, 3 * b + 0.5]        // parallel, inexact scale
+        case 5:                                                                    // through a common point
+            let point = (0..<d).map { _ in Double(rng.int(-2...2)) }
+            for _ in 0..<(d + 1) {
+                let u = (0..<d).map { _ in Double(rng.int(-3...3)) }
+                rows.append(u)
+                biases.append(-zip(u, point).reduce(0) { $0 + $1.0 * $1.1 })
+            }
+        default: rows.append(w); biases.append(b)
+        }
+    }
+    return (rows, biases)
+}
+
 /// Widths `[input, hidden…, output]`, weights uniform in [−1, 1) and biases in [−0.5, 0.5).
 public func uniformRandomNetwork(_ widths: [Int], using rng: inout TestRandom, name: String = "random") -> ReLUNetwork {
     var layers: [AffineLayer] = []

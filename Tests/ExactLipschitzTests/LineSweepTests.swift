@@ -66,25 +66,7 @@ final class LineSweepTests: XCTestCase {
         var swept = 0
         for trial in 0..<60 {
             let d = rng.int(1...3)
-            var rows: [[Double]] = [], biases: [Double] = []
-            for _ in 0..<rng.int(2...5) {
-                let w = (0..<d).map { _ in rng.normal() }, b = rng.normal()
-                switch rng.int(0...6) {
-                case 0: rows += [w, w]; biases += [b, b]                                  // duplicate
-                case 1: rows += [w, w.map { -$0 }]; biases += [b, -b]                     // opposite
-                case 2: rows += [w, w.map { 2 * $0 }]; biases += [b, b + 1]               // parallel
-                case 3: rows.append(Array(repeating: 0, count: d)); biases.append(trial % 2 == 0 ? 1 : -1)  // zero row
-                case 4: rows += [w, w.map { 3 * $0 }]; biases += [b, 3 * b + 0.5]        // parallel, inexact scale
-                case 5:                                                                    // through a common point
-                    let point = (0..<d).map { _ in Double(rng.int(-2...2)) }
-                    for _ in 0..<(d + 1) {
-                        let u = (0..<d).map { _ in Double(rng.int(-3...3)) }
-                        rows.append(u)
-                        biases.append(-zip(u, point).reduce(0) { $0 + $1.0 * $1.1 })
-                    }
-                default: rows.append(w); biases.append(b)
-                }
-            }
+            let (rows, biases) = degenerateHiddenLayer(dimension: d, groups: rng.int(2...5), trial: trial, using: &rng)
             var out = (0..<rng.int(1...2)).map { _ in rows.map { _ in rng.normal() } }
             out[0][0] = 0  // a dead neuron
             let net = network([(rows, biases), (out, out.map { _ in 0 })])
@@ -189,8 +171,8 @@ final class LineSweepTests: XCTestCase {
         let net = network([([[2, -1], [1, 0], [1, 1]], [0, -1, -6]), ([[1, 1, 1]], [0])])
         let arrangement = try XCTUnwrap(Arrangement(network: net))
         let sweeper = LineSweeper(arrangement: arrangement, norms: [.two], control: SweepControl(shouldStop: { false }, claim: nil))
-        guard case .ready(let frame) = sweeper.setUp([0]) else { return XCTFail("line") }
-        XCTAssertNotNil(sweeper.crossings([0], frame))
+        guard case .ready = sweeper.setUp([0]) else { return XCTFail("line") }
+        XCTAssertNotNil(sweeper.crossings([0]))
         let s = sweeper.certified.axis
         XCTAssertEqual(s, 1, "x₁ changes fastest along the line")
         XCTAssertEqual(sweeper.position[1], 2, accuracy: 1e-15)  // at x₀ = 1: x₁ = 2
