@@ -22,10 +22,10 @@ deps:
 build: deps
 	swift build
 
-# The release build links the Swift runtime and Foundation statically (--static-swift-stdlib):
-# a process then starts in about two thirds of the time (no dynamic loading and symbol binding of
-# libswiftCore, libFoundation and ICU), which is most of the wall time on a small network such as
-# iris (docs/benchmarks.md, "process start"). GLPK and LAPACK stay shared libraries from Debian.
+# The release build links the Swift runtime and Foundation statically (--static-swift-stdlib): no
+# dynamic loading and symbol binding of libswiftCore, libFoundation and ICU at start-up (13.3 ms
+# -> 11.8 ms for the bench's start-up reference on a quiet machine, 23 -> 15 ms under load), most
+# of the wall time on a small network such as iris. GLPK and LAPACK stay Debian's shared libraries.
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
 # Only the two executables: the test-support target imports XCTest, which has no static form.
