@@ -129,7 +129,7 @@ extension OneInputSweep {
 
     /// Interval j's pattern from the sorted order: every neuron's state left of all
     /// breakpoints, toggled by those crossed before the box and before interval j.
-    private func sortedPattern(_ j: Int) -> [Bool] {
+    func sortedPattern(_ j: Int) -> [Bool] {
         // Active: w = 0 and b > 0, or w ≠ 0 and (breakpoint crossed before interval j) == (w > 0).
         var bits = [Bool](repeating: false, count: neurons)
         let n = breakpoints.count, entries = breakpoints.entries, mask = breakpoints.mask
