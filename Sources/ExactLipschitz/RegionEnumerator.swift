@@ -954,7 +954,12 @@ final class RegionEnumerator {
         // it pays for one (4·d LPs); later nodes reuse it with more signs known on the way. A
         // fresh box at every stabilising node cut the nodes of the random (4, 16, 16, 16, 1)
         // network by a further 30 % but cost 20 % more LPs and more time (measured, release).
-        if depth == flatStart[layer] && boxes.isEmpty && boxesPay, let fresh = try certifiedBox(ball: ball) {
+        // With two hidden layers the only candidates are layer 0's later stabilising nodes (its
+        // first is the root, unbounded globally): random (3, 20, 20, 1) 7,142 → 5,331 nodes and
+        // 27,616 → 23,098 LPs, double pendulum 28,907 → 23,879 / 139,423 → 121,631 (1 thread). With
+        // more layers, boxes that early cost more LPs than they saved on (4, 16, 16, 16, 1).
+        let early = layer == 0 && network.hiddenWidths.count == 2
+        if (depth == flatStart[layer] || early) && boxes.isEmpty && boxesPay, let fresh = try certifiedBox(ball: ball) {
             boxes.append((depth, fresh))
         }
         guard let box = boxes.last?.box else { return false }

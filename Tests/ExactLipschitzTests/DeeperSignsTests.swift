@@ -67,13 +67,6 @@ final class DeeperSignsTests: XCTestCase {
         XCTAssertEqual(signs[1], [nil, false])
     }
 
-    private func search(_ net: ReLUNetwork, norms: [LipschitzNorm], box: InputBox?, threads: Int) throws -> ExactReport {
-        var options = ExactOptions(norms: norms, box: box)
-        options.prune = true
-        options.threads = threads
-        return try ExactSearch.compute(net, options: options)
-    }
-
     /// Deep networks (three or four hidden layers, a degenerate first layer in some), globally and
     /// in boxes: the constants equal the 2^n brute force with 1 and 2 threads, and the deeper
     /// signs are exercised.
@@ -102,20 +95,7 @@ final class DeeperSignsTests: XCTestCase {
                 let lower = (0..<d).map { _ in rng.normal() }
                 box = try InputBox(lower: lower, upper: lower.map { $0 + 0.1 + 2 * rng.uniform() })
             }
-            let norms: [LipschitzNorm] = [.one, .two, .infinity]
-            let reference = try BruteForce.run(net, norms: norms, box: box)
-            var values: [[Double]] = []
-            for threads in [1, 2] {
-                let report = try search(net, norms: norms, box: box, threads: threads)
-                XCTAssertTrue(report.isExact, "trial \(trial), \(threads) threads")
-                for (n, norm) in norms.enumerated() {
-                    assertRelativelyEqual(report.bounds[n].value, reference.best[n], 1e-9,
-                                          "trial \(trial) ℓ\(norm) \(net.architecture) box \(box.map { "\($0)" } ?? "none"), \(threads) threads")
-                }
-                values.append(report.bounds.map(\.value))
-                deeper += report.statistics.deeperStabilisedNeurons
-            }
-            XCTAssertEqual(values[0], values[1], "trial \(trial): 1 and 2 threads give the same constants")
+            deeper += try assertPrunedSearchAgreesWithBruteForce(net, box: box, label: "trial \(trial) \(net.architecture)").deeperStabilisedNeurons
         }
         XCTAssertGreaterThan(deeper, 20, "the networks exercise the deeper signs")
     }
