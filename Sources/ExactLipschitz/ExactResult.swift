@@ -137,6 +137,9 @@ public struct EnumerationStatistics: Sendable, Equatable {
     /// Neurons whose sign a layer's first node certified on its whole region (branch and bound's
     /// `stabilise`): fixed in the pruning bound and, below, without a split.
     public var stabilisedNeurons = 0
+    /// Of those, the ones certified by `stabiliseDeeper` (a certified box and intervals through
+    /// the layers), deeper layers' among them, before the search reached their layer.
+    public var deeperStabilisedNeurons = 0
 
     /// Adds another worker's counters.
     public mutating func add(_ other: EnumerationStatistics) {
@@ -151,6 +154,7 @@ public struct EnumerationStatistics: Sendable, Equatable {
         failedLinearPrograms += other.failedLinearPrograms
         undecidedSubtrees += other.undecidedSubtrees
         stabilisedNeurons += other.stabilisedNeurons
+        deeperStabilisedNeurons += other.deeperStabilisedNeurons
     }
     public init() {}
 }
