@@ -83,6 +83,9 @@ final class RegionEnumerator {
         self.domain = ScaledDomain(network: network, box: options.box)
         var exact = ExactRegionTest(network: network, box: options.box)
         exact.injectedFailurePeriod = options.injectedExactFailurePeriod
+        exact.timeLimit = { [options, shared] in
+            ExactRegionTest.milliseconds(remaining: options.timeLimit.map { $0 - shared.elapsed })
+        }
         self.exact = exact
         self.band = options.relativeRadiusTolerance
         self.dimension = network.inputDimension
