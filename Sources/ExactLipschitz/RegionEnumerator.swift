@@ -250,7 +250,10 @@ final class RegionEnumerator {
         let entryNodes = statistics.nodes
         var handingBack = false
         while !stack.isEmpty {
-            if shared.stopReason != nil {
+            // Every side, not only every node: when the solvers cannot decide (each undecided
+            // side costs an exact solve and adds no node), unwinding a path of 10^4 splits
+            // would otherwise run ~40 s past the time limit without reading the clock.
+            if checkStop() {
                 // Everything still pending lies below the shallowest frame with work left, and
                 // interval bounds only shrink as neurons are fixed: one bound there covers it
                 // all (one per frame would cost O(depth) bounds of O(network) each).
