@@ -165,29 +165,47 @@ def wall_summary(runs: dict, grid: Grid) -> dict:
     done = {c.name for c in grid.cells if c.name in runs}
     measured = sum(float(runs[n]["wall_seconds"]) for n in done)
     by_ladder: dict[str, dict] = {}
-    projected_total, unreachable = 0.0, []
+    projected_total, unreachable, skipped, beyond_rules = 0.0, [], [], 0.0
     for key, ladder in grid.ladders().items():
         lad = by_ladder.setdefault(key, {"run": 0, "wall": 0.0, "not_run": 0, "projected": 0.0, "widest_run": None,
-                                         "not_run_widths": [], "codes": []})
+                                         "not_run_widths": [], "codes": [], "skipped": [],
+                                         "cpu": 0.0, "cpu_complete": True, "run_beyond_rules": []})
         for c in ladder:
             if c.name in runs:
                 lad["run"] += 1
                 if runs[c.name]["code"] not in lad["codes"]:
                     lad["codes"].append(runs[c.name]["code"])
                 lad["wall"] += float(runs[c.name]["wall_seconds"])
+                cpu = runs[c.name].get("cpu_seconds")
+                if cpu:
+                    lad["cpu"] += float(cpu)
+                else:
+                    lad["cpu_complete"] = False
                 lad["widest_run"] = c.N
+                if project(c, ladder, runs)[1]:
+                    # Run, but the runner's stopping rules skip it now: not part of a fresh run.
+                    beyond_rules += float(runs[c.name]["wall_seconds"])
+                    lad["run_beyond_rules"].append(c.N)
                 continue
-            lad["not_run"] += 1
-            lad["not_run_widths"].append(c.N)
             cost, reason = project(c, ladder, runs)
-            if reason or not math.isfinite(cost):
+            if reason:
+                # The runner stops the ladder here (`runner.project_with_source`): the grid as run
+                # never spends time on this cell.
+                lad["skipped"].append(c.N)
+                skipped.append({"cell": c.name, "reason": reason})
+                continue
+            if not math.isfinite(cost):
                 cost = c.trials * (c.time_limit + 2)
                 unreachable.append(c.name)
+            lad["not_run"] += 1
+            lad["not_run_widths"].append(c.N)
             lad["projected"] += cost
             projected_total += cost
     codes = sorted({runs[n]["code"] for n in done})
     return {"cells_run": len(done), "cells_total": len(grid.cells), "measured_seconds": measured,
             "projected_remaining_seconds": projected_total, "cells_at_time_limit": unreachable,
+            "cells_skipped_by_rule": skipped, "run_beyond_rules_seconds": beyond_rules,
+            "fresh_grid_seconds": measured - beyond_rules + projected_total,
             "ladders": by_ladder, "codes": codes}
 
 
@@ -304,13 +322,21 @@ def table_estimators(s: dict) -> str:
 
 def table_wall(s: dict) -> str:
     w = s["wall"]
-    lines = ["| ladder | cells run | widest N run | code | wall s (measured) | widths not run | projected s for them |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| ladder | cells run | widest N run | code | wall s (measured) | CPU s (measured) | widths skipped by rule | widths not run | projected s for them |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for key, lad in sorted(w["ladders"].items()):
         nr = ", ".join(str(n) for n in lad["not_run_widths"]) or "–"
-        lines.append(f"| {key} | {lad['run']} | {lad['widest_run'] or '–'} | {' '.join(lad['codes']) or '–'} | {lad['wall']:.0f} | {nr} | {lad['projected']:.0f} |")
-    lines.append(f"| **total** | {w['cells_run']} of {w['cells_total']} | | | {w['measured_seconds']:.0f} | "
-                 f"{w['cells_total'] - w['cells_run']} cells | {w['projected_remaining_seconds']:.0f} |")
+        sk = ", ".join([str(n) for n in lad["skipped"]] + [f"{n} (run before the rule)" for n in lad["run_beyond_rules"]]) or "–"
+        cpu = f"{lad['cpu']:.0f}" + ("" if lad["cpu_complete"] else " (part)") if lad["cpu"] else "–"
+        lines.append(f"| {key} | {lad['run']} | {lad['widest_run'] or '–'} | {' '.join(lad['codes']) or '–'} | {lad['wall']:.0f} | {cpu} | {sk} | {nr} | {lad['projected']:.0f} |")
+    skipped = len(w["cells_skipped_by_rule"])
+    lines.append(f"| **total** | {w['cells_run']} of {w['cells_total']} | | | {w['measured_seconds']:.0f} | | {skipped} cells | "
+                 f"{w['cells_total'] - w['cells_run'] - skipped} cells | {w['projected_remaining_seconds']:.0f} |")
+    lines.append("")
+    lines.append(f"A fresh `make sweep` of the whole grid: {w['measured_seconds']:.0f} s measured, less "
+                 f"{w['run_beyond_rules_seconds']:.0f} s of cells run before the rules skipped them, + "
+                 f"{w['projected_remaining_seconds']:.0f} s projected = **{w['fresh_grid_seconds']:.0f} s "
+                 f"({w['fresh_grid_seconds'] / 3600:.2f} h)**.")
     return "\n".join(lines)
 
 
