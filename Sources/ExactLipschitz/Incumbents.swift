@@ -73,9 +73,9 @@ enum Incumbents {
 ///   a better region a few flips away, which the search order would meet much later).
 ///
 /// Cost: every climb gets `evaluationsPerClimb` Jacobian evaluations, and each worker's climbs
-/// are rationed by the nodes it searched (`initialClimbs`, then one per `nodesPerClimb`, for
-/// regions and for nodes and subtrees separately), so they cost a small, bounded fraction of
-/// the search whatever the network. Rationing by nodes, not time, keeps a one-thread search
+/// are rationed by the LPs it solved (`initialClimbs`, then one per `linearProgramsPerClimb`,
+/// for regions and for nodes and subtrees separately), so they cost a small, bounded fraction
+/// of the search whatever the network. Rationing by work done, not time, keeps a one-thread search
 /// deterministic; with more threads only the node counts may change, never the constant (the
 /// answer is the maximum over the certified regions, and an incumbent only prunes subtrees
 /// that hold nothing above it).
@@ -86,11 +86,15 @@ final class InSearchIncumbents: @unchecked Sendable {
     private let domain: ScaledDomain
     private let search: @Sendable ([Double], LipschitzNorm, Int) -> [Double]?
 
-    /// A climb's budget in Jacobian evaluations (a step evaluates up to ~9 points).
-    static let evaluationsPerClimb = 256
-    /// Climbs a worker may take before its nodes count, and nodes per further climb.
-    static let initialClimbs = 16
-    static let nodesPerClimb = 256
+    /// A climb's budget in Jacobian evaluations (a step evaluates up to ~9 points). Measured on
+    /// random (2, 32, 32, 32, 1), 1 thread: 64 and 256 reach the maximum after the same nodes.
+    static let evaluationsPerClimb = 64
+    /// Climbs a worker may take at once, and linear programs it solves per further climb.
+    /// Rationed by LPs, not nodes: a node costs anything from a few multiply-adds (a neuron
+    /// decided without a split, thousands in a row on deep narrow networks) to an LP and an
+    /// O(network) pruning bound, while a climb costs O(network) per evaluation.
+    static let initialClimbs = 8
+    static let linearProgramsPerClimb = 128
     /// A subtree is climbed from when its bound exceeds the best value by this factor.
     static let promisingRatio = 1.05
     /// A region is climbed from when its value is at least this share of the best value.
@@ -148,7 +152,8 @@ final class InSearchIncumbents: @unchecked Sendable {
 
         private func climb(from start: [Double], norm n: Int, source: Int) {
             guard owner.shared.stopReason == nil,
-                  climbs[source] < InSearchIncumbents.initialClimbs + worker.statistics.nodes / InSearchIncumbents.nodesPerClimb else { return }
+                  climbs[source] < InSearchIncumbents.initialClimbs + worker.statistics.linearPrograms / InSearchIncumbents.linearProgramsPerClimb
+            else { return }
             climbs[source] += 1
             let options = owner.options
             guard let reached = owner.search(start, options.norms[n], InSearchIncumbents.evaluationsPerClimb) else { return }
