@@ -93,7 +93,7 @@ final class InSearchIncumbents: @unchecked Sendable {
     /// Rationed by LPs, not nodes: a node costs anything from a few multiply-adds (a neuron
     /// decided without a split, thousands in a row on deep narrow networks) to an LP and an
     /// O(network) pruning bound, while a climb costs O(network) per evaluation.
-    static let initialClimbs = 8
+    static let initialClimbs = 2
     static let linearProgramsPerClimb = 128
     /// A subtree is climbed from when its bound exceeds the best value by this factor.
     static let promisingRatio = 1.05
