@@ -73,6 +73,11 @@ final class RegionEnumerator {
     private let foldCache = FoldCache()
     /// Per norm: what rounding can take off a pruning bound (`boundRounding`).
     private let boundSlack: [Double]
+    /// `JacobianBound.bound`'s `hopelessRatio` at every node: nil for its default, or 1 (the
+    /// linear relaxation never runs) on networks too deep for it (`ExactSearch.fullBoundCostCap`):
+    /// it costs O(layers × weights) per node (1000 layers of width 1: 0.14 s per node, 294 s in
+    /// all; without it 0.8 s, the same 2,046 nodes and 10 pruned subtrees).
+    private lazy var relaxationRatio: Double? = ExactSearch.fullBoundCost(network) <= ExactSearch.fullBoundCostCap ? nil : 1
 
     init(network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState, plain: Bool = false) throws {
         self.network = network
@@ -792,7 +797,10 @@ final class RegionEnumerator {
         statistics.pruningTests += 1
         let states = pathStates(decided: depth, extra: nil)
         for (n, norm) in norms.enumerated() {
-            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: best[n] - boundSlack[n], cache: foldCache)
+            let target = best[n] - boundSlack[n]
+            let bound = try relaxationRatio.map {
+                try JacobianBound.bound(network: network, states: states, p: norm, target: target, hopelessRatio: $0, cache: foldCache)
+            } ?? JacobianBound.bound(network: network, states: states, p: norm, target: target, cache: foldCache)
             if !(bound + boundSlack[n] <= best[n]) { return false }
         }
         return true

@@ -120,4 +120,30 @@ final class IncumbentSourceTests: XCTestCase {
             XCTAssertLessThan(s.pruningTests * 10, s.nodes, "\(threads) threads: \(s.pruningTests) pruning tests for \(s.nodes) nodes")
         }
     }
+
+    /// A network 400 layers deep and one neuron wide, every neuron a split (past
+    /// `ExactSearch.fullBoundCostCap`: planned subtrees get the staged bound and nodes skip the
+    /// relaxation): branch and bound agrees with the full enumeration with 1 and 2 threads.
+    func testVeryDeepWidthOneNetworkAgreesWithFullEnumeration() throws {
+        let layers: [([[Double]], [Double])] = (0..<401).map { (k: Int) -> ([[Double]], [Double]) in
+            let weight: Double = 1 + 0.0005 * Double(k % 5)
+            let bias: Double = k == 0 ? 0 : 0.1
+            return ([[weight]], [bias])
+        }
+        let net = network(layers, name: "chain-400")
+        XCTAssertGreaterThan(ExactSearch.fullBoundCost(net), ExactSearch.fullBoundCostCap)
+        var full = ExactOptions(norms: [.one, .two])
+        full.method = .linearPrograms
+        let truth = try ExactSearch.compute(net, options: full)
+        XCTAssertTrue(truth.isExact)
+        XCTAssertGreaterThan(truth.bounds[1].value, 1)
+        for threads in [1, 2] {
+            var options = ExactOptions(norms: [.one, .two])
+            options.prune = true
+            options.threads = threads
+            let report = try ExactSearch.compute(net, options: options)
+            XCTAssertTrue(report.isExact)
+            for n in 0..<2 { assertRelativelyEqual(report.bounds[n].value, truth.bounds[n].value, 1e-9, "\(threads) threads") }
+        }
+    }
 }
