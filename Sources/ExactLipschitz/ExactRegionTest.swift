@@ -28,6 +28,20 @@ struct ExactRegionTest {
     let box: InputBox?
     /// Tests only: see `ExactOptions.injectedExactFailurePeriod`.
     var injectedFailurePeriod: Int?
+    /// Milliseconds each exact solve may take (`glp_exact`'s own limit: it cannot be interrupted
+    /// otherwise). The search sets it to what its `--time-limit` leaves, so that one rational
+    /// solve on a long path (10^4 rows took ~40 s) cannot carry the run far past the limit; a
+    /// solve cut short throws, and the side is kept undecided (an honest interval).
+    var timeLimit: () -> Int32 = { ExactRegionTest.longestSolve }
+    static let longestSolve: Int32 = 60_000
+
+    /// The exact-solve limit for a search with `remaining` seconds left (nil: no limit): at
+    /// least 1 ms (GLPK then stops at once and reports the limit), at most `longestSolve`.
+    static func milliseconds(remaining: Double?) -> Int32 {
+        guard let remaining else { return longestSolve }
+        guard remaining.isFinite else { return remaining > 0 ? longestSolve : 1 }
+        return Int32(max(1, min(Double(longestSolve), (remaining * 1000).rounded(.up))))
+    }
 
     /// The verdict for the first `depth` neurons of `pattern` (layer by layer).
     func decide(_ pattern: [[Bool]], depth: Int) throws -> Verdict {
@@ -167,7 +181,7 @@ struct ExactRegionTest {
         for (row, bound) in rows { try lp.addRow(row + [0], bound) }
         try lp.addRow(defining, .fixed(0))
         _ = try? lp.solve()
-        let solution = try lp.solveExactly()
+        let solution = try lp.solveExactly(timeLimit: timeLimit())
         guard solution.status == .optimal else { throw LinearProgramError.undecidedStatus(status: -1) }
         return solution.values[objective] <= 0
     }
@@ -183,7 +197,7 @@ struct ExactRegionTest {
         try lp.setColumnBound(objective, .atMost(upperBound))
         for (row, bound) in rows { try lp.addRow(row, bound) }
         _ = try? lp.solve()
-        return try lp.solveExactly()
+        return try lp.solveExactly(timeLimit: timeLimit())
     }
 }
 

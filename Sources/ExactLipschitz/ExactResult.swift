@@ -148,6 +148,9 @@ public struct EnumerationStatistics: Sendable, Equatable {
     /// Pruning bounds computed (`RegionEnumerator.canPrune`), each O(network): tests check that
     /// deep narrow networks do not pay one per neuron.
     var pruningTests = 0
+    /// Of those, the ones certified by `stabiliseDeeper` (a certified box and intervals through
+    /// the layers), deeper layers' among them, before the search reached their layer.
+    public var deeperStabilisedNeurons = 0
 
     /// Adds another worker's counters.
     public mutating func add(_ other: EnumerationStatistics) {
@@ -163,6 +166,7 @@ public struct EnumerationStatistics: Sendable, Equatable {
         undecidedSubtrees += other.undecidedSubtrees
         stabilisedNeurons += other.stabilisedNeurons
         pruningTests += other.pruningTests
+        deeperStabilisedNeurons += other.deeperStabilisedNeurons
     }
     public init() {}
 }

@@ -58,33 +58,38 @@ enum BreakpointSide {
 /// The breakpoints inside the domain in certified order, packed as UInt64: the high
 /// 64 − `indexBits` bits of the order-preserving key of t̂ (`CrossingSort.key`), then the
 /// neuron's index. `joined` lists the sorted positions whose breakpoint equals (exactly) the
-/// one before: coincident breakpoints are one vertex.
+/// one before: coincident breakpoints are one vertex. `spare` is a second buffer of the same
+/// size (the sort's scratch and the merge's target; `swapBuffers` makes it the entries).
 struct OneInputBreakpoints {
-    let count: Int
+    var count = 0
     let indexBits: Int
-    let entries: UnsafeMutablePointer<UInt64>
+    /// The radix sort orders the entries by their bits `sortShift..<64` alone, the top
+    /// `sortedKeyBits` bits of the key (sign, exponent, 27 bits of mantissa: three passes of 13
+    /// bits); entries equal there (breakpoints within about 2⁻²⁷ relative, rare) are put in
+    /// order afterwards by their whole value and, where the packed key bits are equal too, exactly.
+    let sortShift: Int
+    static let sortedKeyBits = 39
+    private(set) var entries: UnsafeMutablePointer<UInt64>
+    private(set) var spare: UnsafeMutablePointer<UInt64>
     /// Ascending positions p with t(entry p) = t(entry p − 1) exactly.
     var joined: [Int] = []
     /// Distinct breakpoints inside the domain: the vertices.
     var vertices = 0
 
-    init(capacity: Int, neurons: Int) {
-        count = 0
+    init(neurons: Int) {
         indexBits = max(1, Int.bitWidth - max(1, neurons - 1).leadingZeroBitCount)
-        entries = .allocate(capacity: max(1, capacity))
+        sortShift = max(indexBits, 64 - Self.sortedKeyBits)
+        entries = .allocate(capacity: max(1, neurons))
+        spare = .allocate(capacity: max(1, neurons))
     }
 
-    private init(count: Int, indexBits: Int, entries: UnsafeMutablePointer<UInt64>) {
-        self.count = count
-        self.indexBits = indexBits
-        self.entries = entries
-    }
+    func deallocate() { entries.deallocate(); spare.deallocate() }
 
-    func with(count: Int) -> OneInputBreakpoints { OneInputBreakpoints(count: count, indexBits: indexBits, entries: entries) }
+    mutating func swapBuffers() { swap(&entries, &spare) }
 
-    func deallocate() { entries.deallocate() }
+    @inline(__always) var mask: UInt64 { (1 << UInt64(indexBits)) - 1 }
 
-    @inline(__always) func index(_ position: Int) -> Int { Int(truncatingIfNeeded: entries[position] & ((1 << UInt64(indexBits)) - 1)) }
+    @inline(__always) func index(_ position: Int) -> Int { Int(truncatingIfNeeded: entries[position] & mask) }
 
     @inline(__always) func pack(_ t: Double, _ index: Int) -> UInt64 {
         ((CrossingSort.key(t) >> UInt64(indexBits)) << UInt64(indexBits)) | UInt64(index)
@@ -92,4 +97,14 @@ struct OneInputBreakpoints {
 
     /// True when entries p − 1 and p share their truncated keys (then only the full values decide).
     @inline(__always) func sameHighBits(_ p: Int) -> Bool { (entries[p] ^ entries[p - 1]) >> UInt64(indexBits) == 0 }
+
+    /// True when entries p − 1 and p share the bits the radix sort orders by.
+    @inline(__always) func sameSortedBits(_ p: Int) -> Bool { (entries[p] ^ entries[p - 1]) >> UInt64(sortShift) == 0 }
+
+    /// The index in `joined` of the first joined position ≥ p (binary search).
+    func firstJoin(atOrAfter p: Int) -> Int {
+        var low = 0, high = joined.count
+        while low < high { let mid = (low + high) / 2; if joined[mid] < p { low = mid + 1 } else { high = mid } }
+        return low
+    }
 }

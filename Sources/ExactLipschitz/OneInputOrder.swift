@@ -2,66 +2,115 @@ import Foundation
 import LipschitzModel
 
 extension OneInputSweep {
-    /// Sorts the packed breakpoints by their truncated keys (radix sort; both threads when there
-    /// are many), then settles the runs of equal truncated keys by the full values and, where
-    /// those are equal, exactly (`BreakpointOrder`); counts the distinct vertices. False when a
-    /// comparison is undecided or after a stop.
+    /// Sorts each half's packed breakpoints by their truncated keys (radix sort, the halves on
+    /// two threads when there are two), merges the halves (`mergeHalves`, which also finds the
+    /// runs of equal truncated keys), then settles those runs by the full
+    /// values and, where those are equal, exactly (`BreakpointOrder`); counts the distinct
+    /// vertices. False when a comparison is undecided or after a stop.
     func order() -> Bool {
-        let n = breakpoints.count
-        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, n))
-        defer { scratch.deallocate() }
-        if threads > 1 && n >= 1 << 16 {
-            sortInTwoHalves(scratch)
-        } else {
-            CrossingSort.sortHighBits(breakpoints.entries, n, from: breakpoints.indexBits, scratch: scratch)
+        let (c0, c1) = counts, h = halfNeurons
+        let entries = breakpoints.entries, spare = breakpoints.spare, low = breakpoints.sortShift
+        inHalves(parallel: isLarge) { part in
+            let start = part == 0 ? 0 : h
+            CrossingSort.sortHighBits(entries + start, part == 0 ? c0 : c1, from: low, scratch: spare + start)
         }
         if checkStop() { return false }
-        guard settleTies() else { return false }
-        breakpoints.vertices = n - breakpoints.joined.count
+        let ties = mergeHalves()
+        guard settleTies(ties) else { return false }
+        breakpoints.vertices = breakpoints.count - breakpoints.joined.count
         return !checkStop()
     }
 
-    /// Each thread sorts one half; the halves are then merged (stably: the first half first on
-    /// equal entries, so the order is the one-thread order).
-    private func sortInTwoHalves(_ scratch: UnsafeMutablePointer<UInt64>) {
-        let n = breakpoints.count, half = n / 2
-        let entries = breakpoints.entries, low = breakpoints.indexBits
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            let start = part == 0 ? 0 : half, count = part == 0 ? half : n - half
-            CrossingSort.sortHighBits(entries + start, count, from: low, scratch: scratch + start)
-        }
-        // Merge into scratch, then copy back. Whole entries compare as (truncated key, index):
-        // the one-thread order, since the index bits make every entry distinct. One thread
-        // merges the smaller half of the output from the front, the other the rest from the back.
-        let front = n / 2
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            if part == 0 {
-                var i = 0, j = half
-                for k in 0..<front {
-                    if j >= n || (i < half && entries[i] < entries[j]) { scratch[k] = entries[i]; i += 1 } else { scratch[k] = entries[j]; j += 1 }
-                }
-            } else {
-                var i = half - 1, j = n - 1
-                for k in stride(from: n - 1, through: front, by: -1) {
-                    if i < 0 || (j >= half && entries[j] > entries[i]) { scratch[k] = entries[j]; j -= 1 } else { scratch[k] = entries[i]; i -= 1 }
-                }
+    /// Merges the sorted halves (entries 0..<c0 and h..<h + c1) by their sorted bits into the
+    /// spare buffer, which then becomes the entries (a's entries after b's on equal bits, in
+    /// both parts, so that the two parts split one merge). One part writes the smaller half of the output from the
+    /// front, the other the rest from the back (on two threads when there are two). Each notes
+    /// the positions p whose entry shares its truncated key with entry p − 1, returned in
+    /// ascending order.
+    private func mergeHalves() -> [Int] {
+        let (c0, c1) = counts, n = c0 + c1, front = n / 2
+        let a = breakpoints.entries, b = breakpoints.entries + halfNeurons, out = breakpoints.spare
+        var flagged: [[Int]] = [[], []]
+        flagged.withUnsafeMutableBufferPointer { flagged in
+            inHalves(parallel: isLarge) { part in
+                flagged[part] = part == 0 ? mergeFront(a, c0, b, c1, into: out, count: front) : mergeBack(a, c0, b, c1, into: out, from: front)
             }
         }
-        entries.update(from: scratch, count: n)
+        breakpoints.swapBuffers()
+        var ties = flagged[0]
+        if front > 0 && front < n && breakpoints.sameSortedBits(front) { ties.append(front) }
+        return ties + flagged[1].reversed()
     }
 
-    /// Runs of equal truncated keys are sorted by (t̂, exact order, index) and their exact
-    /// coincidences recorded in `joined`. False when an exact comparison is undecided.
-    private func settleTies() -> Bool {
-        let n = breakpoints.count
+    /// The first `count` outputs of the merge of a[0..<ca] and b[0..<cb].
+    private func mergeFront(_ a: UnsafeMutablePointer<UInt64>, _ ca: Int, _ b: UnsafeMutablePointer<UInt64>, _ cb: Int,
+                            into out: UnsafeMutablePointer<UInt64>, count: Int) -> [Int] {
+        var ties: [Int] = []
+        var i = 0, j = 0
+        let shift = UInt64(breakpoints.sortShift)
+        for k in 0..<count {
+            // Loads clamped into the halves and a select (random keys mispredict a branch).
+            // Equal sorted bits: b's first (the back part agrees), settled afterwards.
+            let x = a[min(i, max(ca - 1, 0))], y = b[min(j, max(cb - 1, 0))]
+            let takeA = j >= cb || (i < ca && x >> shift < y >> shift)
+            let e = takeA ? x : y
+            i += takeA ? 1 : 0
+            j += takeA ? 0 : 1
+            out[k] = e
+            if k > 0 && (out[k - 1] ^ e) >> shift == 0 { ties.append(k) }
+        }
+        return ties
+    }
+
+    /// Outputs from..<ca + cb of the same merge, written from the back; the flagged positions
+    /// come in descending order.
+    private func mergeBack(_ a: UnsafeMutablePointer<UInt64>, _ ca: Int, _ b: UnsafeMutablePointer<UInt64>, _ cb: Int,
+                           into out: UnsafeMutablePointer<UInt64>, from first: Int) -> [Int] {
+        var ties: [Int] = []
+        var i = ca - 1, j = cb - 1
+        let shift = UInt64(breakpoints.sortShift), n = ca + cb
+        var k = n - 1
+        while k >= first {
+            let x = a[max(i, 0)], y = b[max(j, 0)]
+            let takeB = i < 0 || (j >= 0 && y >> shift > x >> shift)
+            let e = takeB ? y : x
+            j -= takeB ? 1 : 0
+            i -= takeB ? 0 : 1
+            out[k] = e
+            if k < n - 1 && (out[k + 1] ^ e) >> shift == 0 { ties.append(k + 1) }
+            k -= 1
+        }
+        return ties
+    }
+
+
+    /// The runs of equal sorted bits (around the `flagged` positions, ascending) put in order
+    /// by their whole entries (the rest of the key, then the index: an insertion sort, the runs
+    /// are short); where whole truncated keys are equal too, by (t̂, exact order, index), with
+    /// their exact coincidences recorded in `joined`. False when a comparison is undecided.
+    private func settleTies(_ flagged: [Int]) -> Bool {
         var joined: [Int] = []
-        var p = 1
-        while p < n {
-            guard breakpoints.sameHighBits(p) else { p += 1; continue }
-            var end = p + 1
-            while end < n && breakpoints.sameHighBits(end) { end += 1 }
-            guard settleRun(p - 1, end, into: &joined) else { return false }
-            p = end + 1
+        var r = 0
+        let entries = breakpoints.entries
+        while r < flagged.count {
+            var last = r
+            while last + 1 < flagged.count && flagged[last + 1] == flagged[last] + 1 { last += 1 }
+            let start = flagged[r] - 1, end = flagged[last] + 1
+            for p in (start + 1)..<end {
+                let e = entries[p]
+                var q = p
+                while q > start && entries[q - 1] > e { entries[q] = entries[q - 1]; q -= 1 }
+                entries[q] = e
+            }
+            var p = start + 1
+            while p < end {
+                guard breakpoints.sameHighBits(p) else { p += 1; continue }
+                var stop = p + 1
+                while stop < end && breakpoints.sameHighBits(stop) { stop += 1 }
+                guard settleRun(p - 1, stop, into: &joined) else { return false }
+                p = stop + 1
+            }
+            r = last + 1
         }
         breakpoints.joined = joined
         return true

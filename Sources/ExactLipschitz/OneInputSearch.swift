@@ -18,9 +18,14 @@ import LipschitzModel
 ///   (`OneInputWalk`), kept compensated with a proven error bound E. The intervals whose score
 ///   could reach the best within that bound are the candidates; each is recomputed with the
 ///   model's Jacobian and norm kernels and the largest wins (`OneInputCandidates`).
-/// - *The witness.* The chosen interval's midpoint, certified by the certified forward pass as
-///   in the general sweep (`sweepReport`); an interval with no representable interior point
-///   (breakpoints closer than the doubles' spacing) sends the network to the general sweep.
+/// - *The witness.* The chosen interval's midpoint x, certified by the exact order alone
+///   (`OneInputWitness`): a double x with t̂_left < x < t̂_right lies strictly between the exact
+///   breakpoints, so every neuron's sign at x is the pattern's; an interval with no
+///   representable interior point (breakpoints closer than the doubles' spacing) sends the
+///   network to the general sweep.
+///
+/// The work is split in two fixed halves whatever the thread count (the neurons when collecting,
+/// the sorted positions when walking), so one thread and two compute the same numbers.
 extension ExactSearch {
     /// The exact answer (or a certified interval after a stop); nil when the network is not
     /// one input and one hidden layer, or a decision could not be certified.
@@ -37,9 +42,7 @@ extension ExactSearch {
         sweep.recordProgress(outcome.regions, best: outcome.best.first ?? 0)
         if outcome.limited { shared.stop(.maxRegions) }
         guard let chosen = try sweep.choose(&outcome) else { return nil }
-        return try sweepReport(network: network, zeroRows: sweep.zeroRows, options: options, cells: chosen.cells,
-                               chosen: chosen.index, regions: outcome.regions, vertices: max(0, outcome.regions - 1),
-                               complete: outcome.complete, shared: shared, pointOnly: true)
+        return try sweep.report(chosen, outcome: outcome, options: options, shared: shared)
     }
 
     /// After a stop during the set-up: no region yet, the interval Jacobian bounds everything.
@@ -53,7 +56,7 @@ extension ExactSearch {
 }
 
 /// The state of one search: the network's numbers (read in place), the breakpoints, and the
-/// starting gradient (every breakpoint left of the domain crossed).
+/// gradient left and right of every breakpoint (one output).
 final class OneInputSweep {
     let network: ReLUNetwork
     let weights: [Double], biases: [Double], outputWeights: [Double]
@@ -63,13 +66,17 @@ final class OneInputSweep {
     let monitor: SweepMonitor
     let threads: Int
     var breakpoints: OneInputBreakpoints
-    /// One output: each sorted breakpoint's step v·|w| (`gatherSteps`).
-    let steps: UnsafeMutablePointer<Double>
+    /// One output: each neuron's step v·|w| (written by `collect`, in the neurons' order).
+    let neuronSteps: UnsafeMutablePointer<Double>
     /// Neurons with w = 0 (constant: active iff b > 0).
-    private(set) var zeroRows: [Int] = []
+    var zeroRows: [Int] = []
     /// Neurons whose breakpoint lies at or left of the box's lower end.
-    private(set) var crossed: [Int] = []
-    private(set) var stopped = false
+    var crossed: [Int] = []
+    /// One output: the gradient left of the first breakpoint in the domain and right of the last.
+    var startSum = CompensatedSum(), endSum = CompensatedSum()
+    /// Breakpoints packed by each half of the neurons (at positions 0 and `halfNeurons`).
+    var counts = (0, 0)
+    var stopped = false
     /// Intervals already reported to the monitor (progress).
     private var recorded = 0
 
@@ -84,11 +91,11 @@ final class OneInputSweep {
         self.norms = norms
         self.monitor = monitor
         self.threads = threads
-        breakpoints = OneInputBreakpoints(capacity: neurons, neurons: neurons)
-        steps = .allocate(capacity: outputs == 1 ? max(1, neurons) : 1)
+        breakpoints = OneInputBreakpoints(neurons: neurons)
+        neuronSteps = .allocate(capacity: outputs == 1 ? max(1, neurons) : 1)
     }
 
-    func release() { breakpoints.deallocate(); steps.deallocate() }
+    func release() { breakpoints.deallocate(); neuronSteps.deallocate() }
 
     /// Where neuron i's breakpoint lies relative to the domain; nil when undecided or not finite.
     func side(_ i: Int) -> BreakpointSide? {
@@ -104,40 +111,17 @@ final class OneInputSweep {
         return .inside
     }
 
-    /// Packs every breakpoint inside the domain; false when one is undecided or after a stop.
-    func collect() -> Bool {
-        var n = 0
-        let entries = breakpoints.entries
-        let done = weights.withUnsafeBufferPointer { w in
-            biases.withUnsafeBufferPointer { b in
-                for i in 0..<neurons {
-                    if w[i] == 0 { zeroRows.append(i); continue }
-                    if box == nil {
-                        let t = BreakpointOrder.breakpoint(b[i], w[i])
-                        guard t.isFinite else { return false }
-                        entries[n] = breakpoints.pack(t, i)
-                        n += 1
-                        continue
-                    }
-                    switch side(i) {
-                    case .inside?: entries[n] = breakpoints.pack(BreakpointOrder.breakpoint(b[i], w[i]), i); n += 1
-                    case .crossed?: crossed.append(i)
-                    case .beyond?: break
-                    case nil: return false
-                    }
-                }
-                return true
-            }
+    /// Runs `body(0)` and `body(1)`: on two threads when there are two and the work is large.
+    func inHalves(parallel: Bool, _ body: (Int) -> Void) {
+        if parallel && threads > 1 {
+            DispatchQueue.concurrentPerform(iterations: 2, execute: body)
+        } else {
+            body(0); body(1)
         }
-        breakpoints = breakpoints.with(count: n)
-        return done && !checkStop()
     }
 
-    /// Polls the stop test (time limit, signal, progress); true when the search must stop.
-    func checkStop() -> Bool {
-        if monitor.shouldStop() { stopped = true }
-        return stopped
-    }
+    /// Work worth a second thread: below this, dispatching costs more than it saves.
+    var isLarge: Bool { neurons >= 1 << 16 }
 
     /// Tells the monitor (progress lines) how many intervals have been walked.
     func recordProgress(_ walked: Int, best: Double) {

@@ -10,8 +10,15 @@ import LipschitzModel
 /// exact one (plus 2⁻¹⁰⁷⁵ if it underflows): `size` = Σ|p|. Both sums are computed in floating
 /// point, within a factor 1 + γ_k of the exact ones: `error(terms:)` covers that. The value
 /// fl(hi + lo) adds u|value|.
+///
+/// Another sum B joins (`add(_:)`) as two terms hi_B and lo_B (exact TwoSums again), which
+/// leaves out L_B − lo_B, at most u·bound_B: the bounds add, and so do the sizes (B's products'
+/// roundings), so the joined sum keeps the invariant. `terms` counts every addition, joined ones
+/// included (the γ factor of the bound's own floating-point sums; any order of n non-negative
+/// terms is within γ_n).
 struct CompensatedSum {
     var hi = 0.0, lo = 0.0, bound = 0.0, size = 0.0
+    var terms = 0
 
     @inline(__always)
     mutating func add(_ p: Double) {
@@ -20,12 +27,22 @@ struct CompensatedSum {
         hi = s
         bound += abs(lo)
         size += abs(p)
+        terms += 1
+    }
+
+    /// Adds another sum's terms (see above).
+    mutating func add(_ other: CompensatedSum) {
+        add(other.hi)
+        add(other.lo)
+        bound += other.bound
+        size += other.size
+        terms += other.terms
     }
 
     @inline(__always) var value: Double { hi + lo }
 
-    /// A bound on |value − S| − u|value| after `terms` additions, S the exact sum of the exact products.
-    func error(terms: Int) -> Double {
+    /// A bound on |value − S| − u|value|, S the exact sum of the exact products.
+    func error() -> Double {
         let u = Tolerances.unitRoundoff, n = Double(terms + 2)
         return u * (bound + size) * (1 + 2 * n * u) + Double(terms + 1) * 0x1p-1073
     }
@@ -38,6 +55,8 @@ struct OneInputOutcome {
     /// `--max-regions` ended the walk.
     var limited = false
     var regions = 0
+    /// One output: the intervals each part of the walk scored (`OneInputWalkPlan`).
+    var parts = (0, 0)
     var best: [Double], second: [Double], interval: [Int]
     /// Per norm: a score is within relative·score + absolute of the exact norm of its interval.
     var relative = 0.0
@@ -50,10 +69,11 @@ struct OneInputOutcome {
         absolute = Array(repeating: 0, count: norms)
     }
 
-    /// Records interval j's score for norm n (the first of equal scores stays).
+    /// Records interval j's score for norm n (the first of equal scores stays, or the latest
+    /// with `latestOnTie`: a walk from the right, whose latest is the leftmost).
     @inline(__always)
-    mutating func offer(_ score: Double, interval j: Int, norm n: Int) {
-        if score > best[n] {
+    mutating func offer(_ score: Double, interval j: Int, norm n: Int, latestOnTie: Bool = false) {
+        if score > best[n] || (latestOnTie && score == best[n]) {
             second[n] = best[n]; best[n] = score; interval[n] = j
         } else if score > second[n] {
             second[n] = score
@@ -61,9 +81,25 @@ struct OneInputOutcome {
     }
 }
 
+extension OneInputOutcome {
+    /// The outcome of two walks of one output: the left part's (lower intervals) and the right
+    /// part's; the left one's best wins ties. Copied to every norm.
+    mutating func join(_ left: OneInputOutcome, _ right: OneInputOutcome, norms: Int) {
+        regions = left.regions + right.regions
+        let leftWins = left.best[0] >= right.best[0]
+        let winner = leftWins ? left : right, other = leftWins ? right : left
+        for n in 0..<norms {
+            best[n] = winner.best[0]
+            interval[n] = winner.interval[0]
+            second[n] = max(winner.second[0], other.best[0])
+        }
+    }
+}
+
 extension OneInputSweep {
-    /// The starting gradient: every neuron with w < 0 is active left of all breakpoints, and
-    /// the breakpoints left of the box are crossed (each adds v·|w|). One accumulator per output.
+    /// The starting gradient (several outputs): every neuron with w < 0 is active left of all
+    /// breakpoints, and the breakpoints left of the box are crossed (each adds v·|w|). One
+    /// accumulator per output.
     func startingSums() -> [CompensatedSum] {
         (0..<outputs).map { r in
             var sum = CompensatedSum()
@@ -79,91 +115,61 @@ extension OneInputSweep {
         }
     }
 
-    /// Walks the intervals in order (at most `limit`), scoring each for every norm.
+    /// Walks the intervals (at most `limit`), scoring each for every norm.
     func walk(limit: Int?) -> OneInputOutcome {
         var outcome = OneInputOutcome(norms: norms.count)
         let total = breakpoints.vertices + 1
         let intervals = min(total, limit ?? total)
         outcome.limited = intervals < total
-        let sums: [CompensatedSum]
         if outputs == 1 {
-            var scalar = CompensatedSum()
-            // Two independent O(N) passes: on two threads when there are two.
-            DispatchQueue.concurrentPerform(iterations: threads > 1 ? 2 : 1) { part in
-                if part == 0 && threads > 1 { gatherSteps() } else { scalar = startingSums()[0]; if threads == 1 { gatherSteps() } }
-            }
             // |g| is every ℓp norm of a 1 × 1 Jacobian: one score serves every norm.
-            outcome.regions = forEachInterval(intervals, &scalar) { j, value in outcome.offer(abs(value), interval: j, norm: 0) }
-            for n in 1..<max(1, norms.count) {
-                (outcome.best[n], outcome.second[n], outcome.interval[n]) = (outcome.best[0], outcome.second[0], outcome.interval[0])
+            let plan = OneInputWalkPlan(self, intervals: intervals)
+            var parts = [OneInputOutcome(norms: 1), OneInputOutcome(norms: 1)]
+            var sums = [startSum, endSum]
+            parts.withUnsafeMutableBufferPointer { parts in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    inHalves(parallel: isLarge) { part in
+                        let forward = part == 0
+                        gatherSteps(plan, forward: forward)
+                        parts[part].regions = scalarWalk(plan, forward: forward, &sums[part]) { j, value in
+                            parts[part].offer(abs(value), interval: j, norm: 0, latestOnTie: !forward)
+                        }
+                    }
+                }
             }
-            sums = [scalar]
+            outcome.join(parts[0], parts[1], norms: norms.count)
+            outcome.parts = (parts[0].regions, parts[1].regions)
+            if outcome.regions < intervals { stopped = true }
+            outcome.complete = outcome.regions == total && !stopped
+            setErrors(&outcome, absolute: max(sums[0].error(), sums[1].error()))
         } else {
             var vector = startingSums()
-            let scores = UnsafeMutablePointer<Double>.allocate(capacity: outputs)
-            defer { scores.deallocate() }
             outcome.regions = forEachInterval(intervals, &vector) { j, values in
                 for (n, norm) in norms.enumerated() { outcome.offer(vectorNorm(UnsafeBufferPointer(start: values, count: outputs), p: norm), interval: j, norm: n) }
             }
-            sums = vector
+            outcome.complete = outcome.regions == total && !stopped
+            setErrors(&outcome, absolute: vector.reduce(0) { $0 + $1.error() })
         }
-        outcome.complete = outcome.regions == total && !stopped
-        setErrors(&outcome, sums: sums, terms: neurons + crossed.count)
         return outcome
     }
 
     /// Scores are norms of the computed gradient ĝ: |‖ĝ‖ − ‖g‖| ≤ ‖ĝ − g‖₁ ≤ u‖ĝ‖₁ + Σ E_r ≤
     /// m·u·‖ĝ‖_p + Σ E_r, and the norm's own rounding (scaled sums of m terms) adds at most
-    /// (2m + 8)u relative: the relative part is generous, the absolute part is the sums' bound.
-    private func setErrors(_ outcome: inout OneInputOutcome, sums: [CompensatedSum], terms: Int) {
+    /// (2m + 8)u relative: the relative part is generous, the absolute part is the sums' bound
+    /// (`absolute`: their sum over the outputs, or the larger of the two walks' for one output).
+    private func setErrors(_ outcome: inout OneInputOutcome, absolute: Double) {
         let u = Tolerances.unitRoundoff, m = Double(outputs)
         outcome.relative = (3 * m + 8) * u * 2
-        let absolute = sums.reduce(0) { $0 + $1.error(terms: terms) } * (1 + 4 * m * u)
-        for n in norms.indices { outcome.absolute[n] = absolute }
+        for n in norms.indices { outcome.absolute[n] = absolute * (1 + 4 * m * u) }
     }
 }
 
 extension OneInputSweep {
-    /// Calls `body(j, value)` for the first `intervals` intervals, left to right, with the
-    /// running gradient `sum` (one output); each vertex adds its neurons' v·|w| (`steps`, in
-    /// sorted order). Returns the number of intervals walked (fewer after a stop, polled every
-    /// 65,536 vertices).
-    @inline(__always)
-    func forEachInterval(_ intervals: Int, _ sum: inout CompensatedSum, _ body: (Int, Double) -> Void) -> Int {
-        guard intervals > 0 else { return 0 }
-        body(0, sum.value)
-        let n = breakpoints.count, steps = self.steps
-        return breakpoints.joined.withUnsafeBufferPointer { joined in
-            var p = 0, j = 1, nextJoin = 0
-            while p < n && j < intervals {
-                var end = p + 1
-                while nextJoin < joined.count && joined[nextJoin] == end { end += 1; nextJoin += 1 }
-                for q in p..<end { sum.add(steps[q]) }
-                p = end
-                body(j, sum.value)
-                j += 1
-                if j & 0xFFFF == 0 { recordProgress(j, best: 0); if checkStop() { return j } }
-            }
-            return j
-        }
-    }
-
-    /// Fills `steps` (one output): v·|w| of each sorted breakpoint's neuron.
-    func gatherSteps() {
-        let n = breakpoints.count, steps = self.steps, entries = breakpoints.entries
-        let mask: UInt64 = (1 << UInt64(breakpoints.indexBits)) - 1
-        weights.withUnsafeBufferPointer { w in
-            outputWeights.withUnsafeBufferPointer { v in
-                for p in 0..<n {
-                    let i = Int(truncatingIfNeeded: entries[p] & mask)
-                    steps[p] = v[i] * abs(w[i])
-                }
-            }
-        }
-    }
-
-    /// The same for several outputs: `body(j, values)` with the m running values.
-    func forEachInterval(_ intervals: Int, _ sums: inout [CompensatedSum], _ body: (Int, UnsafePointer<Double>) -> Void) -> Int {
+    /// Calls `body(j, values)` (several outputs: the m running values) for the first
+    /// `intervals` intervals, left to right; each vertex adds its neurons' v·|w|. Returns the
+    /// number walked (fewer after a stop, polled every 65,536 vertices unless `poll` is false).
+    func forEachInterval(_ intervals: Int, _ sums: inout [CompensatedSum], poll: Bool = true,
+                         _ body: (Int, UnsafePointer<Double>) -> Void) -> Int {
         guard intervals > 0 else { return 0 }
         let m = outputs, values = UnsafeMutablePointer<Double>.allocate(capacity: m)
         defer { values.deallocate() }
@@ -184,7 +190,7 @@ extension OneInputSweep {
             p = end
             emit(j)
             j += 1
-            if j & 0xFFFF == 0 { recordProgress(j, best: 0); if checkStop() { return j } }
+            if poll && j & 0xFFFF == 0 { recordProgress(j, best: 0); if checkStop() { return j } }
         }
         return j
     }

@@ -148,13 +148,15 @@ enum CrossingSort {
     }
 
     /// Sorts `entries[0..<n]` by their bits `low..<64` alone, stably (entries equal there keep
-    /// their order): LSD radix with 11-bit digits, one counting pass for every digit, digits
-    /// on which all entries agree skipped. `scratch` holds n more. For packed keys whose low
-    /// bits are an index in increasing order (`OneInputBreakpoints`).
+    /// their order): LSD radix with digits of at most 13 bits, as few passes as that allows and
+    /// the bits shared evenly among them (39 bits: three of 13; 44: four of 11), one counting
+    /// pass for every digit, digits on which all entries agree skipped. `scratch` holds n more.
+    /// For packed keys (`OneInputBreakpoints`).
     static func sortHighBits(_ entries: UnsafeMutablePointer<UInt64>, _ n: Int, from low: Int, scratch: UnsafeMutablePointer<UInt64>) {
-        let digitBits = 11, radix = 1 << 11, mask: UInt64 = (1 << 11) - 1
-        let digits = (64 - low + digitBits - 1) / digitBits
-        guard n > 1, digits > 0 else { return }
+        let digits = (64 - low + 12) / 13
+        guard digits > 0 else { return }
+        let digitBits = (64 - low + digits - 1) / digits, radix = 1 << digitBits, mask = UInt64(radix - 1)
+        guard n > 1 else { return }
         let histogram = UnsafeMutablePointer<Int>.allocate(capacity: digits * radix)
         defer { histogram.deallocate() }
         histogram.initialize(repeating: 0, count: digits * radix)

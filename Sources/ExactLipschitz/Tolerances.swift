@@ -57,6 +57,12 @@ enum Tolerances {
     /// LP resolves, so empty verdicts below them are decided exactly.
     static let parallelCosine = 1e-12
 
+    /// `RegionEnumerator.certifiedBox` pushes each LP optimum v out by this much times (1 + |v|)
+    /// before certifying it with a trusted empty verdict: far above the LP's accuracy (GLPK's
+    /// tolerance times the condition, which the verdict must clear too), far below the widths
+    /// that matter for the interval bounds built on the box.
+    static let certifiedBoxMargin = 1e-4
+
     /// Paths longer than this many rows do not save a basis per split (memory, not accuracy).
     static let savedBasisRowLimit = 2048
 

@@ -128,21 +128,26 @@ public func operatorNorm(_ j: Matrix, p: LipschitzNorm) throws -> Double {
     try p.check(outputs: j.rows)
     switch p {
     case .one:
-        var best = 0.0
-        for c in 0..<j.columns {
-            var s = 0.0
-            for r in 0..<j.rows { s += abs(j[r, c]) }
-            best = max(best, s)
+        // Column sums, accumulated row by row over the row-major storage (no strided reads).
+        var sums = [Double](repeating: 0, count: j.columns)
+        j.storage.withUnsafeBufferPointer { a in
+            for r in 0..<j.rows {
+                for c in 0..<j.columns { sums[c] += abs(a[r * j.columns + c]) }
+            }
         }
-        return best
+        return sums.reduce(0) { max($0, $1) }
     case .infinity:
-        var best = 0.0
-        for r in 0..<j.rows {
-            var s = 0.0
-            for c in 0..<j.columns { s += abs(j[r, c]) }
-            best = max(best, s)
+        // Row sums over the raw storage: the exact search's overflow check runs this on 10^6 × 1
+        // layers, where the checked subscript cost a third of a millisecond per 2·10^5 rows.
+        return j.storage.withUnsafeBufferPointer { a in
+            var best = 0.0
+            for r in 0..<j.rows {
+                var s = 0.0
+                for c in 0..<j.columns { s += abs(a[r * j.columns + c]) }
+                best = max(best, s)
+            }
+            return best
         }
-        return best
     case .two:
         if j.rows == 1 || j.columns == 1 { return vectorNorm(j.storage, p: .two) }
         return try largestSingularValue(j)

@@ -10,14 +10,6 @@ import XCTest
 /// stable neurons (dead or always-on ones among them, globally and in boxes), and 1 and 2 threads
 /// must give the same constant.
 final class StabilisedSearchTests: XCTestCase {
-    private func search(_ net: ReLUNetwork, norms: [LipschitzNorm], box: InputBox?, threads: Int) throws -> ExactReport {
-        var options = ExactOptions(norms: norms, box: box)
-        options.prune = true
-        options.threads = threads
-        options.relativeRadiusTolerance = 1e-7
-        return try ExactSearch.compute(net, options: options)
-    }
-
     /// A deep network whose second hidden layer has a few neurons pushed far to one side
     /// (bias ±(3…8)·‖row‖), so that they are stable on many first-layer regions.
     private func skewedNetwork(_ widths: [Int], _ rng: inout TestRandom) -> ReLUNetwork {
@@ -52,21 +44,34 @@ final class StabilisedSearchTests: XCTestCase {
                 let lower = (0..<d).map { _ in rng.normal() }
                 box = try InputBox(lower: lower, upper: lower.map { $0 + 0.1 + 2 * rng.uniform() })
             }
-            let norms: [LipschitzNorm] = [.one, .two, .infinity]
-            let reference = try BruteForce.run(net, norms: norms, box: box)
-            var values: [[Double]] = []
-            for threads in [1, 2] {
-                let report = try search(net, norms: norms, box: box, threads: threads)
-                XCTAssertTrue(report.isExact, "trial \(trial) \(widths), \(threads) threads")
-                for (n, norm) in norms.enumerated() {
-                    assertRelativelyEqual(report.bounds[n].value, reference.best[n], 1e-9,
-                                          "trial \(trial) ℓ\(norm) \(widths) box \(box.map { "\($0)" } ?? "none"), \(threads) threads")
-                }
-                values.append(report.bounds.map(\.value))
-                stabilised += report.statistics.stabilisedNeurons
-            }
-            XCTAssertEqual(values[0], values[1], "trial \(trial): 1 and 2 threads give the same constants")
+            stabilised += try assertPrunedSearchAgreesWithBruteForce(net, box: box, label: "trial \(trial) \(widths)").stabilisedNeurons
         }
         XCTAssertGreaterThan(stabilised, 30, "the networks exercise the stabilised neurons")
     }
+}
+
+/// Branch and bound (`prune`) with 1 and 2 threads against the 2^n brute force in ℓ1, ℓ2 and ℓ∞:
+/// exact, equal to it to 1e-9 relative, and the same constants for both thread counts. Returns
+/// the two runs' statistics, summed.
+func assertPrunedSearchAgreesWithBruteForce(_ net: ReLUNetwork, box: InputBox?, label: String) throws -> EnumerationStatistics {
+    let norms: [LipschitzNorm] = [.one, .two, .infinity]
+    let reference = try BruteForce.run(net, norms: norms, box: box)
+    var values: [[Double]] = []
+    var statistics = EnumerationStatistics()
+    for threads in [1, 2] {
+        var options = ExactOptions(norms: norms, box: box)
+        options.prune = true
+        options.threads = threads
+        options.relativeRadiusTolerance = 1e-7
+        let report = try ExactSearch.compute(net, options: options)
+        XCTAssertTrue(report.isExact, "\(label), \(threads) threads")
+        for (n, norm) in norms.enumerated() {
+            assertRelativelyEqual(report.bounds[n].value, reference.best[n], 1e-9,
+                                  "\(label) ℓ\(norm) box \(box.map { "\($0)" } ?? "none"), \(threads) threads")
+        }
+        values.append(report.bounds.map(\.value))
+        statistics.add(report.statistics)
+    }
+    XCTAssertEqual(values[0], values[1], "\(label): 1 and 2 threads give the same constants")
+    return statistics
 }

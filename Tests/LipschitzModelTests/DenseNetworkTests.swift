@@ -7,7 +7,11 @@ import XCTest
 final class DenseNetworkTests: XCTestCase {
     func testJacobianMatchesTheProductFromTheInputSide() {
         var rng = TestRandom(seed: 314)
-        for widths in [[3, 5, 1], [4, 9, 7, 2], [2, 8, 8, 8, 3], [5, 1, 1], [6, 13, 4], [3, 2]] {
+        // Both ways of `pullBack`: rows listed first, and short rows (cols · outputs ≤ 4: every
+        // row multiplied, zero rows of g included) — [1, 300, 1], [2, 50, 2], [4, 6, 1], the
+        // first layers of [1, 7, 5, 1] and [1, 1, 1].
+        for widths in [[3, 5, 1], [4, 9, 7, 2], [2, 8, 8, 8, 3], [5, 1, 1], [6, 13, 4], [3, 2],
+                       [1, 300, 1], [2, 50, 2], [4, 6, 1], [1, 7, 5, 1], [1, 1, 1]] {
             let net = uniformRandomNetwork(widths, using: &rng)
             for _ in 0..<20 {
                 let pattern = ActivationPattern(layers: net.hiddenWidths.map { (0..<$0).map { _ in rng.bool() } })

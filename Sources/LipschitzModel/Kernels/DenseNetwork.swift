@@ -110,54 +110,76 @@ public struct DenseNetwork: Sendable {
     private func pullBack(_ g: [Double], through k: Int, width c: Int) -> [Double] {
         let rows = widths[k + 1], cols = widths[k]
         var previous = [Double](repeating: 0, count: cols * c)
-        // Rows of g that are not all zero (a neuron inactive at every point of the batch
-        // passes nothing back).
-        // Compacted without a branch per row (random patterns mispredict): row i is written at
-        // the end and kept (the count advances) only when it is live.
-        var live = [Int](repeating: 0, count: rows + 1)
-        var liveCount = 0
-        g.withUnsafeBufferPointer { g in
-            live.withUnsafeMutableBufferPointer { live in
-                for i in 0..<rows {
-                    var nonzero = false
-                    for t in 0..<c { nonzero = nonzero || g[i * c + t] != 0 }
-                    live[liveCount] = i
-                    liveCount += nonzero ? 1 : 0
-                }
-            }
-        }
-        live.removeLast(live.count - liveCount)
         weights[k].withUnsafeBufferPointer { w in
             g.withUnsafeBufferPointer { gb in
                 previous.withUnsafeMutableBufferPointer { pb in
-                    let wBase = w.baseAddress!, gBase = gb.baseAddress!, pBase = pb.baseAddress!
-                    // Four rows of W at a time: a quarter of the loads and stores of `previous`.
-                    var n = 0
-                    while n + 4 <= live.count {
-                        let i0 = live[n], i1 = live[n + 1], i2 = live[n + 2], i3 = live[n + 3]
-                        let g0 = gBase + i0 * c, g1 = gBase + i1 * c, g2 = gBase + i2 * c, g3 = gBase + i3 * c
-                        for j in 0..<cols {
-                            let w0 = wBase[i0 * cols + j], w1 = wBase[i1 * cols + j]
-                            let w2 = wBase[i2 * cols + j], w3 = wBase[i3 * cols + j]
-                            let pRow = pBase + j * c
-                            for t in 0..<c { pRow[t] += w0 * g0[t] + w1 * g1[t] + w2 * g2[t] + w3 * g3[t] }
+                    let (wBase, gBase, pBase) = (w.baseAddress!, gb.baseAddress!, pb.baseAddress!)
+                    if cols * c <= Self.shortRow {
+                        // Short rows (one input, one point and one output: the one-input sweep's
+                        // witness at 10^6 neurons): a zero row of g adds exact zeros (weights are
+                        // finite), which costs less than finding it.
+                        accumulate(rows: rows, row: { $0 }, cols: cols, c: c, wBase, gBase, pBase)
+                    } else {
+                        let live = Self.liveRows(gBase, rows: rows, width: c)
+                        live.withUnsafeBufferPointer { live in
+                            accumulate(rows: live.count, row: { live[$0] }, cols: cols, c: c, wBase, gBase, pBase)
                         }
-                        n += 4
-                    }
-                    while n < live.count {
-                        let i = live[n], gRow = gBase + i * c
-                        for j in 0..<cols {
-                            let wij = wBase[i * cols + j]
-                            if wij == 0 { continue }
-                            let pRow = pBase + j * c
-                            for t in 0..<c { pRow[t] += wij * gRow[t] }
-                        }
-                        n += 1
                     }
                 }
             }
         }
         return previous
+    }
+
+    /// Below this many entries per row of the result (`cols · width`), `pullBack` multiplies
+    /// every row instead of listing the non-zero ones first.
+    static let shortRow = 4
+
+    /// Rows of g that are not all zero (a neuron inactive at every point of the batch passes
+    /// nothing back), compacted without a branch per row (random patterns mispredict): row i is
+    /// written at the end and kept (the count advances) only when it is live.
+    private static func liveRows(_ g: UnsafePointer<Double>, rows: Int, width c: Int) -> [Int] {
+        var live = [Int](repeating: 0, count: rows + 1)
+        var liveCount = 0
+        live.withUnsafeMutableBufferPointer { live in
+            for i in 0..<rows {
+                var nonzero = false
+                for t in 0..<c { nonzero = nonzero || g[i * c + t] != 0 }
+                live[liveCount] = i
+                liveCount += nonzero ? 1 : 0
+            }
+        }
+        live.removeLast(live.count - liveCount)
+        return live
+    }
+
+    /// `previous[j·c + t] += Σ_n W[row(n), j] · g[row(n)·c + t]` over n < rows.
+    @inline(__always)
+    private func accumulate(rows: Int, row: (Int) -> Int, cols: Int, c: Int, _ wBase: UnsafePointer<Double>,
+                            _ gBase: UnsafePointer<Double>, _ pBase: UnsafeMutablePointer<Double>) {
+        // Four rows of W at a time: a quarter of the loads and stores of `previous`.
+        var n = 0
+        while n + 4 <= rows {
+            let i0 = row(n), i1 = row(n + 1), i2 = row(n + 2), i3 = row(n + 3)
+            let g0 = gBase + i0 * c, g1 = gBase + i1 * c, g2 = gBase + i2 * c, g3 = gBase + i3 * c
+            for j in 0..<cols {
+                let w0 = wBase[i0 * cols + j], w1 = wBase[i1 * cols + j]
+                let w2 = wBase[i2 * cols + j], w3 = wBase[i3 * cols + j]
+                let pRow = pBase + j * c
+                for t in 0..<c { pRow[t] += w0 * g0[t] + w1 * g1[t] + w2 * g2[t] + w3 * g3[t] }
+            }
+            n += 4
+        }
+        while n < rows {
+            let i = row(n), gRow = gBase + i * c
+            for j in 0..<cols {
+                let wij = wBase[i * cols + j]
+                if wij == 0 { continue }
+                let pRow = pBase + j * c
+                for t in 0..<c { pRow[t] += wij * gRow[t] }
+            }
+            n += 1
+        }
     }
 
     /// Point b's Jacobian (m × d) out of a batch's `backward` result.
