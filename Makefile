@@ -66,7 +66,9 @@ TSAN_FILTERS := --filter 'ExactLipschitzTests.MethodAgreementTests' \
 	--filter 'ExactLipschitzTests.DifferentialTests' \
 	--filter 'CLITests.ExactCLITests/testExactMatchesTruth' \
 	--filter 'CLITests.ExactCLITests/testBoxes' \
-	--filter 'CLITests.ExactCLITests/testMaxRegionsGivesCertifiedInterval'
+	--filter 'CLITests.ExactCLITests/testMaxRegionsGivesCertifiedInterval' \
+	--filter 'ExactLipschitzTests.IncumbentSourceTests/testGarbageIncumbentsNeverChangeTheConstant' \
+	--filter 'LipschitzEstimatesTests.LocalSearchIncumbentTests/testInSearchLocalSearchKeepsTheConstantWithOneAndTwoThreads'
 
 tsan: deps
 	swift build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)

@@ -31,6 +31,14 @@ public struct ExactOptions: Sendable {
     /// starts from the best of them and of its own samples. A point counts only after its
     /// region is certified full-dimensional (and inside the box), like every witness.
     public var startingPoints: [[Double]] = []
+    /// A local search for large Jacobians that branch and bound runs from promising points
+    /// during the search (`InSearchIncumbents`): given a start (input coordinates), a norm and a
+    /// budget in Jacobian evaluations, a point where it expects a larger ‖J‖, or nil. The
+    /// command line wires `LipschitzEstimates.LocalSearch` (the region walk, in a module this
+    /// one does not depend on). Nothing it returns is trusted: a point counts only after its
+    /// region is certified full-dimensional (and inside the box), like every witness. Called
+    /// from every worker thread at once.
+    public var localSearch: (@Sendable (_ start: [Double], _ norm: LipschitzNorm, _ evaluations: Int) -> [Double]?)?
     /// Search only this part of the input space (`Shard.whole` by default); the result is then
     /// certified over the part only, and `lipschitz merge` combines the parts.
     public var shard: Shard = .whole
@@ -137,6 +145,9 @@ public struct EnumerationStatistics: Sendable, Equatable {
     /// Neurons whose sign a layer's first node certified on its whole region (branch and bound's
     /// `stabilise`): fixed in the pruning bound and, below, without a split.
     public var stabilisedNeurons = 0
+    /// Pruning bounds computed (`RegionEnumerator.canPrune`), each O(network): tests check that
+    /// deep narrow networks do not pay one per neuron.
+    var pruningTests = 0
     /// Of those, the ones certified by `stabiliseDeeper` (a certified box and intervals through
     /// the layers), deeper layers' among them, before the search reached their layer.
     public var deeperStabilisedNeurons = 0
@@ -154,6 +165,7 @@ public struct EnumerationStatistics: Sendable, Equatable {
         failedLinearPrograms += other.failedLinearPrograms
         undecidedSubtrees += other.undecidedSubtrees
         stabilisedNeurons += other.stabilisedNeurons
+        pruningTests += other.pruningTests
         deeperStabilisedNeurons += other.deeperStabilisedNeurons
     }
     public init() {}

@@ -28,7 +28,7 @@ public enum ExactSearch {
         // Branch and bound splits the most influential neurons first (`NeuronOrder`).
         if options.prune && method != .plain { shared.renumbering = Renumbering(order: NeuronOrder(influenceOf: network), original: network) }
         let network = try shared.renumbering.map { try $0.order.apply(to: network) } ?? network
-        if options.prune { try seedBestFromSamples(network, options: options, shared: shared) }
+        if options.prune { try Incumbents.seedFromSamples(network, options: options, shared: shared) }
         var partition: SearchPartition?
         if sharded {
             let planned = try FrontierPartition.tasks(network, options: options, shared: shared)
@@ -119,9 +119,11 @@ public enum ExactSearch {
     private static func searchInParallel(_ network: ReLUNetwork, options: ExactOptions,
                                          shared: SharedSearchState, threads: Int, tasks planned: [SearchTask]) throws {
         let frontier = WorkFrontier()
-        try enqueue(try boundedTasks(network, options: options, shared: shared, tasks: planned, cover: nil, full: true),
+        let full = fullBoundCost(network) <= fullBoundCostCap
+        try enqueue(try boundedTasks(network, options: options, shared: shared, tasks: planned, cover: nil, full: full),
                     frontier: frontier, shared: shared)
         shared.emitTrace(options.trace)
+        let incumbents = InSearchIncumbents(network: network, options: options, shared: shared)
         var started = false
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
@@ -130,11 +132,16 @@ public enum ExactSearch {
                 return  // the other workers take the tasks; if none can, they stay pending below
             }
             lock.lock(); started = true; lock.unlock()
-            defer { shared.add(worker.statistics) }
+            let climber = incumbents?.climber(for: worker)
+            defer {
+                shared.add(worker.statistics)
+                if let climber { shared.add(climber.statistics) }
+            }
             while let item = frontier.take() {
                 defer { frontier.finish() }
                 if shared.stopReason != nil { continue }  // stays pending: bounded below
-                work(on: item, worker: worker, network: network, options: options, shared: shared, frontier: frontier)
+                work(on: item, worker: worker, network: network, options: options, shared: shared, frontier: frontier,
+                     climber: climber)
             }
         }
         if !started { shared.markUndecided() }  // no worker could even start
@@ -151,11 +158,13 @@ public enum ExactSearch {
 
     /// Searches one queued subtree and queues what it hands back.
     private static func work(on item: WorkFrontier.Item, worker: RegionEnumerator, network: ReLUNetwork,
-                             options: ExactOptions, shared: SharedSearchState, frontier: WorkFrontier) {
+                             options: ExactOptions, shared: SharedSearchState, frontier: WorkFrontier,
+                             climber: InSearchIncumbents.Climber?) {
         let before = worker.statistics.nodes
         do {
-            let threshold = shared.pruneThreshold
-            if options.prune, item.bounds.indices.allSatisfy({ threshold[$0] >= 0 && item.bounds[$0] <= threshold[$0] }) {
+            // A climb from a subtree that can still beat the best value may raise it above the bound.
+            if canBeat(item.bounds, shared) { climber?.beforeSubtree(item.task, bounds: item.bounds) }
+            if options.prune, !canBeat(item.bounds, shared) {
                 var pruned = EnumerationStatistics()
                 pruned.prunedSubtrees = 1
                 shared.add(pruned)
@@ -171,6 +180,17 @@ public enum ExactSearch {
             shared.markUndecided()
             try? worker.recordUnexplored(item.task, cover: item.bounds)
         }
+        finish(item, worker: worker, nodesBefore: before, options: options, shared: shared)
+    }
+
+    /// Whether a subtree with these bounds may hold a region above the prune threshold (some norm).
+    private static func canBeat(_ bounds: [Double], _ shared: SharedSearchState) -> Bool {
+        let threshold = shared.pruneThreshold
+        return !bounds.indices.allSatisfy { threshold[$0] >= 0 && bounds[$0] <= threshold[$0] }
+    }
+
+    private static func finish(_ item: WorkFrontier.Item, worker: RegionEnumerator, nodesBefore before: Int,
+                               options: ExactOptions, shared: SharedSearchState) {
         if shared.stopReason == nil {
             // Without a stop the subtree was decided, bounded as undecided, or handed back.
             shared.finishTask(item.id, nodes: worker.statistics.nodes - before)
@@ -195,8 +215,9 @@ public enum ExactSearch {
     }
 
     /// Bounds for `tasks` (each at most `cover`, the bound of the subtree holding them). With
-    /// pruning and `full` (the planned subtrees) every stage of `JacobianBound` runs (no target):
-    /// these bounds make the anytime upper bound and bound a stop. Handed-back subtrees get the
+    /// pruning and `full` (the planned subtrees, unless the network is very deep:
+    /// `fullBoundCostCap`) every stage of `JacobianBound` runs (no target): these bounds make
+    /// the anytime upper bound and bound a stop. Handed-back subtrees get the
     /// staged bound against the best value (the relaxation only within 10 % of it): up to one
     /// per level of the path at every hand-back, and on He 13-20-16-8-3 the full bound for each
     /// halved the nodes searched per second. Without pruning only the cheap stage runs (the
@@ -220,6 +241,19 @@ public enum ExactSearch {
         return bounded
     }
 
+    /// The planned subtrees get every stage of `JacobianBound` only when its cost proxy
+    /// (`fullBoundCost`) is at most this; deeper networks get the staged bound, like handed-back
+    /// subtrees. The linear relaxation propagates every layer's bounds back through the layers
+    /// below it, O(layers × weights) with an allocation per layer: on a network 1000 layers deep
+    /// and 2 wide, 16 such bounds took 90 % of a 22 s search. The published networks and the
+    /// random deep ones (≤ 6 hidden layers, ≤ 3,000 weights: a proxy ≤ 20,000) keep the full bound.
+    static let fullBoundCostCap = 100_000
+
+    /// Layers times weights: the order of the relaxation's work for one bound.
+    static func fullBoundCost(_ network: ReLUNetwork) -> Int {
+        network.layers.count * network.layers.reduce(0) { $0 + $1.weights.rows * $1.weights.columns }
+    }
+
     /// The frontier at the first depth (1, 2, 4, …) with at least `plannedTasks` tasks, whatever
     /// the thread count: the shared frontier balances the threads by handing work back, and the
     /// same frontier for every thread count keeps the order in which subtrees, and so the
@@ -239,55 +273,6 @@ public enum ExactSearch {
             let tasks = try probe.collectFrontier(depth: depth)
             if tasks.count >= plannedTasks || depth >= network.hiddenNeuronCount || shared.stopReason != nil { return tasks }
             depth = min(2 * depth, network.hiddenNeuronCount)
-        }
-    }
-
-    /// Branch and bound prunes against the best value so far; starting from the best of the
-    /// caller's `startingPoints` and a few hundred sampled regions lets it prune from the first
-    /// split. A candidate counts only when its region is certified full-dimensional (so it is a
-    /// genuine witness); per norm the best few candidates are tried in order.
-    private static func seedBestFromSamples(_ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState) throws {
-        let domain = ScaledDomain(network: network, box: options.box)
-        var rng = SeededGenerator(seed: 0x5EED)  // a fixed seed: the search stays deterministic
-        func uniform() -> Double { rng.nextUniform() }
-        var candidates: [[Double]] = options.startingPoints.filter {
-            $0.count == network.inputDimension && $0.allSatisfy(\.isFinite) && (options.box?.contains($0) ?? true)
-        }
-        for sample in 0..<256 {
-            // Box: uniform. Globally: a cube of half-width ℓ·4^k around the origin, k = −1, 0, 1, 2.
-            let reach = options.box == nil ? pow(4, Double(sample % 4 - 1)) : 1
-            candidates.append(domain.point((0..<network.inputDimension).map { _ in reach * (2 * uniform() - 1) }))
-        }
-        try offerBest(of: candidates, network, options: options, shared: shared)
-    }
-
-    /// Offers the best few of `candidates`' regions per norm, each only once its region is
-    /// certified full-dimensional (a genuine witness).
-    private static func offerBest(of candidates: [[Double]], _ network: ReLUNetwork, options: ExactOptions,
-                                  shared: SharedSearchState) throws {
-        let stop = stopCheck(options, shared)
-        var scored: [[(value: Double, pattern: ActivationPattern)]] = Array(repeating: [], count: options.norms.count)
-        var seen = Set<ActivationPattern>()
-        for x in candidates where !stop() {
-            let pattern = network.activationPattern(at: x)
-            guard seen.insert(pattern).inserted else { continue }
-            let jacobian = shared.originalJacobian(of: pattern, searched: network)
-            for (n, norm) in options.norms.enumerated() {
-                let value = try operatorNorm(jacobian, p: norm)
-                if value.isFinite { scored[n].append((value, pattern)) }
-            }
-        }
-        let enumerator = try RegionEnumerator(network: network, options: options, shared: SharedSearchState(norms: options.norms.count))
-        for n in options.norms.indices {
-            // The best few, in order, until one is certified; an undecided one is dropped.
-            for (value, pattern) in scored[n].sorted(by: { $0.value > $1.value }).prefix(4) {
-                guard let ball = try? enumerator.certifiedRegion(of: pattern.layers) else { continue }
-                let jacobian = shared.originalJacobian(of: pattern, searched: network)
-                shared.offer(value, norm: n) {
-                    RegionWitness(pattern: shared.originalPattern(pattern), interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
-                }
-                break
-            }
         }
     }
 }

@@ -83,9 +83,7 @@ public enum LipschitzEstimator {
                 // An equal share of what is left, so that one long climb cannot starve the rest.
                 var budget = max(remaining / Double(starts.count - n), 1)
                 let share = budget
-                let aligned = try walk.align(from: start.point, value: start.value, budget: &budget)
-                var outcome = try walk.climb(from: aligned.point, value: aligned.value, budget: &budget)
-                outcome.steps += aligned.steps
+                let outcome = try walk.search(from: start.point, value: start.value, budget: &budget)
                 remaining -= share - budget
                 steps += outcome.steps
                 if outcome.value > best.value { best = outcome }

@@ -130,6 +130,15 @@ struct RegionWalk {
         return best
     }
 
+    /// The local search from one start: gradient alignment (`align`), then the climb from
+    /// where it ends (`climb`), both charged to `budget`.
+    func search(from start: [Double], value: Double, budget: inout Double) throws -> Outcome {
+        let aligned = try align(from: start, value: value, budget: &budget)
+        var outcome = try climb(from: aligned.point, value: aligned.value, budget: &budget)
+        outcome.steps += aligned.steps
+        return outcome
+    }
+
     /// Steps of `align`.
     static let alignmentSteps = 10
 

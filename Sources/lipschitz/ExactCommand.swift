@@ -132,7 +132,10 @@ struct ExactCommand: ParsableCommand {
             options.lowerBounds = [norm.norms[0]: lowerBound]
         }
         options.shouldStop = { stop.isSet }
-        if options.prune { options.startingPoints = norm.norms.flatMap { Self.localSearchPoints(net, norm: $0, box: box) } }
+        if options.prune {
+            options.startingPoints = norm.norms.flatMap { Self.localSearchPoints(net, norm: $0, box: box) }
+            options.localSearch = Self.localSearch(net, norms: norm.norms, box: box)
+        }
         if let trace { options.trace = try Self.traceWriter(trace) }
         // The time limit counts from the start of the process: reading the file is part of the run.
         options.startTime = Lipschitz.started
@@ -156,6 +159,14 @@ extension ExactCommand {
         estimateOptions.searchWork = 2e8
         let estimate = try? LipschitzEstimator.estimate(net, method: .localSearch, options: estimateOptions)
         return estimate?.point.map { [$0] } ?? []
+    }
+
+    /// The region walk of `estimate --method local-search` from a given start, which branch and
+    /// bound runs from promising points during the search (`ExactOptions.localSearch`).
+    static func localSearch(_ net: ReLUNetwork, norms: [LipschitzNorm], box: InputBox?) -> @Sendable ([Double], LipschitzNorm, Int) -> [Double]? {
+        var searches: [LipschitzNorm: LocalSearch] = [:]
+        for p in norms { searches[p] = LocalSearch(network: net, norm: p, box: box) }
+        return { [searches] start, p, evaluations in searches[p]?.climb(from: start, evaluations: evaluations)?.point }
     }
 
     /// Writes each trace point as one JSON line to `path` (created or truncated).
