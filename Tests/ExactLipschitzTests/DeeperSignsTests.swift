@@ -90,11 +90,7 @@ final class DeeperSignsTests: XCTestCase {
             }
             let net = network(layers, name: "deep-\(trial)")
             guard net.hiddenNeuronCount <= 14 else { continue }
-            var box: InputBox?
-            if trial % 2 == 1 {
-                let lower = (0..<d).map { _ in rng.normal() }
-                box = try InputBox(lower: lower, upper: lower.map { $0 + 0.1 + 2 * rng.uniform() })
-            }
+            let box = trial % 2 == 1 ? try smallRandomBox(d, &rng) : nil
             deeper += try assertPrunedSearchAgreesWithBruteForce(net, box: box, label: "trial \(trial) \(net.architecture)").deeperStabilisedNeurons
         }
         XCTAssertGreaterThan(deeper, 20, "the networks exercise the deeper signs")
