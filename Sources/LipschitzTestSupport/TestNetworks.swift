@@ -53,6 +53,13 @@ public func degenerateHiddenLayer(dimension d: Int, groups: Int, trial: Int, usi
     return (rows, biases)
 }
 
+/// A box with its lower corner drawn normal and each side `smallestSide + spread · U[0, 1)`:
+/// the box-local case of the search tests (lower corner drawn first, then the sides).
+public func randomBox(_ d: Int, smallestSide: Double, spread: Double, using rng: inout TestRandom) throws -> InputBox {
+    let lower = (0..<d).map { _ in rng.normal() }
+    return try InputBox(lower: lower, upper: lower.map { $0 + smallestSide + spread * rng.uniform() })
+}
+
 /// Widths `[input, hidden…, output]`, weights uniform in [−1, 1) and biases in [−0.5, 0.5).
 public func uniformRandomNetwork(_ widths: [Int], using rng: inout TestRandom, name: String = "random") -> ReLUNetwork {
     var layers: [AffineLayer] = []

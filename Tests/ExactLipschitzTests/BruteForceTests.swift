@@ -44,8 +44,7 @@ final class BruteForceTests: XCTestCase {
         for _ in 0..<60 {
             let d = rng.int(1...3)
             let net = randomNetwork([d, rng.int(2...6), rng.int(1...3), 1], using: &rng)
-            let lower = (0..<d).map { _ in rng.normal() }
-            let box = try InputBox(lower: lower, upper: lower.map { $0 + 0.1 + 2 * rng.uniform() })
+            let box = try randomBox(d, smallestSide: 0.1, spread: 2, using: &rng)
             try check(net, box: box)
         }
     }

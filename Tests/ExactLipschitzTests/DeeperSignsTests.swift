@@ -90,7 +90,7 @@ final class DeeperSignsTests: XCTestCase {
             }
             let net = network(layers, name: "deep-\(trial)")
             guard net.hiddenNeuronCount <= 14 else { continue }
-            let box = trial % 2 == 1 ? try smallRandomBox(d, &rng) : nil
+            let box = trial % 2 == 1 ? try randomBox(d, smallestSide: 0.1, spread: 2, using: &rng) : nil
             deeper += try assertPrunedSearchAgreesWithBruteForce(net, box: box, label: "trial \(trial) \(net.architecture)").deeperStabilisedNeurons
         }
         XCTAssertGreaterThan(deeper, 20, "the networks exercise the deeper signs")

@@ -42,11 +42,7 @@ final class IncumbentSourceTests: XCTestCase {
             }
             if trial % 3 == 0 { layers[0].1[0] = 0 }  // a hyperplane through the origin
             let net = network(layers, name: "garbage-\(trial)")
-            var box: InputBox?
-            if trial % 4 == 1 {
-                let lower = (0..<d).map { _ in rng.normal() }
-                box = try InputBox(lower: lower, upper: lower.map { $0 + 0.5 + rng.uniform() })
-            }
+            let box = trial % 4 == 1 ? try randomBox(d, smallestSide: 0.5, spread: 1, using: &rng) : nil
             let norms: [LipschitzNorm] = [.one, .two, .infinity]
             let truth = try ExactBruteForce.run(net, norms: norms, box: box).constants
             for threads in [1, 2] {

@@ -52,8 +52,7 @@ final class LineSweepTests: XCTestCase {
         for _ in 0..<30 {
             let d = rng.int(1...3)
             let net = randomNetwork([d, rng.int(d...10), rng.int(1...2)], using: &rng)
-            let lower = (0..<d).map { _ in rng.normal() }
-            let box = try InputBox(lower: lower, upper: lower.map { $0 + 0.1 + 2 * rng.uniform() })
+            let box = try randomBox(d, smallestSide: 0.1, spread: 2, using: &rng)
             try assertMatchesBruteForce(net, box: box)
         }
     }

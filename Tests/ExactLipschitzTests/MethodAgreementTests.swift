@@ -69,8 +69,7 @@ final class MethodAgreementTests: XCTestCase {
         for _ in 0..<25 {
             let d = rng.int(1...3)
             let net = randomNetwork([d, rng.int(2...10), 1], using: &rng)
-            let lower = (0..<d).map { _ in rng.normal() }
-            try assertAgree(net, box: try InputBox(lower: lower, upper: lower.map { $0 + 0.2 + 2 * rng.uniform() }))
+            try assertAgree(net, box: try randomBox(d, smallestSide: 0.2, spread: 2, using: &rng))
         }
     }
 

@@ -39,7 +39,7 @@ final class StabilisedSearchTests: XCTestCase {
             if trial % 3 == 0 { widths.append(rng.int(1...2)) }
             widths.append(rng.int(1...2))
             let net = trial % 4 == 3 ? randomNetwork(widths, using: &rng) : skewedNetwork(widths, &rng)
-            let box = trial % 5 == 4 ? try smallRandomBox(d, &rng) : nil
+            let box = trial % 5 == 4 ? try randomBox(d, smallestSide: 0.1, spread: 2, using: &rng) : nil
             stabilised += try assertPrunedSearchAgreesWithBruteForce(net, box: box, label: "trial \(trial) \(widths)").stabilisedNeurons
         }
         XCTAssertGreaterThan(stabilised, 30, "the networks exercise the stabilised neurons")
@@ -49,12 +49,6 @@ final class StabilisedSearchTests: XCTestCase {
 /// Branch and bound (`prune`) with 1 and 2 threads against the 2^n brute force in ℓ1, ℓ2 and ℓ∞:
 /// exact, equal to it to 1e-9 relative, and the same constants for both thread counts. Returns
 /// the two runs' statistics, summed.
-/// A box at a normal-drawn corner with sides in [0.1, 2.1): branch and bound's box-local case.
-func smallRandomBox(_ d: Int, _ rng: inout TestRandom) throws -> InputBox {
-    let lower = (0..<d).map { _ in rng.normal() }
-    return try InputBox(lower: lower, upper: lower.map { $0 + 0.1 + 2 * rng.uniform() })
-}
-
 func assertPrunedSearchAgreesWithBruteForce(_ net: ReLUNetwork, box: InputBox?, label: String) throws -> EnumerationStatistics {
     let norms: [LipschitzNorm] = [.one, .two, .infinity]
     let reference = try BruteForce.run(net, norms: norms, box: box)

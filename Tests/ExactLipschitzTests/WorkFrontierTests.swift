@@ -37,11 +37,7 @@ final class WorkFrontierTests: XCTestCase {
             layers[0].0[2] = Array(repeating: 0, count: d)
             net = network(layers, name: "degenerate-\(trial)")
         }
-        var box: InputBox?
-        if trial % 4 == 3 {
-            let lower = (0..<d).map { _ in rng.normal() }
-            box = try InputBox(lower: lower, upper: lower.map { $0 + 0.2 + 2 * rng.uniform() })
-        }
+        let box = trial % 4 == 3 ? try randomBox(d, smallestSide: 0.2, spread: 2, using: &rng) : nil
         return (net, box)
     }
 

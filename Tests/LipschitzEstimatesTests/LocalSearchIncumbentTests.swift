@@ -14,11 +14,7 @@ final class LocalSearchIncumbentTests: XCTestCase {
         for trial in 0..<16 {
             let d = rng.int(1...3)
             let net = randomNetwork([d, rng.int(3...5), rng.int(3...5), rng.int(1...3), 1], using: &rng)
-            var box: InputBox?
-            if trial % 3 == 2 {
-                let lower = (0..<d).map { _ in rng.normal() }
-                box = try InputBox(lower: lower, upper: lower.map { $0 + 0.5 + rng.uniform() })
-            }
+            let box = trial % 3 == 2 ? try randomBox(d, smallestSide: 0.5, spread: 1, using: &rng) : nil
             let norms: [LipschitzNorm] = [.one, .two, .infinity]
             let truth = try ExactBruteForce.run(net, norms: norms, box: box).constants
             let searches = norms.map { LocalSearch(network: net, norm: $0, box: box) }
