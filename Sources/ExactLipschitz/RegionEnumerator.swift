@@ -73,11 +73,12 @@ final class RegionEnumerator {
     private let foldCache = FoldCache()
     /// Per norm: what rounding can take off a pruning bound (`boundRounding`).
     private let boundSlack: [Double]
-    /// `JacobianBound.bound`'s `hopelessRatio` at every node: nil for its default, or 1 (the
-    /// linear relaxation never runs) on networks too deep for it (`ExactSearch.fullBoundCostCap`):
-    /// it costs O(layers × weights) per node (1000 layers of width 1: 0.14 s per node, 294 s in
+    /// `JacobianBound.bound`'s `hopelessRatio` at every node: its default, or 1 (the linear
+    /// relaxation never runs) on networks too deep for it (`ExactSearch.fullBoundCostCap`): it
+    /// costs O(layers × weights) per node (1000 layers of width 1: 0.14 s per node, 294 s in
     /// all; without it 0.8 s, the same 2,046 nodes and 10 pruned subtrees).
-    private lazy var relaxationRatio: Double? = ExactSearch.fullBoundCost(network) <= ExactSearch.fullBoundCostCap ? nil : 1
+    private lazy var relaxationRatio: Double =
+        ExactSearch.fullBoundCost(network) <= ExactSearch.fullBoundCostCap ? JacobianBound.defaultHopelessRatio : 1
 
     init(network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState, plain: Bool = false) throws {
         self.network = network
@@ -160,12 +161,17 @@ final class RegionEnumerator {
     /// Columns y (free) and the signed radius r ∈ [−1, 1]; maximise r.
     private static func makeProblem(dimension: Int, reduction: ColumnReduction) throws -> LinearProgram {
         let lp = try LinearProgram(columns: dimension + 1, optimisation: .maximise, feasibilityTolerance: Tolerances.glpkFeasibility)
+        try setRadiusObjective(lp, dimension: dimension)
+        try reduction.apply(to: lp)
+        return lp
+    }
+
+    /// The search's objective: maximise the signed radius r ∈ [−1, 1] (the last column).
+    private static func setRadiusObjective(_ lp: LinearProgram, dimension: Int) throws {
         var objective = Array(repeating: 0.0, count: dimension + 1)
         objective[dimension] = 1
         try lp.setObjective(objective)
         try lp.setColumnBound(dimension, .between(-1, 1))
-        try reduction.apply(to: lp)
-        return lp
     }
 
     struct Ball {
@@ -809,9 +815,8 @@ final class RegionEnumerator {
         let states = pathStates(decided: depth, extra: nil)
         for (n, norm) in norms.enumerated() {
             let target = best[n] - boundSlack[n]
-            let bound = try relaxationRatio.map {
-                try JacobianBound.bound(network: network, states: states, p: norm, target: target, hopelessRatio: $0, cache: foldCache)
-            } ?? JacobianBound.bound(network: network, states: states, p: norm, target: target, cache: foldCache)
+            let bound = try JacobianBound.bound(network: network, states: states, p: norm, target: target,
+                                                hopelessRatio: relaxationRatio, cache: foldCache)
             if !(bound + boundSlack[n] <= best[n]) { return false }
         }
         return true
@@ -1065,13 +1070,8 @@ final class RegionEnumerator {
         return (lower, upper)
     }
 
-    /// Back to the search's LP: maximise the signed radius r ∈ [−1, 1].
-    private func restoreRadiusObjective() throws {
-        var objective = Array(repeating: 0.0, count: dimension + 1)
-        objective[dimension] = 1
-        try lp.setObjective(objective)
-        try lp.setColumnBound(dimension, .between(-1, 1))
-    }
+    /// Back to the search's LP (`setRadiusObjective`).
+    private func restoreRadiusObjective() throws { try Self.setRadiusObjective(lp, dimension: dimension) }
 
     /// Pops the signs set at depth ≥ `depth`. `stableSetAt` lists (neuron, setter depth) in the
     /// order they were set, which is by increasing depth (a node first pops everything set

@@ -168,9 +168,11 @@ public struct JacobianBound: Sendable {
     /// 2660 / 0.22 → 1088 / 0.16 → 1060 / 0.16; cartpole 4-16-16-16-2 59512 / 3.8 → 55610 / 3.5 →
     /// 53022 / 5.3; double pendulum 4-25-25-2 210666 / 15.0 → 189742 / 18.4 → 186386 / 44.7
     /// (the relaxation costs 50–800 µs against 10–50 µs for intervals, and rarely decides there).
+    public static let defaultHopelessRatio = 1.1
+
     public static func bound(network: ReLUNetwork, states: [[NeuronState]], p: LipschitzNorm,
                              target: Double? = nil, exhaustiveLimit: Int = 3,
-                             hopelessRatio: Double = 1.1, cache: FoldCache? = nil) throws -> Double {
+                             hopelessRatio: Double = defaultHopelessRatio, cache: FoldCache? = nil) throws -> Double {
         try p.check(outputs: network.outputDimension)
         let unknown = states.reduce(0) { $0 + $1.filter { $0 == .unknown }.count }
         if unknown <= exhaustiveLimit {
