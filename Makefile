@@ -8,7 +8,7 @@ DEB_PACKAGES := libglpk-dev liblapacke-dev
 INSTANCE ?= instances/fixtures/deep-3x4x3x2.json
 BIN := .build/release/lipschitz
 
-.PHONY: run test unit-test build release deps bench clean tsan fuzz-build fuzz fuzz-ci fuzz-regressions slurm-test sweep sweep-analyse sweep-check
+.PHONY: run test unit-test build release deps bench clean tsan fuzz-build fuzz fuzz-ci fuzz-regressions slurm-test sweep sweep-analyse sweep-check sweep-rerun
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -101,6 +101,13 @@ sweep: release
 	@if [ "$(SWEEP_SCALE)" = quick ]; then python3 scripts/theory-sweep.py check; fi
 
 sweep-analyse:
+	python3 scripts/theory-sweep.py analyse
+
+# The networks of finished cells that ended as certified intervals, redrawn from their recipes
+# and rerun with the current binary and each cell's own time limit (logged in reruns.csv), then
+# the analysis again: for a search that has improved since the cells were run.
+sweep-rerun: release
+	nice -n 19 python3 scripts/theory-sweep.py rerun-inexact
 	python3 scripts/theory-sweep.py analyse
 
 # The pipeline's self-check: the quick grid, its analysis, and networks redrawn from their recipes.

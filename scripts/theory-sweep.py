@@ -5,6 +5,9 @@
     scripts/theory-sweep.py analyse  [--out DIR] [--doc docs/theory-check.md]
     scripts/theory-sweep.py check    [--out DIR]     (redraws networks from their recipes)
     scripts/theory-sweep.py plan     [--scale ...]   (the cells, with the ones done)
+    scripts/theory-sweep.py rerun-inexact [--out DIR] [--only ...]
+                                     (the networks of finished cells that ended as intervals,
+                                      redrawn and rerun with the current binary; OUT/reruns.csv)
 
 `run` drives the release binary (.build/release/lipschitz: `compare`, `generate`, `exact`) over
 the grid of scripts/theory_sweep/grid.py and is resumable: a cell already in DIR/cells/ is not
@@ -33,7 +36,7 @@ def default_out(scale: str) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["run", "analyse", "check", "plan"])
+    ap.add_argument("command", choices=["run", "analyse", "check", "plan", "rerun-inexact"])
     ap.add_argument("--scale", default=os.environ.get("SWEEP_SCALE") or "full", help="full (default) or quick")
     ap.add_argument("--quick", action="store_const", const="quick", dest="scale", help="the same as --scale quick")
     ap.add_argument("--out", help="data folder (default docs/theory-check, or .build/theory-sweep-quick)")
@@ -62,6 +65,11 @@ def main() -> int:
         except (Interrupted, KeyboardInterrupt):
             print("theory-sweep: interrupted; finished cells are kept, the current one will run again", file=sys.stderr)
             return 130
+        return 0
+    if args.command == "rerun-inexact":
+        from theory_sweep.rerun import rerun_inexact
+        gained = rerun_inexact(out, grid, args.binary)
+        print(f"theory-sweep: {gained} network(s) now exact", file=sys.stderr)
         return 0
     if args.command == "plan":
         done = set(os.listdir(os.path.join(out, "cells"))) if os.path.isdir(os.path.join(out, "cells")) else set()

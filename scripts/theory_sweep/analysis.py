@@ -157,7 +157,22 @@ def summarise(g: dict, est: dict, runs: dict, grid: Grid, out: str) -> dict:
                                 "q10": float(np.quantile(v, 0.1)), "q90": float(np.quantile(v, 0.9)),
                                 "min": float(v.min()), "max": float(v.max())})
     s["wall"] = wall_summary(runs, grid)
+    s["wall"]["reruns"] = rerun_summary(out)
     return s
+
+
+def rerun_summary(out: str) -> dict | None:
+    """The networks rerun by `rerun-inexact` (OUT/reruns.csv): how many, how many became exact, on
+    which code, at what cost."""
+    path = os.path.join(out, "reruns.csv")
+    if not os.path.exists(path):
+        return None
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {"networks": len(rows), "exact": sum(r["is_exact"] == "true" for r in rows),
+            "kept": sum(r["kept"] == "true" for r in rows), "codes": sorted({r["code"] for r in rows}),
+            "cpu_seconds": sum(float(r["cpu_seconds"] or 0) for r in rows),
+            "cells": sorted({r["cell"] for r in rows})}
 
 
 def wall_summary(runs: dict, grid: Grid) -> dict:
@@ -337,6 +352,13 @@ def table_wall(s: dict) -> str:
                  f"{w['run_beyond_rules_seconds']:.0f} s of cells run before the rules skipped them, + "
                  f"{w['projected_remaining_seconds']:.0f} s projected = **{w['fresh_grid_seconds']:.0f} s "
                  f"({w['fresh_grid_seconds'] / 3600:.2f} h)**.")
+    r = w.get("reruns")
+    if r:
+        lines.append("")
+        lines.append(f"`rerun-inexact` (networks that had ended as intervals, redrawn from their recipes and rerun "
+                     f"with the cell's own time limit on code {' '.join(r['codes'])}): {r['networks']} rerun in "
+                     f"{len(r['cells'])} cells, {r['exact']} now exact, {r['kept']} rows replaced by the tighter "
+                     f"result, {r['cpu_seconds']:.0f} CPU s (not in the totals above; OUT/reruns.csv lists each).")
     return "\n".join(lines)
 
 
