@@ -341,7 +341,7 @@ def table_wall(s: dict) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for key, lad in sorted(w["ladders"].items()):
         nr = ", ".join(str(n) for n in lad["not_run_widths"]) or "–"
-        sk = ", ".join([str(n) for n in lad["skipped"]] + [f"{n} (run before the rule)" for n in lad["run_beyond_rules"]]) or "–"
+        sk = ", ".join([str(n) for n in lad["skipped"]] + [f"{n} (run, but the rules skip it now)" for n in lad["run_beyond_rules"]]) or "–"
         cpu = f"{lad['cpu']:.0f}" + ("" if lad["cpu_complete"] else " (part)") if lad["cpu"] else "–"
         lines.append(f"| {key} | {lad['run']} | {lad['widest_run'] or '–'} | {' '.join(lad['codes']) or '–'} | {lad['wall']:.0f} | {cpu} | {sk} | {nr} | {lad['projected']:.0f} |")
     skipped = len(w["cells_skipped_by_rule"])
@@ -349,7 +349,7 @@ def table_wall(s: dict) -> str:
                  f"{w['cells_total'] - w['cells_run'] - skipped} cells | {w['projected_remaining_seconds']:.0f} |")
     lines.append("")
     lines.append(f"A fresh `make sweep` of the whole grid: {w['measured_seconds']:.0f} s measured, less "
-                 f"{w['run_beyond_rules_seconds']:.0f} s of cells run before the rules skipped them, + "
+                 f"{w['run_beyond_rules_seconds']:.0f} s of cells run that the rules now skip, + "
                  f"{w['projected_remaining_seconds']:.0f} s projected = **{w['fresh_grid_seconds']:.0f} s "
                  f"({w['fresh_grid_seconds'] / 3600:.2f} h)**.")
     r = w.get("reruns")
