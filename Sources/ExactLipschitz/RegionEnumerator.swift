@@ -331,6 +331,7 @@ final class RegionEnumerator {
             }
             if depth == hiddenCount { try recordRegion(frame.ball); return false }
             if !chained {
+                if try canPrune(depth: depth) { statistics.prunedSubtrees += 1; return false }
                 nodeUnpruned?(domain.point(frame.ball.center))
             }
             chained = true
