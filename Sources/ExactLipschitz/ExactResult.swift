@@ -148,6 +148,8 @@ public struct EnumerationStatistics: Sendable, Equatable {
     /// Pruning bounds computed (`RegionEnumerator.canPrune`), each O(network): tests check that
     /// deep narrow networks do not pay one per neuron.
     var pruningTests = 0
+    /// `stabilise` tests answered by a ball already known in the region (`farWitnesses`), no LP.
+    var witnessAnsweredTests = 0
     /// Of those, the ones certified by `stabiliseDeeper` (a certified box and intervals through
     /// the layers), deeper layers' among them, before the search reached their layer.
     public var deeperStabilisedNeurons = 0
@@ -166,6 +168,7 @@ public struct EnumerationStatistics: Sendable, Equatable {
         undecidedSubtrees += other.undecidedSubtrees
         stabilisedNeurons += other.stabilisedNeurons
         pruningTests += other.pruningTests
+        witnessAnsweredTests += other.witnessAnsweredTests
         deeperStabilisedNeurons += other.deeperStabilisedNeurons
     }
     public init() {}

@@ -61,4 +61,19 @@ final class BenchmarkNetworkTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(checked, 4, "the quick published networks run in the tests")
     }
+
+    /// Every test above checks the constants, which pruning never changes: a search that lost a
+    /// pruning test (a node's own, before its split) still gives them, only slower. Abalone's
+    /// one-thread search is deterministic: 450 nodes with the node test, 18,876 without it (only
+    /// the tests after stabilising left), so a ceiling of 2,000 catches its loss.
+    func testBranchAndBoundPrunesAtNodes() throws {
+        let net = try NetworkJSON.read(contentsOf: Self.folder.appendingPathComponent("exlipbab-abalone_9x16x16x1.json").path)
+        var options = ExactOptions(norms: [.two])
+        options.prune = true
+        options.threads = 1
+        let report = try ExactSearch.compute(net, options: options)
+        XCTAssertTrue(report.isExact)
+        XCTAssertLessThan(report.statistics.nodes, 2_000)
+        XCTAssertGreaterThan(report.statistics.prunedSubtrees, 0)
+    }
 }

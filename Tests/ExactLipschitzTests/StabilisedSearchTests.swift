@@ -1,4 +1,4 @@
-import ExactLipschitz
+@testable import ExactLipschitz
 import Foundation
 import LipschitzModel
 import LipschitzTestSupport
@@ -43,6 +43,25 @@ final class StabilisedSearchTests: XCTestCase {
             stabilised += try assertPrunedSearchAgreesWithBruteForce(net, box: box, label: "trial \(trial) \(widths)").stabilisedNeurons
         }
         XCTAssertGreaterThan(stabilised, 30, "the networks exercise the stabilised neurons")
+    }
+
+    /// Layers wide enough for `stabilise` to run several times along a layer (every
+    /// `stabiliseStride` neurons), so that later runs skip tests answered by balls an earlier run
+    /// found (`farWitnesses`): globally, in boxes, and on networks with many stable neurons. The
+    /// skipped tests may only leave signs uncertified: the constants must stay the brute force's.
+    func testTestsAnsweredByKnownBallsKeepTheConstant() throws {
+        var rng = TestRandom(seed: 2024)
+        var answered = 0
+        for trial in 0..<10 {
+            let d = rng.int(2...3)
+            var widths = [d, 8, rng.int(3...4)]
+            if trial % 3 == 0 { widths.append(2) }
+            widths.append(1)
+            let net = trial % 4 == 3 ? randomNetwork(widths, using: &rng) : skewedNetwork(widths, &rng)
+            let box = trial % 3 == 2 ? try randomBox(d, smallestSide: 0.5, spread: 3, using: &rng) : nil
+            answered += try assertPrunedSearchAgreesWithBruteForce(net, box: box, label: "trial \(trial) \(widths)").witnessAnsweredTests
+        }
+        XCTAssertGreaterThan(answered, 0, "known balls answer some stabilising tests")
     }
 }
 
