@@ -88,6 +88,16 @@ public final class LinearProgram {
     /// fewer than 10^8 entries, stay finite. Above it `solve` throws without calling GLPK and
     /// the caller decides another way (the exact simplex reads numbers as rationals).
     public static let largestSafeMagnitude = 1e150
+
+    /// The largest power of two `solveExactly` multiplies a row by to make it integral.
+    /// `glp_exact` picks its entering column by `fabs(mpq_get_d(cbar))` and asserts it non-zero
+    /// (glpssx01.c, `ssx_chuzc`): a non-zero reduced cost below 2⁻¹⁰⁷⁴ (a ratio of determinants
+    /// of rows scaled by 2^700, from weights of 1e-200 next to 1) aborted the process. Ordinary
+    /// rows scale by less than 2^200 (weights down to 1e-40); rows needing more than 2^600 are
+    /// refused, so that the side is undecided (an honest interval) rather than a crash. A
+    /// heuristic margin, not a proof: reduced costs are ratios of determinants of up to m rows.
+    /// Large integral numbers (weights of 1e230) need no scaling and are solved as before.
+    public static let largestExactScale = 0x1p600
     /// For tests of the callers' recovery: every solve whose number (1, 2, …) is a multiple of
     /// this fails with `solverFailed(code: -1)` before GLPK is called.
     public var injectedFailurePeriod: Int?
@@ -406,10 +416,15 @@ public final class LinearProgram {
         guard rowCount > 0 else { throw LinearProgramError.dimensionMismatch(what: "row count", got: 0, expected: 1) }
         try checkIntegralColumnData()
         // The rows stay scaled: their magnitudes (for a later floating-point `solve`) with them.
-        var largest = 0.0
+        var largest = 0.0, largestScale = 1.0
         for i in 1...Int32(rowCount) {
-            largest = max(largest, try scaleRowToIntegers(i))
+            let (magnitude, scale) = try scaleRowToIntegers(i)
+            largest = max(largest, magnitude)
+            largestScale = max(largestScale, scale)
             rowMagnitudes[Int(i) - 1] = largest
+        }
+        guard largestScale <= Self.largestExactScale else {
+            throw LinearProgramError.notExactlyRepresentable(what: "a row scaled by more than 2^600")
         }
         var exact = glp_smcp()
         glp_init_smcp(&exact)
@@ -426,8 +441,8 @@ public final class LinearProgram {
     }
 
     /// Multiplies row i and its bounds by the smallest power of two making them integers;
-    /// returns the largest magnitude in the row afterwards.
-    private func scaleRowToIntegers(_ i: Int32) throws -> Double {
+    /// returns the largest magnitude in the row afterwards, and that power of two.
+    private func scaleRowToIntegers(_ i: Int32) throws -> (magnitude: Double, scale: Double) {
         var indices = [Int32](repeating: 0, count: columnCount + 1)
         var values = [Double](repeating: 0, count: columnCount + 1)
         let count = Int(glp_get_mat_row(problem, i, &indices, &values))
@@ -439,11 +454,11 @@ public final class LinearProgram {
             throw LinearProgramError.notExactlyRepresentable(what: "row \(i - 1)")
         }
         let magnitude = values[1...max(1, count)].prefix(count).reduce(max(abs(lower), abs(upper))) { max($0, abs($1)) } * scale
-        guard scale != 1 else { return magnitude }
+        guard scale != 1 else { return (magnitude, scale) }
         for k in 1...max(1, count) where k <= count { values[k] *= scale }
         glp_set_mat_row(problem, i, Int32(count), indices, values)
         glp_set_row_bnds(problem, i, type, lower * scale, upper * scale)
-        return magnitude
+        return (magnitude, scale)
     }
 
     /// Column bounds and objective coefficients must be integral for `glp_exact` to read them.

@@ -379,6 +379,23 @@ final class LinearProgramTests: XCTestCase {
         XCTAssertEqual(try lp.solve().status, .optimal)
     }
 
+    /// A row that scales to integers only by more than 2^600 (a weight of 1e-200 next to 1) is refused
+    /// by the exact solver: `glp_exact` aborted the process on reduced costs below 2⁻¹⁰⁷⁴
+    /// (`ssx_chuzc`). Rows within the limit are solved.
+    func testExactSolveRefusesRowsScaledBeyondItsRange() throws {
+        let lp = try LinearProgram(columns: 2, optimisation: .maximise)
+        try lp.setObjective([0, 1])
+        try lp.setColumnBound(1, .atMost(1))
+        try lp.addRow([1e-200, -1], .atLeast(0))
+        assertThrows(.notExactlyRepresentable(what: "a row scaled by more than 2^600")) { _ = try lp.solveExactly() }
+        let fine = try LinearProgram(columns: 2, optimisation: .maximise)
+        try fine.setObjective([0, 1])
+        try fine.setColumnBound(1, .atMost(1))
+        try fine.addRow([1e-100, -1], .atLeast(0))
+        try fine.addRow([-1, 0], .atLeast(-1))
+        XCTAssertEqual(try fine.solveExactly().status, .optimal)
+    }
+
     func testInvalidConstruction() {
         assertThrows(.dimensionMismatch(what: "column count", got: 0, expected: 1)) {
             _ = try LinearProgram(columns: 0, optimisation: .minimise)
