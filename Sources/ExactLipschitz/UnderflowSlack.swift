@@ -20,7 +20,27 @@ import LipschitzModel
 /// |W₁||W₀| = 1e-400 round to 0: its only non-zero region was pruned against the value 0 of the
 /// other one, and 0 was reported as exact.
 enum UnderflowSlack {
+    /// Whether some product of weights along consecutive layers can fall below 2⁻⁹⁶⁹, where a
+    /// product's rounding stops being relative: the smallest non-zero |w| of each layer, and
+    /// the most negative sum of their log2 over consecutive layers (Kadane). A layer of zeros
+    /// breaks the chain (products through it are exact zeros). False for ordinary networks, and
+    /// then nothing here changes any bound or answer.
+    static func risk(_ network: ReLUNetwork) -> Bool {
+        var running = 0.0
+        for layer in network.layers {
+            let smallest = layer.weights.storage.reduce(Double.infinity) { $1 != 0 ? min($0, abs($1)) : $0 }
+            guard smallest.isFinite else { running = 0; continue }
+            let l = log2(smallest)
+            running = min(l, running + l)
+            if running < -969 { return true }
+        }
+        return false
+    }
+
+    /// Every bound on ‖J‖ and every region value computed in floating point may be too low by
+    /// at most this (0 when `risk` is false).
     static func bound(_ network: ReLUNetwork) -> Double {
+        guard risk(network) else { return 0 }
         let layers = network.layers
         // log2 of an upper bound on each layer's ℓp operator norm of |W| (any p ≥ 1).
         let logNorms = layers.map { layer -> Double in
@@ -44,5 +64,28 @@ enum UnderflowSlack {
             slack += exponent >= 1023 ? .infinity : pow(2, exponent)
         }
         return slack
+    }
+}
+
+extension UnderflowSlack {
+    /// A report whose values could be off by underflow by more than 1e-9 relative (the model's
+    /// Jacobian kernel forms region values as products of weights: 1e290·(1e-300·1e-300) is 0
+    /// in one order, 1e-310 in exact arithmetic) becomes an interval: each region value v̂
+    /// stands for some v in [v̂ − s, v̂ + s], so the constant lies in [max(0, lower − s), upper + s].
+    /// Seen: a d = 1 network whose only non-zero region has Jacobian −6.0e-304 was certified
+    /// "exact" 0. Marked `.undecided`: no solver could decide those values.
+    static func qualify(_ report: ExactReport, _ network: ReLUNetwork) -> ExactReport {
+        let slack = bound(network)
+        guard slack > 0, report.bounds.contains(where: { $0.lower < 1e9 * slack }) else { return report }
+        let bounds = report.bounds.map { b in
+            b.lower < 1e9 * slack
+                ? NormBound(norm: b.norm, lower: max(0, b.lower - slack), upper: max(b.upper, b.lower) + slack, witness: b.witness)
+                : b
+        }
+        var qualified = ExactReport(bounds: bounds, regions: report.regions, isExact: false,
+                                    stopReason: report.stopReason ?? .undecided, seconds: report.seconds,
+                                    statistics: report.statistics, method: report.method)
+        qualified.partition = report.partition
+        return qualified
     }
 }
