@@ -297,9 +297,12 @@ struct ComposedRows {
     func row(layer k: Int, neuron i: Int) -> ([Double], Double) { (gradients[k].row(i), offsets[k][i]) }
 
     /// s + a·b when both the product and the sum are exact in double precision, else nil.
+    /// The FMA residual proves a product exact only without underflow (the residual of a
+    /// product is representable once |fl(ab)| ≥ 2⁻⁹⁶⁹, Boldo & Muller): 1e-200·1e-200 rounds
+    /// to 0 with a residual that also rounds to 0, and was taken for an exact zero gradient.
     private static func exactMultiplyAdd(_ s: Double, _ a: Double, _ b: Double) -> Double? {
         let p = a * b
-        guard p.isFinite, (-p).addingProduct(a, b) == 0 else { return nil }
+        guard p.isFinite, a == 0 || b == 0 || abs(p) >= 0x1p-969, (-p).addingProduct(a, b) == 0 else { return nil }
         let sum = s + p
         let bb = sum - s
         guard sum.isFinite, (s - (sum - bb)) + (p - bb) == 0 else { return nil }

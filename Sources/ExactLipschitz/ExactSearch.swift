@@ -8,6 +8,12 @@ public enum ExactSearch {
     /// search, a certified interval [lower, upper] for each.
     public static func compute(_ network: ReLUNetwork, options: ExactOptions = ExactOptions()) throws -> ExactReport {
         try validate(network, options)
+        // Region values are products of weights in floating point: where those can underflow,
+        // an answer within reach of the underflow is an interval, not exact (`UnderflowSlack`).
+        return UnderflowSlack.qualify(try search(network, options: options), network)
+    }
+
+    private static func search(_ network: ReLUNetwork, options: ExactOptions) throws -> ExactReport {
         let floors = options.prune ? options.pruningFloors : nil
         let shared = SharedSearchState(norms: options.norms.count, start: options.startTime, floors: floors)
         var method = options.method

@@ -140,15 +140,19 @@ final class RegionEnumerator {
         let gamma = 2 * Double(first.inputDimension + 3) * Tolerances.unitRoundoff
         for r in 0..<a0.rows {
             var rowMagnitude = 0.0, offsetMagnitude = abs(c0[r])
+            // Exact zeros are recognised from the network's own numbers, not from computed
+            // magnitudes: a product or quotient can underflow to 0 (`advanceLayer`).
+            var rowNonZero = false, offsetNonZero = first.biases[r] != 0
             for c in 0..<a0.columns {
                 a0[r, c] *= domain.ratio[c]
                 let shift = first.weights[r, c] * (domain.origin[c] / domain.unit)
                 c0[r] += shift
                 rowMagnitude += abs(a0[r, c])
                 offsetMagnitude += abs(shift)
+                if first.weights[r, c] != 0 { rowNonZero = true; offsetNonZero = offsetNonZero || domain.origin[c] != 0 }
             }
-            rowError[r] = rowMagnitude > 0 ? 2 * gamma * rowMagnitude + 8 * Double.leastNormalMagnitude : 0
-            offsetError[r] = offsetMagnitude > 0 ? 2 * gamma * offsetMagnitude + 8 * Double.leastNormalMagnitude : 0
+            rowError[r] = rowNonZero ? 2 * gamma * rowMagnitude + 8 * Double.leastNormalMagnitude : 0
+            offsetError[r] = offsetNonZero ? 2 * gamma * offsetMagnitude + 8 * Double.leastNormalMagnitude : 0
         }
         var matrices = [a0], offsets = [c0], rowErrors = [rowError], offsetErrors = [offsetError]
         for k in 1..<max(1, network.layers.count - 1) {
@@ -744,21 +748,30 @@ final class RegionEnumerator {
         var rowError = Array(repeating: 0.0, count: w.rows), offsetError = rowError
         for r in 0..<w.rows {
             var rowMagnitude = 0.0, offsetMagnitude = abs(c[r]), rowPropagated = 0.0, offsetPropagated = 0.0
+            // A row is exactly zero only when no term has two non-zero factors: a product of
+            // non-zero doubles can underflow to 0 (weights 1e-200 on two layers: 1e-400), and
+            // taking such a row for an exact zero fixed a switching neuron as constant, lost its
+            // regions and certified a wrong constant (0 instead of 1e-100). Such a row keeps an
+            // error bound (the `leastNormalMagnitude` term covers the underflow), so `classify`
+            // asks the exact test.
+            var rowNonZero = false, offsetNonZero = network.layers[layer].biases[r] != 0
             for j in 0..<w.columns where mask[j] {
                 let weight = w[r, j]
                 if weight == 0 { continue }
                 for col in 0..<dimension {
                     m[r, col] += weight * previous[j, col]
                     rowMagnitude += abs(weight * previous[j, col])
+                    if previous[j, col] != 0 { rowNonZero = true }
                 }
                 c[r] += weight * previousOffset[j]
                 offsetMagnitude += abs(weight * previousOffset[j])
+                if previousOffset[j] != 0 { offsetNonZero = true }
                 rowPropagated += abs(weight) * previousError[j]
                 offsetPropagated += abs(weight) * previousOffsetError[j]
             }
-            let exactZero = rowMagnitude == 0 && rowPropagated == 0
+            let exactZero = !rowNonZero && rowPropagated == 0
             rowError[r] = exactZero ? 0 : 2 * gamma * rowMagnitude + (1 + 2 * gamma) * rowPropagated + Double.leastNormalMagnitude
-            let exactOffset = offsetMagnitude == 0 && offsetPropagated == 0
+            let exactOffset = !offsetNonZero && offsetPropagated == 0
             offsetError[r] = exactOffset ? 0 : 2 * gamma * offsetMagnitude + (1 + 2 * gamma) * offsetPropagated + Double.leastNormalMagnitude
         }
         preMatrix[layer] = m
@@ -847,7 +860,9 @@ final class RegionEnumerator {
             terms += layer.inputDimension + 2
         }
         let gamma = 2 * Double(terms) * Tolerances.unitRoundoff
-        return try norms.map { gamma * (try operatorNorm(product, p: $0)) }
+        // Plus what underflow can take off (`UnderflowSlack`): the products above can round to 0.
+        let underflow = UnderflowSlack.bound(network)
+        return try norms.map { gamma * (try operatorNorm(product, p: $0)) + underflow }
     }
 
     /// The path's neuron states: neurons before `decided` fixed, neuron `decided` set to

@@ -55,6 +55,15 @@ public enum ShardMerge {
         // (`FrontierPartition`), so it is sound whatever its cut, which is not compared.
         let completeCut = parts.first { $0.document.partComplete && $0.document.partition != nil }
             .map { (place: $0.place, partition: $0.document.partition!) }
+        // Each shard decides alone whether the sweep applies: one whose vertices include a
+        // degenerate one falls to the LP search, whose frontier cut is not the sweep's, while
+        // the others finish their sweep parts (seen on 6 of 400 random networks with exactly
+        // repeated or zero-bias hyperplanes). Such parts cannot be merged; say how to recover.
+        let finishedMethods = Set(parts.filter { $0.document.partComplete }.map(\.document.method))
+        if finishedMethods.count > 1, finishedMethods.contains(SearchMethod.arrangement.rawValue) {
+            let fallen = parts.first { $0.document.partComplete && $0.document.method != SearchMethod.arrangement.rawValue }!
+            throw ResultDocumentError("\(fallen.place): this shard fell back from the arrangement sweep to the LP search (its part of the arrangement is degenerate) while others finished the sweep; rerun every shard with --method lp")
+        }
         var seen: [Int: String] = [:]
         for (place, d) in parts {
             guard let shard = d.shard else { throw ResultDocumentError("\(place): not a shard result (written without --shard K/N)") }

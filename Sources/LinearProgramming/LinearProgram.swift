@@ -13,6 +13,8 @@ public enum LinearProgramError: Error, Equatable, CustomStringConvertible {
     case undecidedStatus(status: Int32)
     /// The exact solver cannot read these numbers exactly (they span too many binary orders).
     case notExactlyRepresentable(what: String)
+    /// A number too large for GLPK's floating-point simplex (`LinearProgram.largestSafeMagnitude`).
+    case outOfFloatingPointRange
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum LinearProgramError: Error, Equatable, CustomStringConvertible {
         case .solverFailed(let code): return "GLPK simplex failed (code \(code))"
         case .undecidedStatus(let status): return "GLPK ended with an undecided status (\(status))"
         case .notExactlyRepresentable(let what): return "linear program: \(what) cannot be scaled to integers for the exact solver"
+        case .outOfFloatingPointRange: return "linear program: a coefficient or bound is beyond the floating-point simplex's range"
         }
     }
 }
@@ -71,6 +74,30 @@ public final class LinearProgram {
     private var parameters = glp_smcp()
     /// Solves run so far (for statistics).
     public private(set) var solveCount = 0
+    /// Per row, as a prefix maximum, and for the objective and column bounds: the largest
+    /// magnitude of a number GLPK's floating-point simplex would see (`largestSafeMagnitude`).
+    private var rowMagnitudes: [Double] = []
+    private var objectiveMagnitude = 0.0
+    private var columnBoundMagnitude = 0.0
+
+    /// The largest coefficient or bound magnitude the floating-point simplex is given. GLPK
+    /// squares row and column entries (its pricing weights and norms, e.g. `spychuzr`): at
+    /// 1e160 a square overflows to infinity and GLPK aborts the process on `p != 0`
+    /// (`assert`, uncatchable). A network with one weight of 1e290 (and its product of layer
+    /// norms below the 1e290 refusal) did that. Squares of numbers up to 1e150, summed over
+    /// fewer than 10^8 entries, stay finite. Above it `solve` throws without calling GLPK and
+    /// the caller decides another way (the exact simplex reads numbers as rationals).
+    public static let largestSafeMagnitude = 1e150
+
+    /// The largest power of two `solveExactly` multiplies a row by to make it integral.
+    /// `glp_exact` picks its entering column by `fabs(mpq_get_d(cbar))` and asserts it non-zero
+    /// (glpssx01.c, `ssx_chuzc`): a non-zero reduced cost below 2⁻¹⁰⁷⁴ (a ratio of determinants
+    /// of rows scaled by 2^700, from weights of 1e-200 next to 1) aborted the process. Ordinary
+    /// rows scale by less than 2^200 (weights down to 1e-40); rows needing more than 2^600 are
+    /// refused, so that the side is undecided (an honest interval) rather than a crash. A
+    /// heuristic margin, not a proof: reduced costs are ratios of determinants of up to m rows.
+    /// Large integral numbers (weights of 1e230) need no scaling and are solved as before.
+    public static let largestExactScale = 0x1p600
     /// For tests of the callers' recovery: every solve whose number (1, 2, …) is a multiple of
     /// this fails with `solverFailed(code: -1)` before GLPK is called.
     public var injectedFailurePeriod: Int?
@@ -140,6 +167,7 @@ public final class LinearProgram {
             guard c.isFinite else { throw LinearProgramError.nonFinite(what: "objective coefficient \(j)") }
             glp_set_obj_coef(problem, Int32(j + 1), c)
         }
+        objectiveMagnitude = coefficients.reduce(0) { max($0, abs($1)) }
     }
 
     public func setColumnBound(_ column: Int, _ bound: Bound) throws {
@@ -149,6 +177,7 @@ public final class LinearProgram {
         }
         let (type, lo, hi) = try Self.glpkBound(bound, what: "column \(column)")
         glp_set_col_bnds(problem, Int32(column + 1), type, lo, hi)
+        columnBoundMagnitude = max(columnBoundMagnitude, abs(lo), abs(hi))
     }
 
     /// Appends the row `Σ coefficients[j]·x_j ∈ bound` (dense; zeros are skipped).
@@ -171,6 +200,8 @@ public final class LinearProgram {
         glp_set_mat_row(problem, i, Int32(indices.count - 1), indices, values)
         glp_set_row_stat(problem, i, GLP_BS)
         rowCount += 1
+        let magnitude = values.reduce(max(abs(lo), abs(hi))) { max($0, abs($1)) }
+        rowMagnitudes.append(max(rowMagnitudes.last ?? 0, magnitude))
     }
 
     /// A new problem with this one's columns, rows and objective (GLPK's `glp_copy_prob`) and
@@ -182,6 +213,9 @@ public final class LinearProgram {
         let copy = try LinearProgram(columns: columnCount, optimisation: optimisation, feasibilityTolerance: feasibilityTolerance)
         glp_copy_prob(copy.problem, problem, GLP_OFF)
         copy.rowCount = rowCount
+        copy.rowMagnitudes = rowMagnitudes
+        copy.objectiveMagnitude = objectiveMagnitude
+        copy.columnBoundMagnitude = columnBoundMagnitude
         copy.maximumIterations = maximumIterations
         glp_std_basis(copy.problem)
         return copy
@@ -197,6 +231,7 @@ public final class LinearProgram {
         let doomed: [Int32] = [0] + ((count + 1)...rowCount).map { Int32($0) }
         glp_del_rows(problem, Int32(rowCount - count), doomed)
         rowCount = count
+        rowMagnitudes.removeSubrange(count...)
     }
 
     public func basis() -> Basis {
@@ -223,6 +258,9 @@ public final class LinearProgram {
         checkThread()
         solveCount += 1
         try injectFailure()
+        guard max(rowMagnitudes.last ?? 0, objectiveMagnitude, columnBoundMagnitude) <= Self.largestSafeMagnitude else {
+            throw LinearProgramError.outOfFloatingPointRange
+        }
         parameters.it_lim = iterationLimit
         var code = glp_simplex(problem, &parameters)
         if code == GLP_EBADB || code == GLP_ESING || code == GLP_ECOND || code == GLP_EFAIL {
@@ -377,7 +415,17 @@ public final class LinearProgram {
         try injectFailure()
         guard rowCount > 0 else { throw LinearProgramError.dimensionMismatch(what: "row count", got: 0, expected: 1) }
         try checkIntegralColumnData()
-        for i in 1...Int32(rowCount) { try scaleRowToIntegers(i) }
+        // The rows stay scaled: their magnitudes (for a later floating-point `solve`) with them.
+        var largest = 0.0, largestScale = 1.0
+        for i in 1...Int32(rowCount) {
+            let (magnitude, scale) = try scaleRowToIntegers(i)
+            largest = max(largest, magnitude)
+            largestScale = max(largestScale, scale)
+            rowMagnitudes[Int(i) - 1] = largest
+        }
+        guard largestScale <= Self.largestExactScale else {
+            throw LinearProgramError.notExactlyRepresentable(what: "a row scaled by more than 2^600")
+        }
         var exact = glp_smcp()
         glp_init_smcp(&exact)
         exact.msg_lev = GLP_MSG_OFF
@@ -392,8 +440,9 @@ public final class LinearProgram {
         return try solution(status: glp_get_status(problem))
     }
 
-    /// Multiplies row i and its bounds by the smallest power of two making them integers.
-    private func scaleRowToIntegers(_ i: Int32) throws {
+    /// Multiplies row i and its bounds by the smallest power of two making them integers;
+    /// returns the largest magnitude in the row afterwards, and that power of two.
+    private func scaleRowToIntegers(_ i: Int32) throws -> (magnitude: Double, scale: Double) {
         var indices = [Int32](repeating: 0, count: columnCount + 1)
         var values = [Double](repeating: 0, count: columnCount + 1)
         let count = Int(glp_get_mat_row(problem, i, &indices, &values))
@@ -404,10 +453,12 @@ public final class LinearProgram {
         guard let scale = Self.integralScale(Array(values[1...max(1, count)].prefix(count)) + [lower, upper]) else {
             throw LinearProgramError.notExactlyRepresentable(what: "row \(i - 1)")
         }
-        guard scale != 1 else { return }
+        let magnitude = values[1...max(1, count)].prefix(count).reduce(max(abs(lower), abs(upper))) { max($0, abs($1)) } * scale
+        guard scale != 1 else { return (magnitude, scale) }
         for k in 1...max(1, count) where k <= count { values[k] *= scale }
         glp_set_mat_row(problem, i, Int32(count), indices, values)
         glp_set_row_bnds(problem, i, type, lower * scale, upper * scale)
+        return (magnitude, scale)
     }
 
     /// Column bounds and objective coefficients must be integral for `glp_exact` to read them.

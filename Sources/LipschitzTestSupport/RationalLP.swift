@@ -49,6 +49,10 @@ final class RationalLP {
     private let columns: Int
     private var rows = 0
     private var objectiveColumn: Int?
+    /// The largest magnitude in the (scaled) rows: above 1e150 GLPK's scaling and float simplex
+    /// abort the process (squares overflow: `glp_set_sjj: sjj = 0`, `spychuzr: p != 0`), so the
+    /// warm start is skipped and the rational simplex starts from the standard basis.
+    private var largest = 0.0
 
     init(columns: Int, maximise: Bool = true) {
         precondition(columns > 0)
@@ -91,6 +95,7 @@ final class RationalLP {
         let values: [Double] = [0] + nonzero.map { $0.1 * scale }
         glp_set_mat_row(problem, i, Int32(nonzero.count), indices, values)
         rows += 1
+        largest = values.reduce(max(largest, abs(r)), { max($0, abs($1)) })
     }
 
     /// The smallest power of two 2^s (s ≥ 0) with every v·2^s an integer; a double v = m·2^e has
@@ -120,12 +125,16 @@ final class RationalLP {
         glp_init_smcp(&parameters)
         parameters.msg_lev = GLP_MSG_OFF
         parameters.presolve = GLP_OFF
-        glp_scale_prob(problem, GLP_SF_AUTO)  // helps the float solve; glp_exact reads unscaled data
-        // The float simplex can stall on rows scaled by 2^60 and more: bound its effort.
-        var float = parameters
-        float.it_lim = Int32(50 * (rows + columns))
-        float.tm_lim = 1000
-        if glp_simplex(problem, &float) != 0 { glp_std_basis(problem) }
+        if largest <= 1e150 {
+            glp_scale_prob(problem, GLP_SF_AUTO)  // helps the float solve; glp_exact reads unscaled data
+            // The float simplex can stall on rows scaled by 2^60 and more: bound its effort.
+            var float = parameters
+            float.it_lim = Int32(50 * (rows + columns))
+            float.tm_lim = 1000
+            if glp_simplex(problem, &float) != 0 { glp_std_basis(problem) }
+        } else {
+            glp_std_basis(problem)
+        }
         parameters.tm_lim = 120_000  // a stuck exact solve fails the test instead of hanging it
         var code = glp_exact(problem, &parameters)
         if code == GLP_EBADB || code == GLP_ESING {

@@ -197,6 +197,24 @@ final class DifferentialTests: XCTestCase {
         }
     }
 
+    /// One weight of magnitude 10^U(151, 230) (the others Gaussian, so the product of layer
+    /// norms stays below the 1e290 refusal): the lifted exact test's rows then hold numbers whose
+    /// squares overflow, on which GLPK's floating-point simplex aborted the process (its warm
+    /// start for `glp_exact`). Now refused before GLPK sees them (`LinearProgram.largestSafeMagnitude`)
+    /// and decided by the exact simplex alone.
+    func testOneHugeWeight() throws {
+        try runClass("one huge weight", networks: 30, seed: 911) { rng in
+            let d = rng.int(1...2)
+            var layers = randomNetwork(rng.int(0...1) == 0 ? [d, rng.int(1...4), rng.int(1...2)] : deepWidths(&rng, d: d), using: &rng).layers
+            let k = rng.int(0...(layers.count - 1))
+            var w = layers[k].weights
+            let (i, j) = (rng.int(0...(w.rows - 1)), rng.int(0...(w.columns - 1)))
+            w[i, j] = (rng.bool() ? 1 : -1) * pow(10, 151 + 79 * rng.uniform())
+            layers[k] = AffineLayer(weights: w, biases: layers[k].biases)
+            return Case(network: try ReLUNetwork(layers: layers), box: rng.int(0...2) == 0 ? try randomAspectBox(d, &rng) : nil)
+        }
+    }
+
     /// No hidden layer: Φ(x) = 3x₁ + 4x₂ + 1, ℓ2 constant 5, one region, by every method.
     func testNoHiddenLayer() throws {
         let net = network([([[3, 4]], [1])])

@@ -343,6 +343,59 @@ final class LinearProgramTests: XCTestCase {
         assertClose(s.objective, 4)
     }
 
+    /// Numbers whose squares overflow (GLPK's pricing squares row entries) made `glp_simplex`
+    /// abort the whole process (`Assertion failed: p != 0`, spychuzr.c): the lifted exact test
+    /// of a network with one weight of 1e290 did it. Above `largestSafeMagnitude` (in a row,
+    /// a bound, the objective or a column bound) `solve` throws instead; the exact solver still
+    /// decides; truncating the row makes the problem solvable in floating point again.
+    func testNumbersBeyondTheFloatingPointRangeAreRefusedNotAborted() throws {
+        for huge in [1e151, 1e160, 1e200, 1e290, -1e300] {
+            let lp = try LinearProgram(columns: 2, optimisation: .maximise)
+            try lp.setObjective([0, 1])
+            try lp.setColumnBound(1, .atMost(1))
+            try lp.addRow([1, -1], .atLeast(0))
+            try lp.addRow([-1, -1], .atLeast(-1))
+            XCTAssertEqual(try lp.solve().status, .optimal)
+            try lp.addRow([huge, 1], .atMost(abs(huge)))
+            assertThrows(.outOfFloatingPointRange) { _ = try lp.solve() }
+            assertThrows(.outOfFloatingPointRange) { _ = try lp.rebuilt().solve() }
+            let exact = try lp.solveExactly()
+            XCTAssertEqual(exact.status, .optimal, "\(huge)")
+            try lp.truncateRows(to: 2)
+            XCTAssertEqual(try lp.solve().status, .optimal)
+            let bound = try LinearProgram(columns: 1, optimisation: .maximise)
+            try bound.setObjective([1])
+            try bound.addRow([1], .atMost(huge))
+            assertThrows(.outOfFloatingPointRange) { _ = try bound.solve() }
+            let objective = try LinearProgram(columns: 1, optimisation: .maximise)
+            try objective.setObjective([huge])
+            try objective.setColumnBound(0, .between(0, 1))
+            assertThrows(.outOfFloatingPointRange) { _ = try objective.solve() }
+        }
+        // At the limit itself the simplex runs.
+        let lp = try LinearProgram(columns: 1, optimisation: .maximise)
+        try lp.setObjective([1])
+        try lp.addRow([LinearProgram.largestSafeMagnitude], .atMost(LinearProgram.largestSafeMagnitude))
+        XCTAssertEqual(try lp.solve().status, .optimal)
+    }
+
+    /// A row that scales to integers only by more than 2^600 (a weight of 1e-200 next to 1) is refused
+    /// by the exact solver: `glp_exact` aborted the process on reduced costs below 2⁻¹⁰⁷⁴
+    /// (`ssx_chuzc`). Rows within the limit are solved.
+    func testExactSolveRefusesRowsScaledBeyondItsRange() throws {
+        let lp = try LinearProgram(columns: 2, optimisation: .maximise)
+        try lp.setObjective([0, 1])
+        try lp.setColumnBound(1, .atMost(1))
+        try lp.addRow([1e-200, -1], .atLeast(0))
+        assertThrows(.notExactlyRepresentable(what: "a row scaled by more than 2^600")) { _ = try lp.solveExactly() }
+        let fine = try LinearProgram(columns: 2, optimisation: .maximise)
+        try fine.setObjective([0, 1])
+        try fine.setColumnBound(1, .atMost(1))
+        try fine.addRow([1e-100, -1], .atLeast(0))
+        try fine.addRow([-1, 0], .atLeast(-1))
+        XCTAssertEqual(try fine.solveExactly().status, .optimal)
+    }
+
     func testInvalidConstruction() {
         assertThrows(.dimensionMismatch(what: "column count", got: 0, expected: 1)) {
             _ = try LinearProgram(columns: 0, optimisation: .minimise)
