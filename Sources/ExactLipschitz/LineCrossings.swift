@@ -59,10 +59,10 @@ extension LineSweeper {
     /// and the state at x_s = −∞: `running` (the Jacobian with the line's planes on their
     /// negative sides) and `negativeFaces`. Every side and every position comes from the
     /// network's own numbers with a proven bound (`CertifiedLine`); a plane in the group of a
-    /// line member is exactly parallel to the line (R = 0) and keeps the side of −X/D_s. Nil
-    /// when the line's planes are nearly dependent (`pivotsAreLarge`), a side is not certain or
-    /// a crossing is too flat to place: not in general position within the bounds, so the LP
-    /// search decides.
+    /// line member is exactly parallel to the line (R = 0) and keeps the side of −X/D_s (decided
+    /// exactly when the bound does not: `exactParallelSide`). Nil when the line's planes are
+    /// nearly dependent (`pivotsAreLarge`), a parallel plane contains the line, or a crossing is
+    /// too flat to place: not in general position within the bounds, so the LP search decides.
     ///
     /// The radius of τ̂ = fl(X̂/R̂): with |X̂ − X| ≤ e_X, |R̂ − R| ≤ e_R < |R̂|,
     /// |X/R − X̂/R̂| = |(X − X̂)R̂ − X̂(R − R̂)| / |R R̂| ≤ (e_X + |X̂/R̂| e_R)/(|R̂| − e_R), and the
@@ -72,34 +72,36 @@ extension LineSweeper {
     /// `sweepFaceLine`): hence the factors 1 + 12u and 6u|τ̂| below.
     func crossings(_ line: [Int]) -> Int? {
         guard certified.load(line, normals: rawA, offsets: rawB), pivotsAreLarge(line) else { return nil }
-        let u = certified.u, v = certified.v, uError = certified.uError, vError = certified.vError
-        let uOffsetError = certified.uOffsetError
         let scale = certified.orientation / certified.directionLength
-        let unit = Tolerances.unitRoundoff, tiny = Tolerances.sweepUnderflowAllowance
         arrangement.base.withUnsafeBufferPointer { running.update(from: $0.baseAddress!, count: m) }
         negativeFaces = 0
         var n = 0, nextMember = 0
         let lineCount = line.count
         for k in 0..<count {
             if nextMember < lineCount && line[nextMember] == k { nextMember += 1; continue }
-            let row = rawA + k * d
-            var x = rawB[k] * u[d], r = 0.0
-            for c in 0..<d { x += row[c] * u[c]; r += row[c] * v[c] }
-            let eX = weightSize[k] * uError + abs(rawB[k]) * uOffsetError + tiny, eR = weightSize[k] * vError + tiny
+            let (x, r, eX, eR) = certifiedValues(k)
             let positiveAtStart: Bool
             if d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }) {
-                guard abs(x) > eX else { return nil }
-                let positive = (x > 0) != (certified.orientation > 0)  // the sign of −X/D_s
+                // The sign of −X/D_s; exactly (`exactParallelSide`) when X is within its bound.
+                let positive: Bool
+                if abs(x) > eX { positive = (x > 0) != (certified.orientation > 0) } else {
+                    guard let exactSide = exactParallelSide(line, plane: k) else { return nil }
+                    positive = exactSide
+                }
                 positiveAtStart = positive
                 rate[k] = 0
                 position[k] = positive ? 1 : -1
             } else {
+                // However flat the crossing (a plane nearly parallel to the line meets it far
+                // out), its position is certified once R̂ is separated from zero; its vertex is
+                // inside the box (`vertexExtent`). A rate that underflows to zero would read as
+                // parallel: not placed.
                 let flat = r * inverseLength[k] * scale
-                guard abs(r) > eR, abs(flat) >= Tolerances.sweepSmallestPivot else { return nil }
-                let t = x / r, size = abs(t)
+                guard abs(r) > eR, flat != 0 else { return nil }
+                let t = x / r
                 rate[k] = flat
                 position[k] = t
-                radius[k] = (eX + size * eR * (1 + unit)) / (abs(r) - eR) * (1 + 12 * unit) + 6 * unit * size + tiny
+                radius[k] = crossingRadius(t, r, eX, eR)
                 entries[n] = CrossingSort.pack(t, k)
                 n += 1
                 positiveAtStart = flat < 0
@@ -111,6 +113,23 @@ extension LineSweeper {
             }
         }
         return n
+    }
+
+    /// X̂ and R̂ of plane k on the loaded line (`CertifiedLine`), with their error bounds.
+    @inline(__always)
+    private func certifiedValues(_ k: Int) -> (x: Double, r: Double, eX: Double, eR: Double) {
+        let u = certified.u, v = certified.v, tiny = Tolerances.sweepUnderflowAllowance
+        let row = rawA + k * d
+        var x = rawB[k] * u[d], r = 0.0
+        for c in 0..<d { x += row[c] * u[c]; r += row[c] * v[c] }
+        return (x, r, weightSize[k] * certified.uError + abs(rawB[k]) * certified.uOffsetError + tiny, weightSize[k] * certified.vError + tiny)
+    }
+
+    /// The proven radius of τ̂ = fl(X̂/R̂) (see `crossings`); needs |R̂| > e_R.
+    @inline(__always)
+    private func crossingRadius(_ t: Double, _ r: Double, _ eX: Double, _ eR: Double) -> Double {
+        let unit = Tolerances.unitRoundoff, size = abs(t)
+        return (eX + size * eR * (1 + unit)) / (abs(r) - eR) * (1 + 12 * unit) + 6 * unit * size + Tolerances.sweepUnderflowAllowance
     }
 
     /// True when the sorted crossings' intervals τ̂ ± ρ are pairwise disjoint (each starts above
@@ -132,11 +151,14 @@ extension LineSweeper {
     /// crossing planes above its last member), for the box that holds them all. Only the
     /// extreme crossings t are evaluated: each coordinate fl(p_c + fl(t·dir_c)) is monotone in t
     /// (rounding is monotone), so its magnitude is largest at the smallest or the largest t —
-    /// the same value as evaluating every crossing.
+    /// the same value as evaluating every crossing. A crossing at a rate below
+    /// `sweepSmallestPivot` (a plane nearly parallel to the line, its vertex far out, where the
+    /// frame's rounding could misplace it) is bounded from the certified values instead
+    /// (`certifiedExtent`); infinity when it cannot be (the caller then has no box).
     func vertexExtent(_ line: [Int]) -> Double {
         guard let frame = frame(line) else { return 0 }
         let point = frame.point, direction = frame.direction
-        var low = Double.infinity, high = -Double.infinity
+        var low = Double.infinity, high = -Double.infinity, flat = false
         point.withUnsafeBufferPointer { p in
             direction.withUnsafeBufferPointer { dir in
                 for k in ((line.last ?? -1) + 1)..<networkCount {
@@ -144,16 +166,41 @@ extension LineSweeper {
                     let row = a + k * d
                     var dot = b[k], r = 0.0
                     for c in 0..<d { dot += row[c] * p[c]; r += row[c] * dir[c] }
-                    guard abs(r) >= Tolerances.sweepSmallestPivot else { continue }  // the sweep will say degenerate
+                    guard abs(r) >= Tolerances.sweepSmallestPivot else { flat = true; continue }
                     let t = -dot / r
                     low = min(low, t)
                     high = max(high, t)
                 }
             }
         }
-        guard low <= high else { return 0 }
         var largest = 0.0
-        for t in [low, high] { for c in 0..<d { largest = max(largest, abs(point[c] + t * direction[c])) } }
+        if low <= high { for t in [low, high] { for c in 0..<d { largest = max(largest, abs(point[c] + t * direction[c])) } } }
+        return flat ? max(largest, certifiedExtent(line, frame)) : largest
+    }
+
+    /// A bound on every coordinate of the line's own vertices from the certified crossings: the
+    /// vertex of plane k has x_s = τ_k with |τ_k| ≤ |τ̂_k| + ρ_k, and along the line
+    /// x_c − p_c = (x_s − p_s)·dir_c/dir_s for the frame's point p and direction, so
+    /// |x_c| ≤ |p_c| + (|τ_k| + |p_s|)·|dir_c/dir_s|. The frame's own rounding (relative errors
+    /// far below 10⁻⁶ at pivots above `sweepSmallestPivot`, which `frame` demands) is covered
+    /// by the factor 2 the box adds (`closeAndSweep`). Infinity when a crossing cannot be
+    /// certified (|R̂| within its bound and R not exactly 0).
+    private func certifiedExtent(_ line: [Int], _ frame: LineFrame<Double>) -> Double {
+        guard certified.load(line, normals: rawA, offsets: rawB) else { return .infinity }
+        var far = 0.0
+        for k in ((line.last ?? -1) + 1)..<networkCount {
+            if d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }) { continue }
+            let (x, r, eX, eR) = certifiedValues(k)
+            guard abs(r) > eR else {
+                if exactRateIsZero(line, plane: k) { continue }  // parallel to the line: no vertex
+                return .infinity
+            }
+            let t = x / r
+            far = max(far, abs(t) + crossingRadius(t, r, eX, eR))
+        }
+        let p = frame.point, dir = frame.direction, s = certified.axis
+        var largest = 0.0
+        for c in 0..<d { largest = max(largest, abs(p[c]) + (far + abs(p[s])) * abs(dir[c] / dir[s])) }
         return largest
     }
 }

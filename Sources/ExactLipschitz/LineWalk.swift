@@ -72,18 +72,19 @@ extension LineSweeper {
     }
 
     /// Copies the line's members to the flat buffer and certifies the functional's
-    /// coefficients on it (`CertifiedLine.loadCoefficients`); returns the sign of c·D (0: not
-    /// certain, so any vertex on this line is degenerate) and the line's orientation (the sign
-    /// of D_s).
+    /// coefficients on it (`CertifiedLine.loadCoefficients`); returns the sign of c·D (decided
+    /// exactly when its bound does not: `exactFunctionalSign`; 0 only when c·D = 0, so any vertex
+    /// on this line is degenerate) and the line's orientation (the sign of D_s).
     private func load(_ line: [Int]) -> (Double, Double) {
         for i in 0..<(d - 1) { members[i] = line[i] }
-        return (certified.loadCoefficients(line, normals: rawA), certified.orientation)
+        let sign = certified.loadCoefficients(line, normals: rawA)
+        return (sign != 0 ? sign : exactFunctionalSign(line), certified.orientation)
     }
 
     /// One vertex: the signs of λ in c = Σ λ_i a_i name the cell whose lowest vertex this is,
     /// decided with proven bounds (`CertifiedLine.loadCoefficients`: λ_k R_k = c·D and
-    /// λ_j R_k = w_k·g_j); a λ whose sign is not certain means c is nearly in a face's span:
-    /// degenerate. A face with negative λ means that cell lies outside the box. `before` is the
+    /// λ_j R_k = w_k·g_j), and exactly where a bound does not separate a sign from zero
+    /// (`exactCoefficientSign`); only λ = 0 (c in a face's span) is degenerate. A face with negative λ means that cell lies outside the box. `before` is the
     /// Jacobian just before the crossing. False when the work must end. `lambda` keeps the
     /// signs (±1).
     @inline(__always)
@@ -99,8 +100,13 @@ extension LineSweeper {
             let g = coefficientVectors + j * d
             var s = 0.0
             for c in 0..<d { s += row[c] * g[c] }
-            guard abs(s) > size * coefficientErrors[j] + tiny else { outcome.degenerate = true; return false }
-            lambda[j] = s > 0 ? rSign : -rSign
+            var positive = s > 0
+            if !(abs(s) > size * coefficientErrors[j] + tiny) {
+                let exactSign = exactCoefficientSign(member: j, plane: k)
+                guard exactSign != 0 else { outcome.degenerate = true; return false }
+                positive = exactSign > 0
+            }
+            lambda[j] = positive ? rSign : -rSign
         }
         let lk = functionalSign * rSign
         lambda[k1] = lk
