@@ -13,26 +13,6 @@ extension LineSweeper {
         hasParallelPair(line) ? .empty : .ready
     }
 
-    /// The routing test of nearly dependent planes (`sweepSmallestPivot`, decides nothing):
-    /// false when the smallest relative pivot of `LineFrame`'s Gram–Schmidt is below it. Call
-    /// after `certified.load`. The product of the relative pivots is ‖D‖/Π‖w_i‖ (the Gram
-    /// determinant of the line's normals), and each pivot is at most 1, so the smallest is at
-    /// least that product: when the product, from the certified direction ‖D̂‖ and the planes'
-    /// 1/‖w‖, is 10× the threshold or more, the test passes with a margin far beyond the rounding
-    /// of either computation, and the Gram–Schmidt (run on the worker's scratch buffers, no
-    /// allocation) is skipped.
-    func pivotsAreLarge(_ line: [Int]) -> Bool {
-        var product = certified.directionLength
-        for k in line { product *= inverseLength[k] }
-        if product >= 10 * Tolerances.sweepSmallestPivot { return true }
-        let k = d - 1
-        guard k > 0 else { return true }
-        for (i, plane) in line.enumerated() { (frameRows + i * d).update(from: a + plane * d, count: d) }
-        frameL.update(repeating: 0, count: k * k)
-        guard let pivot = LineFrame<Double>.orthonormalise(frameRows, frameL, dimension: d) else { return false }
-        return pivot >= Tolerances.sweepSmallestPivot
-    }
-
     /// The line's Gram–Schmidt frame (point and direction), for the witness and the box's
     /// extent; nil when `setUp` would not call it ready.
     func frame(_ line: [Int]) -> LineFrame<Double>? {
@@ -60,9 +40,12 @@ extension LineSweeper {
     /// negative sides) and `negativeFaces`. Every side and every position comes from the
     /// network's own numbers with a proven bound (`CertifiedLine`); a plane in the group of a
     /// line member is exactly parallel to the line (R = 0) and keeps the side of −X/D_s (decided
-    /// exactly when the bound does not: `exactParallelSide`). Nil when the line's planes are
-    /// nearly dependent (`pivotsAreLarge`), a parallel plane contains the line, or a crossing is
-    /// too flat to place: not in general position within the bounds, so the LP search decides.
+    /// exactly when the bound does not: `exactParallelSide`). Nearly dependent line planes and
+    /// nearly parallel crossing planes need no special case: every value is certified from the
+    /// network's numbers however small D or R are, once the bound separates them from zero. Nil
+    /// when the line's direction is not certified (`CertifiedLine.load`), a parallel plane
+    /// contains the line, or a crossing's R is within its bound: not in general position within
+    /// the bounds, so the LP search decides.
     ///
     /// The radius of τ̂ = fl(X̂/R̂): with |X̂ − X| ≤ e_X, |R̂ − R| ≤ e_R < |R̂|,
     /// |X/R − X̂/R̂| = |(X − X̂)R̂ − X̂(R − R̂)| / |R R̂| ≤ (e_X + |X̂/R̂| e_R)/(|R̂| − e_R), and the
@@ -71,7 +54,7 @@ extension LineSweeper {
     /// covers the roundings of the comparisons made with τ̂ ± ρ (`orderIsCertain`, the gaps of
     /// `sweepFaceLine`): hence the factors 1 + 12u and 6u|τ̂| below.
     func crossings(_ line: [Int]) -> Int? {
-        guard certified.load(line, normals: rawA, offsets: rawB), pivotsAreLarge(line) else { return nil }
+        guard certified.load(line, normals: rawA, offsets: rawB) else { return nil }
         let scale = certified.orientation / certified.directionLength
         arrangement.base.withUnsafeBufferPointer { running.update(from: $0.baseAddress!, count: m) }
         negativeFaces = 0
@@ -81,7 +64,11 @@ extension LineSweeper {
             if nextMember < lineCount && line[nextMember] == k { nextMember += 1; continue }
             let (x, r, eX, eR) = certifiedValues(k)
             let positiveAtStart: Bool
-            if d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }) {
+            // Parallel to the line: a plane of a member's group, or (d ≥ 3, rare) one whose normal
+            // lies in the span of the line's normals, R = 0 exactly (`exactRateIsZero`, asked only
+            // when R̂ is within its bound).
+            if (d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }))
+                || (!(abs(r) > eR) && exactRateIsZero(line, plane: k)) {
                 // The sign of −X/D_s; exactly (`exactParallelSide`) when X is within its bound.
                 let positive: Bool
                 if abs(x) > eX { positive = (x > 0) != (certified.orientation > 0) } else {
@@ -156,7 +143,7 @@ extension LineSweeper {
     /// frame's rounding could misplace it) is bounded from the certified values instead
     /// (`certifiedExtent`); infinity when it cannot be (the caller then has no box).
     func vertexExtent(_ line: [Int]) -> Double {
-        guard let frame = frame(line) else { return 0 }
+        guard let frame = frame(line) else { return hasParallelPair(line) ? 0 : certifiedExtent(line) }
         let point = frame.point, direction = frame.direction
         var low = Double.infinity, high = -Double.infinity, flat = false
         point.withUnsafeBufferPointer { p in
@@ -175,17 +162,17 @@ extension LineSweeper {
         }
         var largest = 0.0
         if low <= high { for t in [low, high] { for c in 0..<d { largest = max(largest, abs(point[c] + t * direction[c])) } } }
-        return flat ? max(largest, certifiedExtent(line, frame)) : largest
+        return flat ? max(largest, certifiedExtent(line)) : largest
     }
 
-    /// A bound on every coordinate of the line's own vertices from the certified crossings: the
-    /// vertex of plane k has x_s = τ_k with |τ_k| ≤ |τ̂_k| + ρ_k, and along the line
-    /// x_c − p_c = (x_s − p_s)·dir_c/dir_s for the frame's point p and direction, so
-    /// |x_c| ≤ |p_c| + (|τ_k| + |p_s|)·|dir_c/dir_s|. The frame's own rounding (relative errors
-    /// far below 10⁻⁶ at pivots above `sweepSmallestPivot`, which `frame` demands) is covered
-    /// by the factor 2 the box adds (`closeAndSweep`). Infinity when a crossing cannot be
-    /// certified (|R̂| within its bound and R not exactly 0).
-    private func certifiedExtent(_ line: [Int], _ frame: LineFrame<Double>) -> Double {
+    /// A bound on every coordinate of the line's own vertices from the certified values alone
+    /// (no frame): the vertex of plane k has x_s = τ_k with |τ_k| ≤ |τ̂_k| + ρ_k = T, and the
+    /// coordinate function x_c is the plane ã = e_c, whose value at the point x_s = τ is
+    /// (τ·R_c − X_c)/D_s with R_c = v_c, X_c = u_c (`CertifiedLine`), each within its bound
+    /// (‖e_c‖₁ = 1). So |x_c| ≤ (T(|v̂_c| + e_v) + |û_c| + e_u)/(|v̂_s| − e_v); the few roundings of
+    /// that expression are covered by 1 + 16u. Infinity when a crossing cannot be certified
+    /// (|R̂| within its bound and R not exactly 0) or the line's direction is not certain.
+    private func certifiedExtent(_ line: [Int]) -> Double {
         guard certified.load(line, normals: rawA, offsets: rawB) else { return .infinity }
         var far = 0.0
         for k in ((line.last ?? -1) + 1)..<networkCount {
@@ -198,9 +185,18 @@ extension LineSweeper {
             let t = x / r
             far = max(far, abs(t) + crossingRadius(t, r, eX, eR))
         }
-        let p = frame.point, dir = frame.direction, s = certified.axis
+        let u = certified.u, v = certified.v, eu = certified.uError, ev = certified.vError
+        let ds = abs(v[certified.axis]) - ev
+        guard ds > 0 else { return .infinity }
         var largest = 0.0
-        for c in 0..<d { largest = max(largest, abs(p[c]) + (far + abs(p[s])) * abs(dir[c] / dir[s])) }
-        return largest
+        for c in 0..<d { largest = max(largest, (far * (abs(v[c]) + ev) + abs(u[c]) + eu) / ds) }
+        return largest * (1 + 16 * Tolerances.unitRoundoff)
+    }
+
+    /// The point of the loaded line with x_s = τ (approximately: x_c = (τ v̂_c − û_c)/v̂_s), a
+    /// starting point for the witness, which certifies what it builds on it.
+    func pointOnLine(at t: Double) -> [Double] {
+        let u = certified.u, v = certified.v, ds = v[certified.axis]
+        return (0..<d).map { c in c == certified.axis ? t : (t * v[c] - u[c]) / ds }
     }
 }

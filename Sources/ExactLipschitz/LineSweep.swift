@@ -103,8 +103,6 @@ final class LineSweeper {
     let coefficientVectors: UnsafeMutablePointer<Double>, coefficientErrors: UnsafeMutablePointer<Double>
     /// Per plane, its group under `LineCover` (plane mod (d − 1); 0 for d ≤ 2).
     let coverGroup: UnsafeMutablePointer<Int32>
-    /// Scratch of the per-line pivot test (`setUp`): the line's rows, and L.
-    let frameRows: UnsafeMutablePointer<Double>, frameL: UnsafeMutablePointer<Double>
     /// The exact tie-breaker (`LineTies`) and its (d + 1) × (d + 1) matrix; how often it ran.
     let exact: ExactDeterminant
     let exactRows: UnsafeMutablePointer<Double>
@@ -154,7 +152,6 @@ final class LineSweeper {
         members = .allocate(capacity: d)
         coverGroup = .allocate(capacity: count)
         for k in 0..<count { coverGroup[k] = Int32(k % max(1, d - 1)) }
-        (frameRows, frameL) = (.allocate(capacity: max(1, (d - 1) * d)), .allocate(capacity: max(1, (d - 1) * (d - 1))))
         exact = ExactDeterminant(capacity: d + 1)
         exactRows = .allocate(capacity: (d + 1) * (d + 1))
         bestScore = Self.copy(Array(repeating: -1, count: norms.count))
@@ -162,7 +159,7 @@ final class LineSweeper {
 
     deinit {
         for p in [a, b, flip, rawA, rawB, weightSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, bestScore,
-                  frameRows, frameL, exactRows] { p.deallocate() }
+                  exactRows] { p.deallocate() }
         coverGroup.deallocate(); dualNormList.deallocate()
         groupOf.deallocate(); hasParallel.deallocate(); members.deallocate()
         entries.deallocate(); scratch.deallocate(); histogram.deallocate()
@@ -209,12 +206,12 @@ final class LineSweeper {
         return walk(line, n, ordinals: ordinals, extra: extra, into: &outcome)
     }
 
-    /// The line's frame and its crossings in certified order (nil: empty or degenerate line).
-    func prepare(_ line: [Int]) -> (LineFrame<Double>, Int)? {
-        guard let frame = frame(line), let n = crossings(line) else { return nil }
+    /// The line's crossings in certified order (nil: empty or degenerate line).
+    func prepare(_ line: [Int]) -> Int? {
+        guard case .ready = setUp(line), let n = crossings(line) else { return nil }
         CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
         guard orderIsCertain(n) || resolveOrder(line, n) else { return nil }
-        return (frame, n)
+        return n
     }
 
     /// The plane of the i-th crossing in order.

@@ -70,7 +70,7 @@ extension LineSweeper {
     /// Whether plane k crosses the current line before plane j: by their intervals when these
     /// are disjoint, else exactly; nil when the crossings coincide (or a value is not finite).
     /// Needs `loadLineRows`.
-    private func crossingPrecedes(_ k: Int, _ j: Int) -> Bool? {
+    func crossingPrecedes(_ k: Int, _ j: Int) -> Bool? {
         let tk = position[k], rk = radius[k], tj = position[j], rj = radius[j]
         if tk + rk < tj - rj { return true }
         if tj + rj < tk - rk { return false }
@@ -132,7 +132,7 @@ extension LineSweeper {
 
     /// Rows 0..<d − 1 of the exact (d + 1)-wide matrix: the line's planes (w, β), the network's
     /// own numbers.
-    private func loadLineRows(_ line: [Int]) {
+    func loadLineRows(_ line: [Int]) {
         for (r, p) in line.enumerated() { setRow(r, plane: p) }
     }
 
