@@ -16,7 +16,8 @@ struct SweepVertex: Sendable {
 
 /// What a worker found over the lines it swept.
 struct SweepOutcome {
-    /// The arrangement is not in general position within the rounding bounds: use the LP search.
+    /// The arrangement is degenerate (an exact tie: truly concurrent planes, a plane containing
+    /// a line, c in a face's span) or a crossing could not be placed: use the LP search.
     var degenerate = false
     /// False when a stop (time, signal, region limit) ended the work early.
     var complete = true
