@@ -52,7 +52,7 @@ extension LineSweeper {
     /// division adds u|X̂/R̂| ≤ u|τ̂|/(1 − u). The expression has at most six roundings, each a
     /// factor within 1 ± u, covered by 1 + 8u (with 2u|τ̂| for the division); a further 4u(|τ̂| + ρ)
     /// covers the roundings of the comparisons made with τ̂ ± ρ (`orderIsCertain`, the gaps of
-    /// `sweepFaceLine`): hence the factors 1 + 12u and 6u|τ̂| below.
+    /// `sweepFaceLine`, the cluster cuts and interval tests of `resolveOrder`): hence the factors 1 + 12u and 6u|τ̂| below.
     func crossings(_ line: [Int]) -> Int? {
         guard certified.load(line, normals: rawA, offsets: rawB) else { return nil }
         let scale = certified.orientation / certified.directionLength
