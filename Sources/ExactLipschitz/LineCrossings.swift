@@ -55,6 +55,7 @@ extension LineSweeper {
     /// `sweepFaceLine`, the cluster cuts and interval tests of `resolveOrder`): hence the factors 1 + 12u and 6u|τ̂| below.
     func crossings(_ line: [Int]) -> Int? {
         guard certified.load(line, normals: rawA, offsets: rawB) else { return nil }
+        let values = LineValues(certified)
         let scale = certified.orientation / certified.directionLength
         arrangement.base.withUnsafeBufferPointer { running.update(from: $0.baseAddress!, count: m) }
         negativeFaces = 0
@@ -62,7 +63,7 @@ extension LineSweeper {
         let lineCount = line.count
         for k in 0..<count {
             if nextMember < lineCount && line[nextMember] == k { nextMember += 1; continue }
-            let (x, r, eX, eR) = certifiedValues(k)
+            let (x, r, eX, eR) = certifiedValues(k, values)
             let positiveAtStart: Bool
             // Parallel to the line: a plane of a member's group, or (d ≥ 3, rare) one whose normal
             // lies in the span of the line's normals, R = 0 exactly (`exactRateIsZero`, asked only
@@ -102,14 +103,15 @@ extension LineSweeper {
         return n
     }
 
-    /// X̂ and R̂ of plane k on the loaded line (`CertifiedLine`), with their error bounds.
+    /// X̂ and R̂ of plane k on the loaded line (`CertifiedLine`), with their error bounds; the
+    /// line's vectors and bounds are read once per line (`LineValues`), not per plane.
     @inline(__always)
-    private func certifiedValues(_ k: Int) -> (x: Double, r: Double, eX: Double, eR: Double) {
-        let u = certified.u, v = certified.v, tiny = Tolerances.sweepUnderflowAllowance
+    private func certifiedValues(_ k: Int, _ line: LineValues) -> (x: Double, r: Double, eX: Double, eR: Double) {
+        let u = line.u, v = line.v, tiny = Tolerances.sweepUnderflowAllowance
         let row = rawA + k * d
         var x = rawB[k] * u[d], r = 0.0
         for c in 0..<d { x += row[c] * u[c]; r += row[c] * v[c] }
-        return (x, r, weightSize[k] * certified.uError + abs(rawB[k]) * certified.uOffsetError + tiny, weightSize[k] * certified.vError + tiny)
+        return (x, r, weightSize[k] * line.uError + abs(rawB[k]) * line.uOffsetError + tiny, weightSize[k] * line.vError + tiny)
     }
 
     /// The proven radius of τ̂ = fl(X̂/R̂) (see `crossings`); needs |R̂| > e_R.
@@ -174,10 +176,11 @@ extension LineSweeper {
     /// (|R̂| within its bound and R not exactly 0) or the line's direction is not certain.
     private func certifiedExtent(_ line: [Int]) -> Double {
         guard certified.load(line, normals: rawA, offsets: rawB) else { return .infinity }
+        let values = LineValues(certified)
         var far = 0.0
         for k in ((line.last ?? -1) + 1)..<networkCount {
             if d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }) { continue }
-            let (x, r, eX, eR) = certifiedValues(k)
+            let (x, r, eX, eR) = certifiedValues(k, values)
             guard abs(r) > eR else {
                 if exactRateIsZero(line, plane: k) { continue }  // parallel to the line: no vertex
                 return .infinity
@@ -198,5 +201,17 @@ extension LineSweeper {
     func pointOnLine(at t: Double) -> [Double] {
         let u = certified.u, v = certified.v, ds = v[certified.axis]
         return (0..<d).map { c in c == certified.axis ? t : (t * v[c] - u[c]) / ds }
+    }
+}
+
+/// The loaded line's vectors u, v and their error bounds, copied out of `CertifiedLine` once
+/// per line: the per-plane loop then reads locals, not class properties.
+struct LineValues {
+    let u: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>
+    let uError: Double, uOffsetError: Double, vError: Double
+
+    init(_ line: CertifiedLine) {
+        (u, v) = (line.u, line.v)
+        (uError, uOffsetError, vError) = (line.uError, line.uOffsetError, line.vError)
     }
 }
