@@ -65,27 +65,14 @@ extension LineSweeper {
             if nextMember < lineCount && line[nextMember] == k { nextMember += 1; continue }
             let (x, r, eX, eR) = certifiedValues(k, values)
             let positiveAtStart: Bool
-            // Parallel to the line: a plane of a member's group, or (d ≥ 3, rare) one whose normal
-            // lies in the span of the line's normals, R = 0 exactly (`exactRateIsZero`, asked only
-            // when R̂ is within its bound).
-            if (d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }))
-                || (!(abs(r) > eR) && exactRateIsZero(line, plane: k)) {
-                // The sign of −X/D_s; exactly (`exactParallelSide`) when X is within its bound.
-                let positive: Bool
-                if abs(x) > eX { positive = (x > 0) != (certified.orientation > 0) } else {
-                    guard let exactSide = exactParallelSide(line, plane: k) else { return nil }
-                    positive = exactSide
-                }
+            if d > 1 && hasParallel[k] && line.contains(where: { groupOf[$0] == groupOf[k] }) {
+                guard let positive = parallelSide(line, plane: k, x: x, eX: eX) else { return nil }
                 positiveAtStart = positive
-                rate[k] = 0
-                position[k] = positive ? 1 : -1
-            } else {
+            } else if abs(r) > eR, case let flat = r * inverseLength[k] * scale, flat != 0 {
                 // However flat the crossing (a plane nearly parallel to the line meets it far
                 // out), its position is certified once R̂ is separated from zero; its vertex is
                 // inside the box (`vertexExtent`). A rate that underflows to zero would read as
                 // parallel: not placed.
-                let flat = r * inverseLength[k] * scale
-                guard abs(r) > eR, flat != 0 else { return nil }
                 let t = x / r
                 rate[k] = flat
                 position[k] = t
@@ -93,6 +80,12 @@ extension LineSweeper {
                 entries[n] = CrossingSort.pack(t, k)
                 n += 1
                 positiveAtStart = flat < 0
+            } else {
+                // R̂ within its bound: parallel to the line only if R = 0 exactly (d ≥ 3: the
+                // normal lies in the span of the line's normals), else not placed.
+                guard abs(r) <= eR, exactRateIsZero(line, plane: k),
+                      let positive = parallelSide(line, plane: k, x: x, eX: eX) else { return nil }
+                positiveAtStart = positive
             }
             if k < networkCount {
                 if positiveAtStart { for e in 0..<m { running[e] += flip[k * m + e] } }
@@ -101,6 +94,20 @@ extension LineSweeper {
             }
         }
         return n
+    }
+
+    /// A plane parallel to the line (R = 0): its constant side, the sign of −X/D_s, exactly
+    /// (`exactParallelSide`) when X̂ is within its bound; recorded as rate 0 and position ±1.
+    /// Nil when X = 0 too (the plane contains the line).
+    private func parallelSide(_ line: [Int], plane k: Int, x: Double, eX: Double) -> Bool? {
+        let positive: Bool
+        if abs(x) > eX { positive = (x > 0) != (certified.orientation > 0) } else {
+            guard let exactSide = exactParallelSide(line, plane: k) else { return nil }
+            positive = exactSide
+        }
+        rate[k] = 0
+        position[k] = positive ? 1 : -1
+        return positive
     }
 
     /// X̂ and R̂ of plane k on the loaded line (`CertifiedLine`), with their error bounds; the

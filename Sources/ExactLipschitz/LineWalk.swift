@@ -96,18 +96,16 @@ extension LineSweeper {
         let rSign: Double = (rate > 0) == (orientation > 0) ? 1 : -1
         guard functionalSign != 0 else { outcome.degenerate = true; return false }
         let row = rawA + k * d, size = weightSize[k], tiny = Tolerances.sweepUnderflowAllowance
+        var uncertain = false
         for j in 0..<k1 {
             let g = coefficientVectors + j * d
             var s = 0.0
             for c in 0..<d { s += row[c] * g[c] }
-            var positive = s > 0
-            if !(abs(s) > size * coefficientErrors[j] + tiny) {
-                let exactSign = exactCoefficientSign(member: j, plane: k)
-                guard exactSign != 0 else { outcome.degenerate = true; return false }
-                positive = exactSign > 0
-            }
-            lambda[j] = positive ? rSign : -rSign
+            uncertain = uncertain || !(abs(s) > size * coefficientErrors[j] + tiny)
+            lambda[j] = s > 0 ? rSign : -rSign
         }
+        // Any sign within its bound: all of them again, exactly (rare; out of the loop above).
+        if uncertain { guard exactLambdas(plane: k, rSign: rSign) else { outcome.degenerate = true; return false } }
         let lk = functionalSign * rSign
         lambda[k1] = lk
         for i in 0..<k1 where members[i] >= networkCount && lambda[i] < 0 { return true }
@@ -120,6 +118,18 @@ extension LineSweeper {
         outcome.regions += 1
         formCellJacobian(before: before, plane: k, rate: rate, crossingSign: lk)
         return evaluate(plane: k, into: &outcome)
+    }
+
+    /// λ_j for every line member at the vertex of plane k from the exact signs of w_k·g_j
+    /// (`exactCoefficientSign`); false when one is exactly zero (degenerate).
+    @inline(never)
+    private func exactLambdas(plane k: Int, rSign: Double) -> Bool {
+        for j in 0..<(d - 1) {
+            let exactSign = exactCoefficientSign(member: j, plane: k)
+            guard exactSign != 0 else { return false }
+            lambda[j] = exactSign > 0 ? rSign : -rSign
+        }
+        return true
     }
 
     /// The cell's Jacobian from the one just before the crossing: plane k was on its side
