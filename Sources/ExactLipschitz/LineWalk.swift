@@ -84,9 +84,10 @@ extension LineSweeper {
     /// One vertex: the signs of λ in c = Σ λ_i a_i name the cell whose lowest vertex this is,
     /// decided with proven bounds (`CertifiedLine.loadCoefficients`: λ_k R_k = c·D and
     /// λ_j R_k = w_k·g_j), and exactly where a bound does not separate a sign from zero
-    /// (`exactCoefficientSign`); only λ = 0 (c in a face's span) is degenerate. A face with negative λ means that cell lies outside the box. `before` is the
-    /// Jacobian just before the crossing. False when the work must end. `lambda` keeps the
-    /// signs (±1).
+    /// (`uncertainVertex`, out of line: the hot loop is as it was); only λ = 0 (c in a face's
+    /// span) is degenerate. A face with negative λ means that cell lies outside the box.
+    /// `before` is the Jacobian just before the crossing. False when the work must end.
+    /// `lambda` keeps the signs (±1).
     @inline(__always)
     private func vertex(plane k: Int, rate: Double, before: UnsafePointer<Double>, functionalSign: Double, orientation: Double,
                         into outcome: inout SweepOutcome) -> Bool {
@@ -96,16 +97,24 @@ extension LineSweeper {
         let rSign: Double = (rate > 0) == (orientation > 0) ? 1 : -1
         guard functionalSign != 0 else { outcome.degenerate = true; return false }
         let row = rawA + k * d, size = weightSize[k], tiny = Tolerances.sweepUnderflowAllowance
-        var uncertain = false
         for j in 0..<k1 {
             let g = coefficientVectors + j * d
             var s = 0.0
             for c in 0..<d { s += row[c] * g[c] }
-            uncertain = uncertain || !(abs(s) > size * coefficientErrors[j] + tiny)
+            guard abs(s) > size * coefficientErrors[j] + tiny else {
+                return uncertainVertex(plane: k, rate: rate, before: before, functionalSign: functionalSign, rSign: rSign, into: &outcome)
+            }
             lambda[j] = s > 0 ? rSign : -rSign
         }
-        // Any sign within its bound: all of them again, exactly (rare; out of the loop above).
-        if uncertain { guard exactLambdas(plane: k, rSign: rSign) else { outcome.degenerate = true; return false } }
+        return countVertex(plane: k, rate: rate, before: before, functionalSign: functionalSign, rSign: rSign, into: &outcome)
+    }
+
+    /// The rest of `vertex` once every λ_j sign is in `lambda`: the cell named, counted and
+    /// evaluated unless it lies outside the box.
+    @inline(__always)
+    private func countVertex(plane k: Int, rate: Double, before: UnsafePointer<Double>, functionalSign: Double, rSign: Double,
+                             into outcome: inout SweepOutcome) -> Bool {
+        let k1 = d - 1
         let lk = functionalSign * rSign
         lambda[k1] = lk
         for i in 0..<k1 where members[i] >= networkCount && lambda[i] < 0 { return true }
@@ -120,16 +129,17 @@ extension LineSweeper {
         return evaluate(plane: k, into: &outcome)
     }
 
-    /// λ_j for every line member at the vertex of plane k from the exact signs of w_k·g_j
-    /// (`exactCoefficientSign`); false when one is exactly zero (degenerate).
+    /// A vertex where some λ_j sign is within its bound: every λ_j from the exact sign of
+    /// w_k·g_j (`exactCoefficientSign`), then as usual; degenerate when one is exactly zero.
     @inline(never)
-    private func exactLambdas(plane k: Int, rSign: Double) -> Bool {
+    private func uncertainVertex(plane k: Int, rate: Double, before: UnsafePointer<Double>, functionalSign: Double, rSign: Double,
+                                 into outcome: inout SweepOutcome) -> Bool {
         for j in 0..<(d - 1) {
             let exactSign = exactCoefficientSign(member: j, plane: k)
-            guard exactSign != 0 else { return false }
+            guard exactSign != 0 else { outcome.degenerate = true; return false }
             lambda[j] = exactSign > 0 ? rSign : -rSign
         }
-        return true
+        return countVertex(plane: k, rate: rate, before: before, functionalSign: functionalSign, rSign: rSign, into: &outcome)
     }
 
     /// The cell's Jacobian from the one just before the crossing: plane k was on its side
