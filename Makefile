@@ -4,7 +4,7 @@
 #   make fuzz   builds the libFuzzer targets in Fuzz/ and runs each (docs/fuzzing.md)
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PACKAGES := libglpk-dev liblapacke-dev
+DEB_PACKAGES := libglpk-dev liblapacke-dev libgmp-dev
 INSTANCE ?= instances/fixtures/deep-3x4x3x2.json
 BIN := .build/release/lipschitz
 

@@ -21,9 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
-        // System libraries from Debian (libglpk-dev, liblapacke-dev); no pkg-config files.
+        // System libraries from Debian (libglpk-dev, liblapacke-dev, libgmp-dev); no pkg-config files.
         .systemLibrary(name: "CGLPK", path: "Sources/CGLPK"),
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
+        .systemLibrary(name: "CGMP", path: "Sources/CGMP"),
 
         // Network model, JSON format, Jacobians, operator norms, and the seeded generator with
         // portable maths that every sampler in the package draws from.
@@ -31,7 +32,7 @@ let package = Package(
         // A thin, validating wrapper over GLPK's simplex solver.
         .target(name: "LinearProgramming", dependencies: ["CGLPK"]),
         // Exact constants by enumerating full-dimensional activation regions.
-        .target(name: "ExactLipschitz", dependencies: ["LipschitzModel", "LinearProgramming"]),
+        .target(name: "ExactLipschitz", dependencies: ["LipschitzModel", "LinearProgramming", "CGMP"]),
         // Random networks drawn as in the papers (THEORY.md §2), seeded.
         .target(name: "RandomNetworks", dependencies: ["LipschitzModel"]),
         // Sound lower/upper bounds and estimates for networks too big to enumerate.

@@ -16,7 +16,8 @@ struct SweepVertex: Sendable {
 
 /// What a worker found over the lines it swept.
 struct SweepOutcome {
-    /// The arrangement is not in general position within the rounding bounds: use the LP search.
+    /// The arrangement is degenerate (an exact tie: truly concurrent planes, a plane containing
+    /// a line, c in a face's span) or a crossing could not be placed: use the LP search.
     var degenerate = false
     /// False when a stop (time, signal, region limit) ended the work early.
     var complete = true
@@ -103,8 +104,10 @@ final class LineSweeper {
     let coefficientVectors: UnsafeMutablePointer<Double>, coefficientErrors: UnsafeMutablePointer<Double>
     /// Per plane, its group under `LineCover` (plane mod (d − 1); 0 for d ≤ 2).
     let coverGroup: UnsafeMutablePointer<Int32>
-    /// Scratch of the per-line pivot test (`setUp`): the line's rows, and L.
-    let frameRows: UnsafeMutablePointer<Double>, frameL: UnsafeMutablePointer<Double>
+    /// The exact tie-breaker (`LineTies`) and its (d + 1) × (d + 1) matrix; how often it ran.
+    let exact: ExactDeterminant
+    let exactRows: UnsafeMutablePointer<Double>
+    var exactStatistics = ExactTieStatistics()
 
     let bestScore: UnsafeMutablePointer<Double>
     /// Box faces on their negative side at the start of the current line.
@@ -150,13 +153,14 @@ final class LineSweeper {
         members = .allocate(capacity: d)
         coverGroup = .allocate(capacity: count)
         for k in 0..<count { coverGroup[k] = Int32(k % max(1, d - 1)) }
-        (frameRows, frameL) = (.allocate(capacity: max(1, (d - 1) * d)), .allocate(capacity: max(1, (d - 1) * (d - 1))))
+        exact = ExactDeterminant(capacity: d + 1)
+        exactRows = .allocate(capacity: (d + 1) * (d + 1))
         bestScore = Self.copy(Array(repeating: -1, count: norms.count))
     }
 
     deinit {
         for p in [a, b, flip, rawA, rawB, weightSize, inverseLength, rate, position, radius, running, cellJacobian, lambda, bestScore,
-                  frameRows, frameL] { p.deallocate() }
+                  exactRows] { p.deallocate() }
         coverGroup.deallocate(); dualNormList.deallocate()
         groupOf.deallocate(); hasParallel.deallocate(); members.deallocate()
         entries.deallocate(); scratch.deallocate(); histogram.deallocate()
@@ -186,8 +190,9 @@ final class LineSweeper {
 
     /// Sweeps one line, handling the vertices whose ordinal (crossing plane − last member − 1)
     /// lies in `ordinals`, and under `LineCover`'s extended role also those its group names.
+    /// Crossings whose certified intervals overlap are put in order exactly (`resolveOrder`).
     /// False when the work must end: a stop, or the arrangement is degenerate
-    /// (`outcome.degenerate`).
+    /// (`outcome.degenerate`: an exact tie, or planes too nearly dependent to place).
     func sweep(_ line: [Int], ordinals: Range<Int>, role: LineCover.Role = .classic, into outcome: inout SweepOutcome) -> Bool {
         if case .empty = setUp(line) { return true }
         guard let n = crossings(line) else { outcome.degenerate = true; return false }
@@ -196,18 +201,18 @@ final class LineSweeper {
             return going
         }
         CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
-        guard orderIsCertain(n) else { outcome.degenerate = true; return false }
+        guard orderIsCertain(n) || resolveOrder(line, n) else { outcome.degenerate = true; return false }
         var extra = (group: Int32(-1), above: Int.max)
         if case .extended(let group, let above) = role { extra = (Int32(group), above) }
         return walk(line, n, ordinals: ordinals, extra: extra, into: &outcome)
     }
 
-    /// The line's frame and its crossings in certified order (nil: empty or degenerate line).
-    func prepare(_ line: [Int]) -> (LineFrame<Double>, Int)? {
-        guard let frame = frame(line), let n = crossings(line) else { return nil }
+    /// The line's crossings in certified order (nil: empty or degenerate line).
+    func prepare(_ line: [Int]) -> Int? {
+        guard case .ready = setUp(line), let n = crossings(line) else { return nil }
         CrossingSort.sort(entries, n, positions: position, scratch: scratch, histogram: histogram)
-        guard orderIsCertain(n) else { return nil }
-        return (frame, n)
+        guard orderIsCertain(n) || resolveOrder(line, n) else { return nil }
+        return n
     }
 
     /// The plane of the i-th crossing in order.

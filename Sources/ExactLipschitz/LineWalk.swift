@@ -72,20 +72,22 @@ extension LineSweeper {
     }
 
     /// Copies the line's members to the flat buffer and certifies the functional's
-    /// coefficients on it (`CertifiedLine.loadCoefficients`); returns the sign of c·D (0: not
-    /// certain, so any vertex on this line is degenerate) and the line's orientation (the sign
-    /// of D_s).
+    /// coefficients on it (`CertifiedLine.loadCoefficients`); returns the sign of c·D (decided
+    /// exactly when its bound does not: `exactFunctionalSign`; 0 only when c·D = 0, so any vertex
+    /// on this line is degenerate) and the line's orientation (the sign of D_s).
     private func load(_ line: [Int]) -> (Double, Double) {
         for i in 0..<(d - 1) { members[i] = line[i] }
-        return (certified.loadCoefficients(line, normals: rawA), certified.orientation)
+        let sign = certified.loadCoefficients(line, normals: rawA)
+        return (sign != 0 ? sign : exactFunctionalSign(line), certified.orientation)
     }
 
     /// One vertex: the signs of λ in c = Σ λ_i a_i name the cell whose lowest vertex this is,
     /// decided with proven bounds (`CertifiedLine.loadCoefficients`: λ_k R_k = c·D and
-    /// λ_j R_k = w_k·g_j); a λ whose sign is not certain means c is nearly in a face's span:
-    /// degenerate. A face with negative λ means that cell lies outside the box. `before` is the
-    /// Jacobian just before the crossing. False when the work must end. `lambda` keeps the
-    /// signs (±1).
+    /// λ_j R_k = w_k·g_j), and exactly where a bound does not separate a sign from zero
+    /// (`uncertainVertex`, out of line: the hot loop is as it was); only λ = 0 (c in a face's
+    /// span) is degenerate. A face with negative λ means that cell lies outside the box.
+    /// `before` is the Jacobian just before the crossing. False when the work must end.
+    /// `lambda` keeps the signs (±1).
     @inline(__always)
     private func vertex(plane k: Int, rate: Double, before: UnsafePointer<Double>, functionalSign: Double, orientation: Double,
                         into outcome: inout SweepOutcome) -> Bool {
@@ -99,9 +101,20 @@ extension LineSweeper {
             let g = coefficientVectors + j * d
             var s = 0.0
             for c in 0..<d { s += row[c] * g[c] }
-            guard abs(s) > size * coefficientErrors[j] + tiny else { outcome.degenerate = true; return false }
+            guard abs(s) > size * coefficientErrors[j] + tiny else {
+                return uncertainVertex(plane: k, rate: rate, before: before, functionalSign: functionalSign, rSign: rSign, into: &outcome)
+            }
             lambda[j] = s > 0 ? rSign : -rSign
         }
+        return countVertex(plane: k, rate: rate, before: before, functionalSign: functionalSign, rSign: rSign, into: &outcome)
+    }
+
+    /// The rest of `vertex` once every λ_j sign is in `lambda`: the cell named, counted and
+    /// evaluated unless it lies outside the box.
+    @inline(__always)
+    private func countVertex(plane k: Int, rate: Double, before: UnsafePointer<Double>, functionalSign: Double, rSign: Double,
+                             into outcome: inout SweepOutcome) -> Bool {
+        let k1 = d - 1
         let lk = functionalSign * rSign
         lambda[k1] = lk
         for i in 0..<k1 where members[i] >= networkCount && lambda[i] < 0 { return true }
@@ -114,6 +127,19 @@ extension LineSweeper {
         outcome.regions += 1
         formCellJacobian(before: before, plane: k, rate: rate, crossingSign: lk)
         return evaluate(plane: k, into: &outcome)
+    }
+
+    /// A vertex where some λ_j sign is within its bound: every λ_j from the exact sign of
+    /// w_k·g_j (`exactCoefficientSign`), then as usual; degenerate when one is exactly zero.
+    @inline(never)
+    private func uncertainVertex(plane k: Int, rate: Double, before: UnsafePointer<Double>, functionalSign: Double, rSign: Double,
+                                 into outcome: inout SweepOutcome) -> Bool {
+        for j in 0..<(d - 1) {
+            let exactSign = exactCoefficientSign(member: j, plane: k)
+            guard exactSign != 0 else { outcome.degenerate = true; return false }
+            lambda[j] = exactSign > 0 ? rSign : -rSign
+        }
+        return countVertex(plane: k, rate: rate, before: before, functionalSign: functionalSign, rSign: rSign, into: &outcome)
     }
 
     /// The cell's Jacobian from the one just before the crossing: plane k was on its side

@@ -9,23 +9,29 @@ import LipschitzModel
 /// need the exact test, which compares products: x₁y₁ against x₂y₂ is decided by their rounded
 /// values when these differ (monotonicity again) and otherwise by the products' rounding
 /// errors fma(x, y, −fl(xy)), which are exact doubles when no underflow intervenes (the error
-/// of a product is representable once |fl(xy)| ≥ 2⁻⁹⁶⁹; Boldo & Muller). Anything else
-/// (infinite or tiny products) is undecided: nil.
+/// of a product is representable once |fl(xy)| ≥ 2⁻⁹⁶⁹; Boldo & Muller). The rest (products
+/// that overflow or underflow) is decided as the 2 × 2 determinant det[x₁ x₂; y₂ y₁] =
+/// x₁y₁ − x₂y₂ in integers (`ExactDeterminant`); only non-finite inputs are undecided: nil.
 enum BreakpointOrder {
-    /// The sign of x₁y₁ − x₂y₂ in exact arithmetic, or nil when it cannot be decided.
+    /// The sign of x₁y₁ − x₂y₂ in exact arithmetic, or nil when an input is not finite.
     static func compareProducts(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double) -> Int? {
         let p1 = x1 * y1, p2 = x2 * y2
         if p1 < p2 { return -1 }
         if p1 > p2 { return 1 }
-        guard p1.isFinite else { return nil }
+        guard p1.isFinite, abs(p1) >= 0x1p-969 || p1 == 0 else { return exactly(x1, y1, x2, y2) }
         if p1 == 0 {
-            // Both rounded to zero: exact only when a factor is zero on each side.
-            guard (x1 == 0 || y1 == 0) && (x2 == 0 || y2 == 0) else { return nil }
+            // Both rounded to zero: zero exactly when a factor is zero on each side.
+            guard (x1 == 0 || y1 == 0) && (x2 == 0 || y2 == 0) else { return exactly(x1, y1, x2, y2) }
             return 0
         }
-        guard abs(p1) >= 0x1p-969 else { return nil }
         let e1 = (-p1).addingProduct(x1, y1), e2 = (-p2).addingProduct(x2, y2)
         return e1 < e2 ? -1 : (e1 > e2 ? 1 : 0)
+    }
+
+    /// The rare products beyond the FMA test, with GMP integers (a kernel per call: thread-safe).
+    @inline(never)
+    private static func exactly(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double) -> Int? {
+        ExactDeterminant(capacity: 2).sign([x1, x2, y2, y1], 2)
     }
 
     /// The sign of t_i − t_j for t = −b/w (both w ≠ 0): (b_j w_i − b_i w_j)/(w_i w_j).

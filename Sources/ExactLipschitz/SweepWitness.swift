@@ -7,7 +7,7 @@ extension LineSweeper {
     /// The point is then certified by the caller (`CertifiedForwardPass`). Nil when the line
     /// cannot be rebuilt or the step is not representable.
     func cell(at vertex: SweepVertex) -> (pattern: [Bool], point: [Double])? {
-        guard let (frame, n) = prepare(vertex.line) else { return nil }
+        guard let n = prepare(vertex.line) else { return nil }
         let k = vertex.plane
         var order = [Int](repeating: -1, count: count)
         for i in 0..<n { order[plane(i)] = i }
@@ -19,11 +19,8 @@ extension LineSweeper {
             return order[j] < order[k] ? self.rate[j] > 0 : self.rate[j] < 0
         }
         let pattern = arrangement.pattern(positive: side)
-        // The point of the frame's line with x_s = τ (|direction_s| ≥ 1/√d: s is the line's
-        // steepest axis); only a starting point, certified below by the caller.
-        let direction = frame.direction
-        let s = certified.axis, t = (position[k] - frame.point[s]) / direction[s]
-        let v = (0..<d).map { frame.point[$0] + t * direction[$0] }
+        // The point of the line with x_s = τ; only a starting point, certified by the caller.
+        let v = pointOnLine(at: position[k])
         var system = through.flatMap { j in (0..<d).map { a[j * d + $0] } }
         var u = vertex.positive.map { $0 ? 1.0 : -1.0 }
         guard SmallLinearAlgebra.solveInPlace(&system, &u, d) != nil else { return nil }

@@ -69,9 +69,11 @@ enum Tolerances {
     // MARK: The arrangement sweep (one hidden layer)
 
     /// Lines cut out by hyperplanes whose Gram–Schmidt pivot (relative) is below this, and
-    /// crossings at a rate |a·direction| below it, are treated as not in general position:
-    /// the LP search decides. Unit normals this close to dependent meet at distances 1e10 times
-    /// the offsets, beyond what the rounding of the planes themselves lets one place.
+    /// crossings at a rate |a·direction| below it, have their vertices bounded for the sweep's
+    /// box from the certified values (`LineSweeper.certifiedExtent`) rather than from the
+    /// rounded frame, whose relative error there may reach 10⁻⁶ (unit normals this close to
+    /// dependent meet 10¹⁰ times the offsets away). It routes only: the sweep itself places
+    /// such crossings from the network's own numbers with proven bounds.
     static let sweepSmallestPivot = 1e-10
 
     /// Added to every proven bound of the sweep (`CertifiedLine`): gradual underflow costs at

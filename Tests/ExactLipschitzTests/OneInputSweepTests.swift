@@ -106,7 +106,13 @@ final class OneInputSweepTests: XCTestCase {
         XCTAssertEqual(BreakpointOrder.compare(-1, 3, with: 1.0 / 3), 1)   // 1/3 lies above its rounding
         XCTAssertEqual(BreakpointOrder.compare(-2, 1, with: 2), 0)
         XCTAssertEqual(BreakpointOrder.compare(0, 5, with: 0), 0)
-        XCTAssertNil(BreakpointOrder.compareProducts(1e-200, 1e-200, 1e-200, 1e-200))  // underflow: undecided
+        // Products that underflow or overflow: decided exactly (GMP) where the FMA test cannot.
+        XCTAssertEqual(BreakpointOrder.compareProducts(1e-200, 1e-200, 1e-200, 1e-200), 0)
+        XCTAssertEqual(BreakpointOrder.compareProducts(1e-200, 3e-200, 2e-200, 1e-200), 1)
+        XCTAssertEqual(BreakpointOrder.compareProducts(0x1p-600, 0x1p-600, 0x1p-601, 0x1p-599.nextUp), -1)
+        XCTAssertEqual(BreakpointOrder.compareProducts(1e200, 1e200, 1e200, 1e200.nextDown), 1)
+        XCTAssertEqual(BreakpointOrder.compareProducts(1e-300, 1e-300, 0, 5), 1)
+        XCTAssertNil(BreakpointOrder.compareProducts(.infinity, 1, .infinity, 1))  // not finite: undecided
         // A grid of breakpoints ±ulps apart, ordered as exact rationals would be.
         var rng = TestRandom(seed: 314)
         for _ in 0..<2000 {
