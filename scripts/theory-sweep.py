@@ -67,9 +67,12 @@ def main() -> int:
             return 130
         return 0
     if args.command == "rerun-inexact":
-        from theory_sweep.rerun import rerun_inexact
+        from theory_sweep.rerun import CONFLICTS, rerun_inexact
         gained = rerun_inexact(out, grid, args.binary)
         print(f"theory-sweep: {gained} network(s) now exact", file=sys.stderr)
+        if CONFLICTS:
+            print(f"theory-sweep: {len(CONFLICTS)} rerun(s) contradict the stored interval: {CONFLICTS}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "plan":
         done = set(os.listdir(os.path.join(out, "cells"))) if os.path.isdir(os.path.join(out, "cells")) else set()

@@ -29,6 +29,7 @@ RERUN_COLUMNS = ["cell", "seed", "code", "old_lower", "old_upper", "lower", "upp
 LOWER_BOUNDS = ("sampled", "local-search")
 UPPER_BOUNDS = ("layer-product", "interval-jacobian")
 RELATIVE_TOLERANCE = 1e-9   # Soundness.relativeTolerance
+CONFLICTS: list[tuple[str, str]] = []   # (cell, seed) whose new interval misses the stored one
 
 
 def violations(row: dict) -> str:
@@ -81,7 +82,15 @@ def rerun_row(row: dict, cell: str, time_limit: float, binary: str, code: str, o
     j = json.loads(proc.stdout)
     old_lower = float(row["lower"]) if row["lower"] else 0.0
     old_upper = float(row["upper"]) if row["upper"] else float("inf")
-    keep = j["exact"] or (j["lower"] >= old_lower and j["upper"] <= old_upper)
+    # Both runs are certified, so their intervals must meet; if they do not, one of them is wrong:
+    # keep the old row, log the conflict and count it (the caller fails).
+    slack = 1e-9 * max(abs(old_lower), abs(old_upper) if old_upper != float("inf") else 0, abs(j["lower"]))
+    conflict = j["lower"] > old_upper + slack or j["upper"] < old_lower - slack
+    keep = not conflict and (j["exact"] or (j["lower"] >= old_lower and j["upper"] <= old_upper))
+    if conflict:
+        say(log, f"  seed {row['seed']}: CONFLICT: new [{j['lower']!r}, {j['upper']!r}] misses the stored "
+                 f"[{old_lower!r}, {old_upper!r}]; the row is kept")
+        CONFLICTS.append((cell, row["seed"]))
     if keep:
         row.update(is_exact="true" if j["exact"] else "false", lower=repr(j["lower"]), upper=repr(j["upper"]),
                    regions=j["regions"], exact_seconds=j["seconds"],
@@ -94,8 +103,8 @@ def rerun_row(row: dict, cell: str, time_limit: float, binary: str, code: str, o
                  "finished_utc": f"{_dt.datetime.utcnow():%Y-%m-%dT%H:%M:%SZ}"})
     result = f"exact {j['lower']:.10g}" if j["exact"] else f"[{j['lower']:.6g}, {j['upper']:.6g}]"
     say(log, f"  seed {row['seed']}: [{old_lower:.6g}, {old_upper:.6g}] -> {result} in {j['seconds']:.1f} s"
-             + ("" if keep else " (not tighter: kept the old row)"))
-    return 1 if j["exact"] else 0
+             + ("" if keep else " (conflict: kept the old row)" if conflict else " (not tighter: kept the old row)"))
+    return 1 if j["exact"] and keep else 0
 
 
 def record(out: str, row: dict) -> None:
