@@ -227,7 +227,7 @@ struct CertifiedGradients {
     init(network: ReLUNetwork, pattern: [[Bool]], layers: Int) {
         var g = network.layers[0].weights
         var e = Matrix(rows: g.rows, columns: g.columns)
-        var magnitude = Matrix(rows: g.rows, columns: g.columns, storage: g.storage.map(abs))
+        var magnitude = g.absolute
         gradients.append(g); errors.append(e)
         for k in 1..<max(1, layers) {
             let w = network.layers[k].weights

@@ -128,11 +128,18 @@ final class InSearchIncumbents: @unchecked Sendable {
         private let owner: InSearchIncumbents
         private let worker: RegionEnumerator
         private let certifier: RegionEnumerator
-        /// Climbs taken, per source: 0 from regions near the best, 1 from nodes and subtrees.
-        private var climbs = [0, 0]
+        /// Where a climb starts; each source has its own ration.
+        enum Source: Int, CaseIterable {
+            /// A region whose value is near the best.
+            case nearBest
+            /// An unpruned node's or a promising subtree's ball centre.
+            case node
+        }
+        /// Climbs taken, per source.
+        private var climbs = Source.allCases.map { _ in 0 }
         /// Per source: LPs between climbs now, and the worker's LP count from which the next may run.
-        private var spacing = [InSearchIncumbents.linearProgramsPerClimb, InSearchIncumbents.linearProgramsPerClimb]
-        private var nextClimb = [0, 0]
+        private var spacing = Source.allCases.map { _ in InSearchIncumbents.linearProgramsPerClimb }
+        private var nextClimb = Source.allCases.map { _ in 0 }
 
         fileprivate init(owner: InSearchIncumbents, worker: RegionEnumerator) throws {
             self.owner = owner
@@ -141,7 +148,7 @@ final class InSearchIncumbents: @unchecked Sendable {
                                              shared: SharedSearchState(norms: owner.options.norms.count))
             worker.regionVisited = { [unowned self] point, values in self.visited(point, values) }
             worker.nodeUnpruned = { [unowned self] center in
-                for n in owner.options.norms.indices { self.climb(from: center, norm: n, source: 1) }
+                for n in owner.options.norms.indices { self.climb(from: center, norm: n, source: .node) }
             }
         }
 
@@ -153,31 +160,32 @@ final class InSearchIncumbents: @unchecked Sendable {
         func beforeSubtree(_ task: SearchTask, bounds: [Double]) {
             let best = owner.shared.pruneThreshold
             for n in bounds.indices where bounds[n] > InSearchIncumbents.promisingRatio * max(0, best[n]) {
-                climb(from: owner.domain.point(task.center), norm: n, source: 1)
+                climb(from: owner.domain.point(task.center), norm: n, source: .node)
             }
         }
 
         private func visited(_ point: [Double], _ values: [Double]) {
             let best = owner.shared.best
             for n in values.indices where values[n] >= InSearchIncumbents.nearRatio * best[n] {
-                climb(from: point, norm: n, source: 0)
+                climb(from: point, norm: n, source: .nearBest)
             }
         }
 
-        private func climb(from start: [Double], norm n: Int, source: Int) {
+        private func climb(from start: [Double], norm n: Int, source: Source) {
+            let s = source.rawValue
             let solved = worker.statistics.linearPrograms
             guard owner.shared.stopReason == nil,
-                  climbs[source] < InSearchIncumbents.initialClimbs || solved >= nextClimb[source]
+                  climbs[s] < InSearchIncumbents.initialClimbs || solved >= nextClimb[s]
             else { return }
-            climbs[source] += 1
+            climbs[s] += 1
             let options = owner.options
             let before = owner.shared.best[n]
             defer {
                 // Back off while climbs find nothing better (`backoffLimit`), back to the base spacing when one does.
                 let improved = owner.shared.best[n] > before
-                spacing[source] = improved ? InSearchIncumbents.linearProgramsPerClimb
-                    : min(2 * spacing[source], InSearchIncumbents.linearProgramsPerClimb * InSearchIncumbents.backoffLimit)
-                nextClimb[source] = solved + spacing[source]
+                spacing[s] = improved ? InSearchIncumbents.linearProgramsPerClimb
+                    : min(2 * spacing[s], InSearchIncumbents.linearProgramsPerClimb * InSearchIncumbents.backoffLimit)
+                nextClimb[s] = solved + spacing[s]
             }
             guard let reached = owner.search(start, options.norms[n], InSearchIncumbents.evaluationsPerClimb) else { return }
             let candidates = Incumbents.usable([reached], owner.network, options)

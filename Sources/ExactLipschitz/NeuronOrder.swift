@@ -27,7 +27,7 @@ struct NeuronOrder: Sendable {
     let permutation: [[Int]]
 
     init(influenceOf network: ReLUNetwork) {
-        let layers = network.layers.map { absolute($0.weights) }
+        let layers = network.layers.map { $0.weights.absolute }
         let hidden = network.hiddenWidths.count
         var forward = layers[0]
         var orders: [[Int]] = []
@@ -66,11 +66,6 @@ struct NeuronOrder: Sendable {
             return mapped
         })
     }
-}
-
-/// The entrywise absolute value of a matrix.
-func absolute(_ m: Matrix) -> Matrix {
-    Matrix(rows: m.rows, columns: m.columns, storage: m.storage.map { abs($0) })
 }
 
 /// A search on `order.apply(to: original)` that reports in `original`'s numbering.

@@ -853,10 +853,10 @@ final class RegionEnumerator {
     /// −1e-19: exactly 5.6e-20, 0 in some orders of summation) could have its only non-zero
     /// region pruned against the value 0 (`DifferentialTests.testConstantNeuronsByCancellation`).
     private static func boundRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
-        var product = absolute(network.layers[0].weights)
+        var product = network.layers[0].weights.absolute
         var terms = network.inputDimension + 2
         for layer in network.layers.dropFirst() {
-            product = absolute(layer.weights) * product
+            product = layer.weights.absolute * product
             terms += layer.inputDimension + 2
         }
         let gamma = 2 * Double(terms) * Tolerances.unitRoundoff

@@ -45,6 +45,11 @@ public struct Matrix: Equatable, Hashable, Sendable, CustomStringConvertible {
 
     public var rowArrays: [[Double]] { (0..<rows).map(row) }
 
+    /// The entrywise absolute value |M| (exact: no rounding).
+    public var absolute: Matrix {
+        Matrix(rows: rows, columns: columns, storage: storage.map { abs($0) })
+    }
+
     public var transposed: Matrix {
         var t = Matrix(rows: columns, columns: rows)
         for i in 0..<rows { for j in 0..<columns { t[j, i] = self[i, j] } }
