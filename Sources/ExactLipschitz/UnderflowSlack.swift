@@ -42,17 +42,11 @@ enum UnderflowSlack {
     static func bound(_ network: ReLUNetwork) -> Double {
         guard risk(network) else { return 0 }
         let layers = network.layers
-        // log2 of an upper bound on each layer's ℓp operator norm of |W| (any p ≥ 1).
+        // log2 of an upper bound on each layer's ℓp operator norm of |W| (any p ≥ 1): the larger
+        // of its ℓ1 and ℓ∞ norms (largest column and row sums of |W|; neither can throw).
         let logNorms = layers.map { layer -> Double in
-            var rows = Array(repeating: 0.0, count: layer.weights.rows), columns = Array(repeating: 0.0, count: layer.weights.columns)
-            for r in 0..<layer.weights.rows {
-                for c in 0..<layer.weights.columns {
-                    let a = abs(layer.weights[r, c])
-                    rows[r] += a
-                    columns[c] += a
-                }
-            }
-            let norm = max(rows.max() ?? 0, columns.max() ?? 0) * (1 + 1e-10)
+            let sums = [LipschitzNorm.one, .infinity].map { (try? operatorNorm(layer.weights, p: $0)) ?? .infinity }
+            let norm = (sums.max() ?? 0) * (1 + 1e-10)
             return norm > 0 ? max(0, log2(norm)) : 0
         }
         let total = logNorms.reduce(0, +)
