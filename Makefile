@@ -4,7 +4,7 @@
 #   make fuzz   builds the libFuzzer targets in Fuzz/ and runs each (docs/fuzzing.md)
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PACKAGES := libglpk-dev liblapacke-dev libgmp-dev
+DEB_PACKAGES := libglpk-dev liblapacke-dev libgmp-dev libltdl-dev gfortran
 INSTANCE ?= instances/fixtures/deep-3x4x3x2.json
 BIN := .build/release/lipschitz
 
@@ -22,14 +22,19 @@ deps:
 build: deps
 	swift build
 
-# The release build links the Swift runtime and Foundation statically (--static-swift-stdlib): no
-# dynamic loading and symbol binding of libswiftCore, libFoundation and ICU at start-up (13.3 ms
-# -> 11.8 ms for the bench's start-up reference on a quiet machine, 23 -> 15 ms under load), most
-# of the wall time on a small network such as iris. GLPK and LAPACK stay Debian's shared libraries.
-# -no-pie: a position-dependent executable, whose ~82,000 pointers (Swift metadata, Foundation's
-# tables) the linker fixes instead of ld.so rewriting them at every start, which also copied ~170
-# pages; 0.4-0.5 ms of the start-up reference. The libraries stay PIC.
-RELEASE_FLAGS := -c release --static-swift-stdlib -Xlinker -no-pie
+# The release executables are fully static (-static-executable): the Swift runtime, Foundation,
+# GLPK, LAPACK/BLAS, GMP and glibc linked in, so that the dynamic loader has nothing to do at
+# start-up. With only the Swift runtime and Foundation static (--static-swift-stdlib), ld.so still
+# loaded 17 shared libraries (LAPACK, gfortran, GLPK, SuiteSparse, libstdc++...) and bound ~6,400
+# symbols, and rewrote ~82,000 pointers of the position-independent executable: `lipschitz --help`
+# took 5.1 ms against 2.5 ms now, the bench's start-up reference 7.7 -> 5.x ms, iris 14.5 -> 11.2 ms
+# (side by side, loaded 2-core machine). A static archive carries no dependencies, so the libraries
+# that the Debian shared objects pulled in are named here, after the ones the module maps link
+# (LAPACK's gfortran runtime and tmglib; GLPK's SuiteSparse, zlib and ltdl). glibc warns that
+# getpwnam, getaddrinfo and dlopen in a static binary need the same glibc at run time: lipschitz
+# calls none of them (Foundation and GLPK contain them).
+STATIC_LIBS := tmglib gfortran quadmath ltdl colamd amd suitesparseconfig z m
+RELEASE_FLAGS := -c release -Xswiftc -static-executable $(foreach l,$(STATIC_LIBS),-Xlinker -l$(l))
 
 # Only the two executables: the test-support target imports XCTest, which has no static form.
 release: deps
