@@ -157,15 +157,47 @@ public func operatorNorm(_ j: Matrix, p: LipschitzNorm) throws -> Double {
 }
 
 /// σ_max(J) by LAPACK's `dgesvd` (singular values only).
+///
+/// Exactly the `dgesvd` call that `LAPACKE_dgesvd(LAPACK_ROW_MAJOR, "N", "N", …)` makes, with
+/// the same arguments, so the same bits: LAPACKE refuses a NaN entry (info −6), transposes the
+/// row-major matrix into a column-major copy (leading dimension max(1, m)), asks `dgesvd` for
+/// its optimal workspace and runs it with that much. The wrapper paid for the query and two
+/// allocations on every call, a third of the time on the small Jacobians the searches take by
+/// the thousand; here the optimal size is asked once per shape (`SVDWorkspace`).
 public func largestSingularValue(_ j: Matrix) throws -> Double {
     if j.storage.allSatisfy({ $0 == 0 }) { return 0 }
-    var a = j.storage
-    let m = Int32(j.rows), n = Int32(j.columns)
+    if j.storage.contains(where: { $0.isNaN }) { throw NormError.lapackFailed(info: -6) }
+    let m = Int32(j.rows), n = Int32(j.columns), lda = max(1, m)
+    var a = [Double](repeating: 0, count: Int(lda) * j.columns)
+    for r in 0..<j.rows {
+        for c in 0..<j.columns { a[c * Int(lda) + r] = j.storage[r * j.columns + c] }
+    }
     var s = [Double](repeating: 0, count: Int(min(m, n)))
-    var superb = [Double](repeating: 0, count: max(1, Int(min(m, n)) - 1))
     var unusedU = 0.0, unusedVT = 0.0
     let job = CChar(UInt8(ascii: "N"))
-    let info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, job, job, m, n, &a, n, &s, &unusedU, 1, &unusedVT, 1, &superb)
+    let lwork = try SVDWorkspace.optimalSize(rows: m, columns: n)
+    var work = [Double](repeating: 0, count: Int(lwork))
+    let info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, job, job, m, n, &a, lda, &s, &unusedU, 1, &unusedVT, 1, &work, lwork)
     guard info == 0 else { throw NormError.lapackFailed(info: info) }
     return s[0]
+}
+
+/// `dgesvd`'s optimal workspace for singular values only, by shape: what LAPACKE's workspace
+/// query returns (a function of m and n alone), asked once per shape and shared by all threads.
+enum SVDWorkspace {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var sizes: [Int64: Int32] = [:]
+
+    static func optimalSize(rows m: Int32, columns n: Int32) throws -> Int32 {
+        let key = Int64(m) << 32 | Int64(n)
+        lock.lock(); defer { lock.unlock() }
+        if let known = sizes[key] { return known }
+        var a = 0.0, s = 0.0, unusedU = 0.0, unusedVT = 0.0, query = 0.0
+        let job = CChar(UInt8(ascii: "N"))
+        let info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, job, job, m, n, &a, max(1, m), &s, &unusedU, 1, &unusedVT, 1, &query, -1)
+        guard info == 0 else { throw NormError.lapackFailed(info: info) }
+        let size = Int32(query)
+        sizes[key] = size
+        return size
+    }
 }
