@@ -24,15 +24,16 @@ build: deps
 
 # The release executables are fully static (-static-executable): the Swift runtime, Foundation,
 # GLPK, LAPACK/BLAS, GMP and glibc linked in, so that the dynamic loader has nothing to do at
-# start-up. With only the Swift runtime and Foundation static (--static-swift-stdlib), ld.so still
-# loaded 17 shared libraries (LAPACK, gfortran, GLPK, SuiteSparse, libstdc++...) and bound ~6,400
-# symbols, and rewrote ~82,000 pointers of the position-independent executable: `lipschitz --help`
-# took 5.1 ms against 2.5 ms now, the bench's start-up reference 7.7 -> 5.x ms, iris 14.5 -> 11.2 ms
-# (side by side, loaded 2-core machine). A static archive carries no dependencies, so the libraries
-# that the Debian shared objects pulled in are named here, after the ones the module maps link
-# (LAPACK's gfortran runtime and tmglib; GLPK's SuiteSparse, zlib and ltdl). glibc warns that
-# getpwnam, getaddrinfo and dlopen in a static binary need the same glibc at run time: lipschitz
-# calls none of them (Foundation and GLPK contain them).
+# start-up. With only the Swift runtime and Foundation static (--static-swift-stdlib), ld.so
+# loaded 17 shared libraries (LAPACK, gfortran, GLPK, SuiteSparse, libstdc++...), bound ~6,400
+# symbols and rewrote ~82,000 pointers of the position-independent executable: side by side on
+# the shared 2-core machine, `lipschitz --help` 6.4 -> 2.3 ms, the bench's start-up reference
+# 9.4 -> 4.6 ms, iris 17.9 -> 10.5 ms (README). A static archive carries no dependencies, so the
+# libraries that the Debian shared objects pulled in are named here, after the ones the module
+# maps link: LAPACK's tmglib and gfortran runtime (gfortran provides libgfortran.a), GLPK's
+# SuiteSparse, zlib and ltdl (libltdl-dev). glibc warns at link time that getpwnam, getaddrinfo
+# and dlopen in a static binary need the same glibc at run time: lipschitz calls none of them
+# (they are in Foundation and GLPK).
 STATIC_LIBS := tmglib gfortran quadmath ltdl colamd amd suitesparseconfig z m
 RELEASE_FLAGS := -c release -Xswiftc -static-executable $(foreach l,$(STATIC_LIBS),-Xlinker -l$(l))
 

@@ -246,7 +246,7 @@ func publishedNetworks() throws {
     emit("The trained networks of `instances/benchmarks/` (sources and licences in its README), ℓ2, global, 2 threads, default flags (branch and bound): `lipschitz exact NET --json --norm 2 --threads 2 --time-limit \(Int(limit))`. Median of up to 5 runs (1 when a run takes over 5 s or stops). \"matches\" compares with `truth.json` to 1e-9 relative; ExLipBaB s is its time on a 2-core machine of this kind (`exlipbab_seconds`); speed-up = ExLipBaB s / median s. Targets (issue 10): ≤ 2 s and ≥ 100× each.")
     emit()
     let startup = try startupSeconds(configuration: configuration)
-    emit("Start-up reference: the same command on a network with no hidden layer (1 input, 1 output), which reads a file, parses the arguments, loads GLPK and LAPACK and prints JSON but searches nothing, takes \(String(format: "%.4f", startup)) s (median of 9). \"less start-up\" = median s − that, and its speed-up = ExLipBaB s / it: the search's share, for networks whose whole run is a few times the process start.")
+    emit("Start-up reference: the same command on a network with no hidden layer (1 input, 1 output), which starts the (static) executable, parses the arguments, reads a file and prints JSON but searches nothing, takes \(String(format: "%.4f", startup)) s (median of 9). \"less start-up\" = median s − that, and its speed-up = ExLipBaB s / it: the search's share, for networks whose whole run is a few times the process start.")
     emit()
     emit("| network | shape | constant (ℓ2) | matches truth | nodes | pruned | median s | ExLipBaB s | speed-up | less start-up s | its speed-up |")
     emit("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -269,7 +269,7 @@ func publishedNetworks() throws {
 }
 
 /// The wall time of `lipschitz exact` on a network with no hidden layer (median of 9): process
-/// start, argument parsing, reading, the libraries' loading and the output, with no search.
+/// start, argument parsing, reading and the output, with no search.
 func startupSeconds(configuration: Configuration) throws -> Double {
     let path = folder.appendingPathComponent("startup-reference.json").path
     let net = try ReLUNetwork(name: "startup-reference", layers: [AffineLayer(weights: Matrix(rowArrays: [[1]], columns: 1), biases: [0])])
