@@ -984,34 +984,112 @@ final class RegionEnumerator {
         // Points known to lie in this region besides the ball (`farWitnesses`): a test they
         // already answer costs no LP.
         var witnesses = farWitnesses.compactMap { insideCurrentRows($0.ball) }
+        let rows = currentRowCount, basis = savedBasis()
+        // With a box around the region, the far side is first asked as max ±(h·y + b) over the
+        // node's rows (`maximumVerdict`); `maximising` says the LP holds that form.
+        let certificate = stabilityCertificate()
+        var maximising = false
+        defer { if maximising { try? restoreRadiusObjective(); if let basis { lp.restore(basis) } } }
         for t in depth..<(flatStart[layer] + network.hiddenWidths[layer]) where stable[t] == nil {
             guard case .plane(let normal, let offset, let error) = try classify(depth: t) else { continue }
             var distance = offset
             for j in 0..<dimension { distance += normal[j] * ball.center[j] }
             guard distance != 0, abs(distance) >= ball.radius else { continue }
+            let side = distance > 0 ? -1.0 : 1.0  // the side away from the centre
             // A witness ball reaching the side away from the centre: that side holds points of
             // the region, so the neuron is not stable (and its LP could not say otherwise).
-            if witnesses.contains(where: { reaches($0, normal: normal, offset: offset, side: distance > 0 ? -1 : 1) }) {
+            if witnesses.contains(where: { reaches($0, normal: normal, offset: offset, side: side) }) {
                 statistics.witnessAnsweredTests += 1
                 continue
             }
-            let rows = currentRowCount, basis = savedBasis()
-            // The side away from the centre.
-            try addSplitRow(normal: normal, b: offset, sign: distance > 0 ? -1 : 1, error: error)
-            // The centre lies in that side with radius −|distance|: the floor `solveBall` checks.
-            let verdict = try floatVerdict(floor: (ball.center, -abs(distance)))
-            try removeSplitRow(to: rows, basis: basis)
-            if verdict.empty {
+            var verdict: (empty: Bool, ball: Ball?)?
+            if let certificate {
+                if !maximising { try lp.setColumnBound(dimension, .between(0, 1)); maximising = true }
+                verdict = try maximumVerdict(plane: (normal, offset, error), side: side, ball: ball, certificate: certificate)
+            }
+            if verdict == nil {
+                if maximising { try restoreRadiusObjective(); if let basis { lp.restore(basis) }; maximising = false }
+                try addSplitRow(normal: normal, b: offset, sign: side, error: error)
+                // The centre lies in that side with radius −|distance|: the floor `solveBall` checks.
+                verdict = try floatVerdict(floor: (ball.center, -abs(distance)))
+                try removeSplitRow(to: rows, basis: basis)
+            }
+            if verdict!.empty {
                 stable[t] = distance > 0
                 stableSetAt.append((t, depth))
                 statistics.stabilisedNeurons += 1
                 found = true
-            } else if let far = verdict.ball, farWitnesses.count < Self.witnessLimit {
+            } else if let far = verdict!.ball, farWitnesses.count < Self.witnessLimit {
                 witnesses.append(far)
                 farWitnesses.append((depth, far))
             }
         }
         return found
+    }
+
+    /// The far side of a neuron asked as m = max side·(h·y + b) over the node's rows (r ≥ 0 leaves
+    /// them as they are; only the objective changes, so GLPK's primal simplex starts from the last
+    /// test's vertex): nil when the LP test of the far side must decide (`floatVerdict`).
+    ///
+    /// - m clearly positive (above the decision band): the far side meets the node's polytope
+    ///   beyond rounding, so the neuron is split as usual. No rigour is needed for that direction
+    ///   (a neuron not fixed is only split). The optimal vertex v, pulled towards the node's ball
+    ///   (centre c, radius R, on the near side at distance |d|) to p = v + t(c − v) with
+    ///   t = m / (2(m + |d|)), gives the witness ball (p, tR): by convexity it lies in the
+    ///   polytope and p is on the far side by m/2 (a heuristic hint, as every witness).
+    /// - m clearly negative: stable only when `StabilityCertificate` proves, from the LP's duals,
+    ///   the certified box and the rows' error bounds, that side·(h·y + b) is below −band·scale on
+    ///   the whole region: a proof in itself, so as trusted as the LP test's verdict it replaces.
+    /// - Anything else (an unbounded maximum says not stable; a failure, an infeasible verdict or a
+    ///   value near 0 goes to the LP test).
+    private func maximumVerdict(plane: (normal: [Double], offset: Double, error: Double), side: Double, ball: Ball,
+                                certificate: StabilityCertificate) throws -> (empty: Bool, ball: Ball?)? {
+        var objective = plane.normal.map { side * $0 }
+        objective.append(0)
+        try lp.setObjective(objective)
+        statistics.linearPrograms += 1
+        guard let solution = try? lp.solvePrimal() else { statistics.failedLinearPrograms += 1; return nil }
+        switch solution.status {
+        case .unbounded: return (false, nil)
+        case .infeasible: return nil
+        case .optimal: break
+        }
+        let m = solution.objective + side * plane.offset, band = self.band * certificate.scale
+        if m > band {
+            let near = (ball.radius > 0 ? abs(plane.offset + zip(plane.normal, ball.center).reduce(0) { $0 + $1.0 * $1.1 }) : 0)
+            guard ball.radius > 0, near.isFinite else { return (false, nil) }
+            let t = m / (2 * (m + near))
+            let point = (0..<dimension).map { solution.values[$0] + t * (ball.center[$0] - solution.values[$0]) }
+            return (false, Ball(center: point, radius: t * ball.radius))
+        }
+        guard m < -band else { return nil }
+        let constantError = certificate.slack(relativeError: plane.error, offset: plane.offset)
+        let upper = certificate.bound(objective: Array(objective[0..<dimension]), constant: side * plane.offset,
+                                      constantError: constantError, duals: lp.rowDuals())
+        guard upper < -band else { return nil }
+        statistics.certifiedStableTests += 1
+        return (true, nil)
+    }
+
+    /// The rows of the current LP with their error bounds and a box around the node's region, for
+    /// `maximumVerdict`; nil without a box (globally, before the first `certifiedBox`).
+    private func stabilityCertificate() -> StabilityCertificate? {
+        var reach: [Double]? = domain.box.map { _ in Array(repeating: 1.0, count: dimension) }
+        if let box = boxes.last?.box {
+            let boxReach = zip(box.lower, box.upper).map { max(abs($0), abs($1)) }
+            reach = reach.map { zip($0, boxReach).map { min($0, $1) } } ?? boxReach
+        }
+        // y = (x − origin)/scale is rounded: a relative margin far above that.
+        guard let reach = reach?.map({ $0 * (1 + 1e-9) + 1e-300 }), reach.allSatisfy(\.isFinite) else { return nil }
+        var rows: [(normal: [Double], offset: Double, relativeError: Double)] = []
+        for (row, bound) in pathRows.prefix(boxRowCount) {
+            guard case .atLeast(let lower) = bound else { return nil }
+            rows.append((Array(row[0..<dimension]), -lower, 4 * Tolerances.unitRoundoff))
+        }
+        for k in pathNormals.indices {
+            rows.append((pathNormals[k].map { pathSigns[k] * $0 }, pathOffsets[k], rowErrors[k]))
+        }
+        return StabilityCertificate(rows: rows, reach: reach)
     }
 
     /// Balls found inside the regions of nodes on the current path by `stabilise`'s LPs that did
