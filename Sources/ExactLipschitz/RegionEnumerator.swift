@@ -1079,8 +1079,15 @@ final class RegionEnumerator {
             let boxReach = zip(box.lower, box.upper).map { max(abs($0), abs($1)) }
             reach = reach.map { zip($0, boxReach).map { min($0, $1) } } ?? boxReach
         }
+        return reach.flatMap(certificate(reach:))
+    }
+
+    /// The current LP's rows (the input box's and the path's, with their error bounds) in a box of
+    /// the given reach, nil when a number is not finite.
+    private func certificate(reach: [Double]) -> StabilityCertificate? {
         // y = (x − origin)/scale is rounded: a relative margin far above that.
-        guard let reach = reach?.map({ $0 * (1 + 1e-9) + 1e-300 }), reach.allSatisfy(\.isFinite) else { return nil }
+        let reach = reach.map { $0 * (1 + 1e-9) + 1e-300 }
+        guard reach.allSatisfy(\.isFinite) else { return nil }
         var rows: [(normal: [Double], offset: Double, relativeError: Double)] = []
         for (row, bound) in pathRows.prefix(boxRowCount) {
             guard case .atLeast(let lower) = bound else { return nil }
@@ -1181,38 +1188,45 @@ final class RegionEnumerator {
 
     /// A box (y-space) holding the current region, or nil when some coordinate is unbounded on
     /// it or a bound cannot be certified. Per coordinate and direction, the floating-point LP
-    /// max ±y_c over the rows (r fixed at 0) gives a candidate v, pushed out by a margin; the
-    /// bound y_c ≤ v' (or ≥) is then certified by the same trusted empty verdict as every
-    /// discarded side (`floatSaysEmpty` on the rows plus ±y_c ≥ ±v'), never by v itself. The rows
-    /// of neurons fixed without one (`stable`, `.exactOnly`) are missing from the LP, which then
-    /// describes a superset: its emptiness still implies the region's. Costs 4·d LPs.
+    /// max ±y_c over the rows (r ∈ [0, 1], only the objective changes: primal simplex from the last
+    /// vertex) gives v, pushed out by a margin to the face ±y_c ≤ v' of a candidate box B. The
+    /// faces are certified together by `StabilityCertificate`, from each LP's duals, on the box 2B
+    /// (B doubled about its centre): each certificate bounds ±y_c over P ∩ 2B, where P is the
+    /// convex set of points satisfying every exact row of the LP, by at most v'. If P left B, the
+    /// segment from the ball's centre (checked to lie in P ∩ B, `holds`) to a point of P outside B
+    /// would cross 2B \ B, at points of P ∩ 2B outside some face: impossible. So P ⊆ B. The rows of
+    /// neurons fixed without one (`stable`, `.exactOnly`) are missing from the LP, so P is a
+    /// superset of the region: the region lies in B too. Costs 2·d LPs.
     private func certifiedBox(ball: Ball) throws -> (lower: [Double], upper: [Double])? {
-        var lower = Array(repeating: -Double.infinity, count: dimension), upper = Array(repeating: Double.infinity, count: dimension)
-        let rows = currentRowCount, basis = savedBasis()
-        defer { try? restoreRadiusObjective(); try? removeSplitRow(to: rows, basis: basis) }
+        let basis = savedBasis()
+        defer { try? restoreRadiusObjective(); if let basis { lp.restore(basis) } }
+        try lp.setColumnBound(dimension, .between(0, 1))
+        var faces: [(objective: [Double], bound: Double, duals: [Double])] = []
         for c in 0..<dimension {
             for sign in [1.0, -1.0] {
                 var objective = Array(repeating: 0.0, count: dimension + 1)
                 objective[c] = sign
                 try lp.setObjective(objective)
-                try lp.setColumnBound(dimension, .fixed(0))
                 statistics.linearPrograms += 1
-                boxLinearPrograms += 2
-                guard let solution = try? lp.solve(), solution.status == .optimal, solution.objective.isFinite else { return nil }
+                boxLinearPrograms += 1
+                guard let solution = try? lp.solvePrimal(), solution.status == .optimal, solution.objective.isFinite else { return nil }
                 // A margin far above the LP's accuracy (its tolerances are 1e-9 relative) so that
-                // the empty verdict below is clear; a looser box only loosens the intervals.
-                let v = solution.objective, bound = v + Tolerances.certifiedBoxMargin * (1 + abs(v))
-                try restoreRadiusObjective()
-                // The side sign·y_c ≥ bound: row sign·e_c, offset −bound; the ball's centre lies
-                // in it with signed radius sign·centre_c − bound (< 0), the floor `solveBall` checks.
-                var normal = Array(repeating: 0.0, count: dimension)
-                normal[c] = sign
-                try addSplitRow(normal: normal, b: -bound, sign: 1, error: 0)
-                let empty = try floatSaysEmpty(floor: (ball.center, sign * ball.center[c] - bound))
-                try removeSplitRow(to: rows, basis: basis)
-                guard empty else { return nil }
-                if sign > 0 { upper[c] = bound } else { lower[c] = -bound }
+                // the certificate clears it; a looser box only loosens the intervals.
+                let v = solution.objective
+                faces.append((Array(objective[0..<dimension]), v + Tolerances.certifiedBoxMargin * (1 + abs(v)), lp.rowDuals()))
             }
+        }
+        let upper = (0..<dimension).map { faces[2 * $0].bound }, lower = (0..<dimension).map { -faces[2 * $0 + 1].bound }
+        guard zip(lower, upper).allSatisfy({ $0 < $1 }), zip(lower, ball.center).allSatisfy({ $0 < $1 }),
+              zip(ball.center, upper).allSatisfy({ $0 < $1 }) else { return nil }
+        var doubled = Array(repeating: 0.0, count: dimension)
+        for j in 0..<dimension {
+            let half: Double = (upper[j] - lower[j]) / 2
+            doubled[j] = max(abs(lower[j] - half), abs(upper[j] + half))
+        }
+        guard let certificate = certificate(reach: doubled), certificate.holds(at: ball.center) else { return nil }
+        for face in faces {
+            guard certificate.bound(objective: face.objective, constant: 0, constantError: 0, duals: face.duals) <= face.bound else { return nil }
         }
         return (lower, upper)
     }

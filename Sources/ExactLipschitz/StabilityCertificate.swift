@@ -78,4 +78,20 @@ struct StabilityCertificate {
         let upper = constant + residual + gamma * (constantMagnitude + residual) + operations * Double.leastNormalMagnitude
         return upper.isFinite ? upper : .infinity
     }
+
+    /// Whether `point` (inside the reach) satisfies every exact row: each floating-point row value
+    /// exceeds its slack plus the rounding of its evaluation (γ of d + 2 terms, doubled).
+    func holds(at point: [Double]) -> Bool {
+        let gamma = 2 * Double(point.count + 4) * Tolerances.unitRoundoff
+        for row in rows {
+            var value = row.offset, magnitude = abs(row.offset)
+            for j in 0..<point.count {
+                value += row.normal[j] * point[j]
+                magnitude += abs(row.normal[j] * point[j])
+            }
+            let error = gamma * magnitude + Double(2 * point.count + 4) * Double.leastNormalMagnitude
+            guard value - error > row.slack, value.isFinite else { return false }
+        }
+        return true
+    }
 }
