@@ -1202,8 +1202,10 @@ final class RegionEnumerator {
         defer { try? restoreRadiusObjective(); if let basis { lp.restore(basis) } }
         try lp.setColumnBound(dimension, .between(0, 1))
         var faces: [(objective: [Double], bound: Double, duals: [Double])] = []
-        for c in 0..<dimension {
-            for sign in [1.0, -1.0] {
+        // Upper faces first, then lower ones: each LP starts from the last one's vertex, and
+        // neighbouring extremes are fewer pivots apart than opposite ones.
+        for sign in [1.0, -1.0] {
+            for c in 0..<dimension {
                 var objective = Array(repeating: 0.0, count: dimension + 1)
                 objective[c] = sign
                 try lp.setObjective(objective)
@@ -1216,7 +1218,7 @@ final class RegionEnumerator {
                 faces.append((Array(objective[0..<dimension]), v + Tolerances.certifiedBoxMargin * (1 + abs(v)), lp.rowDuals()))
             }
         }
-        let upper = (0..<dimension).map { faces[2 * $0].bound }, lower = (0..<dimension).map { -faces[2 * $0 + 1].bound }
+        let upper = (0..<dimension).map { faces[$0].bound }, lower = (0..<dimension).map { -faces[dimension + $0].bound }
         guard zip(lower, upper).allSatisfy({ $0 < $1 }), zip(lower, ball.center).allSatisfy({ $0 < $1 }),
               zip(ball.center, upper).allSatisfy({ $0 < $1 }) else { return nil }
         var doubled = Array(repeating: 0.0, count: dimension)
