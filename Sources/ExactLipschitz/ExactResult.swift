@@ -152,6 +152,8 @@ public struct EnumerationStatistics: Sendable, Equatable {
     var witnessAnsweredTests = 0
     /// `stabilise` verdicts "stable" proved by a `StabilityCertificate` (no far-side LP).
     var certifiedStableTests = 0
+    /// `stabilise` maxima too close to 0 (or not proved) to decide: the far-side LP test decided.
+    var maximumFallbacks = 0
     /// Of those, the ones certified by `stabiliseDeeper` (a certified box and intervals through
     /// the layers), deeper layers' among them, before the search reached their layer.
     public var deeperStabilisedNeurons = 0
@@ -172,6 +174,7 @@ public struct EnumerationStatistics: Sendable, Equatable {
         pruningTests += other.pruningTests
         witnessAnsweredTests += other.witnessAnsweredTests
         certifiedStableTests += other.certifiedStableTests
+        maximumFallbacks += other.maximumFallbacks
         deeperStabilisedNeurons += other.deeperStabilisedNeurons
     }
     public init() {}

@@ -1062,11 +1062,11 @@ final class RegionEnumerator {
             let point = (0..<dimension).map { solution.values[$0] + t * (ball.center[$0] - solution.values[$0]) }
             return (false, Ball(center: point, radius: t * ball.radius))
         }
-        guard m < -band else { return nil }
+        guard m < -band else { statistics.maximumFallbacks += 1; return nil }
         let constantError = certificate.slack(relativeError: plane.error, offset: plane.offset)
         let upper = certificate.bound(objective: Array(objective[0..<dimension]), constant: side * plane.offset,
                                       constantError: constantError, duals: lp.rowDuals())
-        guard upper < -band else { return nil }
+        guard upper < -band else { statistics.maximumFallbacks += 1; return nil }
         statistics.certifiedStableTests += 1
         return (true, nil)
     }
