@@ -150,6 +150,10 @@ public struct EnumerationStatistics: Sendable, Equatable {
     var pruningTests = 0
     /// `stabilise` tests answered by a ball already known in the region (`farWitnesses`), no LP.
     var witnessAnsweredTests = 0
+    /// `stabilise` verdicts "stable" proved by a `StabilityCertificate` (no far-side LP).
+    var certifiedStableTests = 0
+    /// `stabilise` maxima too close to 0 (or not proved) to decide: the far-side LP test decided.
+    var maximumFallbacks = 0
     /// Of those, the ones certified by `stabiliseDeeper` (a certified box and intervals through
     /// the layers), deeper layers' among them, before the search reached their layer.
     public var deeperStabilisedNeurons = 0
@@ -169,6 +173,8 @@ public struct EnumerationStatistics: Sendable, Equatable {
         stabilisedNeurons += other.stabilisedNeurons
         pruningTests += other.pruningTests
         witnessAnsweredTests += other.witnessAnsweredTests
+        certifiedStableTests += other.certifiedStableTests
+        maximumFallbacks += other.maximumFallbacks
         deeperStabilisedNeurons += other.deeperStabilisedNeurons
     }
     public init() {}

@@ -984,34 +984,119 @@ final class RegionEnumerator {
         // Points known to lie in this region besides the ball (`farWitnesses`): a test they
         // already answer costs no LP.
         var witnesses = farWitnesses.compactMap { insideCurrentRows($0.ball) }
+        let rows = currentRowCount, basis = savedBasis()
+        // With a box around the region, the far side is first asked as max ±(h·y + b) over the
+        // node's rows (`maximumVerdict`); `maximising` says the LP holds that form.
+        let certificate = stabilityCertificate()
+        var maximising = false
+        defer { if maximising { try? restoreRadiusObjective(); if let basis { lp.restore(basis) } } }
         for t in depth..<(flatStart[layer] + network.hiddenWidths[layer]) where stable[t] == nil {
             guard case .plane(let normal, let offset, let error) = try classify(depth: t) else { continue }
             var distance = offset
             for j in 0..<dimension { distance += normal[j] * ball.center[j] }
             guard distance != 0, abs(distance) >= ball.radius else { continue }
+            let side = distance > 0 ? -1.0 : 1.0  // the side away from the centre
             // A witness ball reaching the side away from the centre: that side holds points of
             // the region, so the neuron is not stable (and its LP could not say otherwise).
-            if witnesses.contains(where: { reaches($0, normal: normal, offset: offset, side: distance > 0 ? -1 : 1) }) {
+            if witnesses.contains(where: { reaches($0, normal: normal, offset: offset, side: side) }) {
                 statistics.witnessAnsweredTests += 1
                 continue
             }
-            let rows = currentRowCount, basis = savedBasis()
-            // The side away from the centre.
-            try addSplitRow(normal: normal, b: offset, sign: distance > 0 ? -1 : 1, error: error)
-            // The centre lies in that side with radius −|distance|: the floor `solveBall` checks.
-            let verdict = try floatVerdict(floor: (ball.center, -abs(distance)))
-            try removeSplitRow(to: rows, basis: basis)
-            if verdict.empty {
+            var verdict: (empty: Bool, ball: Ball?)?
+            if let certificate {
+                if !maximising { try lp.setColumnBound(dimension, .between(0, 1)); maximising = true }
+                verdict = try maximumVerdict(plane: (normal, offset, error), side: side, ball: ball, certificate: certificate)
+            }
+            if verdict == nil {
+                if maximising { try restoreRadiusObjective(); if let basis { lp.restore(basis) }; maximising = false }
+                try addSplitRow(normal: normal, b: offset, sign: side, error: error)
+                // The centre lies in that side with radius −|distance|: the floor `solveBall` checks.
+                verdict = try floatVerdict(floor: (ball.center, -abs(distance)))
+                try removeSplitRow(to: rows, basis: basis)
+            }
+            if verdict!.empty {
                 stable[t] = distance > 0
                 stableSetAt.append((t, depth))
                 statistics.stabilisedNeurons += 1
                 found = true
-            } else if let far = verdict.ball, farWitnesses.count < Self.witnessLimit {
+            } else if let far = verdict!.ball, farWitnesses.count < Self.witnessLimit {
                 witnesses.append(far)
                 farWitnesses.append((depth, far))
             }
         }
         return found
+    }
+
+    /// The far side of a neuron asked as m = max side·(h·y + b) over the node's rows (r ≥ 0 leaves
+    /// them as they are; only the objective changes, so GLPK's primal simplex starts from the last
+    /// test's vertex): nil when the LP test of the far side must decide (`floatVerdict`).
+    ///
+    /// - m clearly positive (above the decision band): the far side meets the node's polytope
+    ///   beyond rounding, so the neuron is split as usual. No rigour is needed for that direction
+    ///   (a neuron not fixed is only split). The optimal vertex v, pulled towards the node's ball
+    ///   (centre c, radius R, on the near side at distance |d|) to p = v + t(c − v) with
+    ///   t = m / (2(m + |d|)), gives the witness ball (p, tR): by convexity it lies in the
+    ///   polytope and p is on the far side by m/2 (a heuristic hint, as every witness).
+    /// - m clearly negative: stable only when `StabilityCertificate` proves, from the LP's duals,
+    ///   the certified box and the rows' error bounds, that side·(h·y + b) is below −band·scale on
+    ///   the whole region: a proof in itself, so as trusted as the LP test's verdict it replaces.
+    /// - Anything else (an unbounded maximum says not stable; a failure, an infeasible verdict or a
+    ///   value near 0 goes to the LP test).
+    private func maximumVerdict(plane: (normal: [Double], offset: Double, error: Double), side: Double, ball: Ball,
+                                certificate: StabilityCertificate) throws -> (empty: Bool, ball: Ball?)? {
+        var objective = plane.normal.map { side * $0 }
+        objective.append(0)
+        try lp.setObjective(objective)
+        statistics.linearPrograms += 1
+        guard let solution = try? lp.solvePrimal() else { statistics.failedLinearPrograms += 1; return nil }
+        switch solution.status {
+        case .unbounded: return (false, nil)
+        case .infeasible: return nil
+        case .optimal: break
+        }
+        let m = solution.objective + side * plane.offset, band = self.band * certificate.scale
+        if m > band {
+            let near = (ball.radius > 0 ? abs(plane.offset + zip(plane.normal, ball.center).reduce(0) { $0 + $1.0 * $1.1 }) : 0)
+            guard ball.radius > 0, near.isFinite else { return (false, nil) }
+            let t = m / (2 * (m + near))
+            let point = (0..<dimension).map { solution.values[$0] + t * (ball.center[$0] - solution.values[$0]) }
+            return (false, Ball(center: point, radius: t * ball.radius))
+        }
+        guard m < -band else { statistics.maximumFallbacks += 1; return nil }
+        let constantError = certificate.slack(relativeError: plane.error, offset: plane.offset)
+        let upper = certificate.bound(objective: Array(objective[0..<dimension]), constant: side * plane.offset,
+                                      constantError: constantError, duals: lp.rowDuals())
+        guard upper < -band else { statistics.maximumFallbacks += 1; return nil }
+        statistics.certifiedStableTests += 1
+        return (true, nil)
+    }
+
+    /// The rows of the current LP with their error bounds and a box around the node's region, for
+    /// `maximumVerdict`; nil without a box (globally, before the first `certifiedBox`).
+    private func stabilityCertificate() -> StabilityCertificate? {
+        var reach: [Double]? = domain.box.map { _ in Array(repeating: 1.0, count: dimension) }
+        if let box = boxes.last?.box {
+            let boxReach = zip(box.lower, box.upper).map { max(abs($0), abs($1)) }
+            reach = reach.map { zip($0, boxReach).map { min($0, $1) } } ?? boxReach
+        }
+        return reach.flatMap(certificate(reach:))
+    }
+
+    /// The current LP's rows (the input box's and the path's, with their error bounds) in a box of
+    /// the given reach, nil when a number is not finite.
+    private func certificate(reach: [Double]) -> StabilityCertificate? {
+        // y = (x − origin)/scale is rounded: a relative margin far above that.
+        let reach = reach.map { $0 * (1 + 1e-9) + 1e-300 }
+        guard reach.allSatisfy(\.isFinite) else { return nil }
+        var rows: [(normal: [Double], offset: Double, relativeError: Double)] = []
+        for (row, bound) in pathRows.prefix(boxRowCount) {
+            guard case .atLeast(let lower) = bound else { return nil }
+            rows.append((Array(row[0..<dimension]), -lower, 4 * Tolerances.unitRoundoff))
+        }
+        for k in pathNormals.indices {
+            rows.append((pathNormals[k].map { pathSigns[k] * $0 }, pathOffsets[k], rowErrors[k]))
+        }
+        return StabilityCertificate(rows: rows, reach: reach)
     }
 
     /// Balls found inside the regions of nodes on the current path by `stabilise`'s LPs that did
@@ -1060,16 +1145,16 @@ final class RegionEnumerator {
     private func stabiliseDeeper(from depth: Int, ball: Ball) throws -> Bool {
         let layer = neuronLayer[depth]
         guard layer + 1 < network.hiddenWidths.count else { return false }
-        // An ancestor's box holds this region too. Only a layer's first node with no box above
-        // it pays for one (4·d LPs); later nodes reuse it with more signs known on the way. A
-        // fresh box at every stabilising node cut the nodes of the random (4, 16, 16, 16, 1)
-        // network by a further 30 % but cost 20 % more LPs and more time (measured, release).
-        // With two hidden layers the only candidates are layer 0's later stabilising nodes (its
-        // first is the root, unbounded globally): random (3, 20, 20, 1) 7,142 → 5,331 nodes and
-        // 27,616 → 23,098 LPs, double pendulum 28,907 → 23,879 / 139,423 → 121,631 (1 thread). With
-        // more layers, boxes that early cost more LPs than they saved on (4, 16, 16, 16, 1).
-        let early = layer == 0 && network.hiddenWidths.count == 2
-        if (depth == flatStart[layer] || early) && boxes.isEmpty && boxesPay, let fresh = try certifiedBox(ball: ball) {
+        // A fresh box at every stabilising node (2·d LPs, each only an objective change, certified
+        // without further LPs: `certifiedBox`); it is tighter than an ancestor's, which holds this
+        // region too, and it lets `stabilise` prove stable signs without the far-side LP
+        // (`maximumVerdict`). Measured (release, 1 thread, nodes / LPs / user s), random
+        // (4, 16, 16, 16, 1): a box only at a layer's first node with none above it (and at layer 0's
+        // stabilising nodes with two hidden layers) 60,563 / 130,503 / 1.98, at every stabilising
+        // node 43,161 / 128,886 / 1.80; double pendulum 23,861 / 100,985 / 1.93 → 20,647 / 91,756 /
+        // 1.84. With two LPs per face (a far-side LP certifying each), boxes that often cost more
+        // than they saved (4, 16, 16, 16, 1: 30 % fewer nodes, 20 % more LPs, slower).
+        if boxesPay, let fresh = try certifiedBox(ball: ball) {
             boxes.append((depth, fresh))
         }
         guard let box = boxes.last?.box else { return false }
@@ -1103,38 +1188,47 @@ final class RegionEnumerator {
 
     /// A box (y-space) holding the current region, or nil when some coordinate is unbounded on
     /// it or a bound cannot be certified. Per coordinate and direction, the floating-point LP
-    /// max ±y_c over the rows (r fixed at 0) gives a candidate v, pushed out by a margin; the
-    /// bound y_c ≤ v' (or ≥) is then certified by the same trusted empty verdict as every
-    /// discarded side (`floatSaysEmpty` on the rows plus ±y_c ≥ ±v'), never by v itself. The rows
-    /// of neurons fixed without one (`stable`, `.exactOnly`) are missing from the LP, which then
-    /// describes a superset: its emptiness still implies the region's. Costs 4·d LPs.
+    /// max ±y_c over the rows (r ∈ [0, 1], only the objective changes: primal simplex from the last
+    /// vertex) gives v, pushed out by a margin to the face ±y_c ≤ v' of a candidate box B. The
+    /// faces are certified together by `StabilityCertificate`, from each LP's duals, on the box 2B
+    /// (B doubled about its centre): each certificate bounds ±y_c over P ∩ 2B, where P is the
+    /// convex set of points satisfying every exact row of the LP, by at most v'. If P left B, the
+    /// segment from the ball's centre (checked to lie in P ∩ B, `holds`) to a point of P outside B
+    /// would cross 2B \ B, at points of P ∩ 2B outside some face: impossible. So P ⊆ B. The rows of
+    /// neurons fixed without one (`stable`, `.exactOnly`) are missing from the LP, so P is a
+    /// superset of the region: the region lies in B too. Costs 2·d LPs.
     private func certifiedBox(ball: Ball) throws -> (lower: [Double], upper: [Double])? {
-        var lower = Array(repeating: -Double.infinity, count: dimension), upper = Array(repeating: Double.infinity, count: dimension)
-        let rows = currentRowCount, basis = savedBasis()
-        defer { try? restoreRadiusObjective(); try? removeSplitRow(to: rows, basis: basis) }
-        for c in 0..<dimension {
-            for sign in [1.0, -1.0] {
+        let basis = savedBasis()
+        defer { try? restoreRadiusObjective(); if let basis { lp.restore(basis) } }
+        try lp.setColumnBound(dimension, .between(0, 1))
+        var faces: [(objective: [Double], bound: Double, duals: [Double])] = []
+        // Upper faces first, then lower ones: each LP starts from the last one's vertex, and
+        // neighbouring extremes are fewer pivots apart than opposite ones.
+        for sign in [1.0, -1.0] {
+            for c in 0..<dimension {
                 var objective = Array(repeating: 0.0, count: dimension + 1)
                 objective[c] = sign
                 try lp.setObjective(objective)
-                try lp.setColumnBound(dimension, .fixed(0))
                 statistics.linearPrograms += 1
-                boxLinearPrograms += 2
-                guard let solution = try? lp.solve(), solution.status == .optimal, solution.objective.isFinite else { return nil }
+                boxLinearPrograms += 1
+                guard let solution = try? lp.solvePrimal(), solution.status == .optimal, solution.objective.isFinite else { return nil }
                 // A margin far above the LP's accuracy (its tolerances are 1e-9 relative) so that
-                // the empty verdict below is clear; a looser box only loosens the intervals.
-                let v = solution.objective, bound = v + Tolerances.certifiedBoxMargin * (1 + abs(v))
-                try restoreRadiusObjective()
-                // The side sign·y_c ≥ bound: row sign·e_c, offset −bound; the ball's centre lies
-                // in it with signed radius sign·centre_c − bound (< 0), the floor `solveBall` checks.
-                var normal = Array(repeating: 0.0, count: dimension)
-                normal[c] = sign
-                try addSplitRow(normal: normal, b: -bound, sign: 1, error: 0)
-                let empty = try floatSaysEmpty(floor: (ball.center, sign * ball.center[c] - bound))
-                try removeSplitRow(to: rows, basis: basis)
-                guard empty else { return nil }
-                if sign > 0 { upper[c] = bound } else { lower[c] = -bound }
+                // the certificate clears it; a looser box only loosens the intervals.
+                let v = solution.objective
+                faces.append((Array(objective[0..<dimension]), v + Tolerances.certifiedBoxMargin * (1 + abs(v)), lp.rowDuals()))
             }
+        }
+        let upper = (0..<dimension).map { faces[$0].bound }, lower = (0..<dimension).map { -faces[dimension + $0].bound }
+        guard zip(lower, upper).allSatisfy({ $0 < $1 }), zip(lower, ball.center).allSatisfy({ $0 < $1 }),
+              zip(ball.center, upper).allSatisfy({ $0 < $1 }) else { return nil }
+        var doubled = Array(repeating: 0.0, count: dimension)
+        for j in 0..<dimension {
+            let half: Double = (upper[j] - lower[j]) / 2
+            doubled[j] = max(abs(lower[j] - half), abs(upper[j] + half))
+        }
+        guard let certificate = certificate(reach: doubled), certificate.holds(at: ball.center) else { return nil }
+        for face in faces {
+            guard certificate.bound(objective: face.objective, constant: 0, constantError: 0, duals: face.duals) <= face.bound else { return nil }
         }
         return (lower, upper)
     }

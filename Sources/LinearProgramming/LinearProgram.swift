@@ -254,6 +254,24 @@ public final class LinearProgram {
 
     /// Runs the dual simplex from the current basis (primal as GLPK's fallback). If the basis is
     /// invalid or singular, it starts again from an advanced initial basis.
+    /// `solve()` with GLPK's primal simplex first: the start after only the objective changed,
+    /// when the basis is still primal feasible but no longer dual feasible (the dual simplex
+    /// would need its phase 1). Verdicts are read exactly as in `solve()`.
+    public func solvePrimal() throws -> Solution {
+        let saved = parameters.meth
+        parameters.meth = GLP_PRIMAL
+        defer { parameters.meth = saved }
+        return try solve()
+    }
+
+    /// The rows' dual values of the last solve (GLPK's `glp_get_row_dual`), in row order.
+    /// Floating-point numbers with GLPK's tolerances: callers that draw a proof from them must
+    /// check it themselves (`StabilityCertificate`).
+    public func rowDuals() -> [Double] {
+        checkThread()
+        return (0..<rowCount).map { glp_get_row_dual(problem, Int32($0 + 1)) }
+    }
+
     public func solve() throws -> Solution {
         checkThread()
         solveCount += 1
