@@ -55,9 +55,10 @@ struct StabilityCertificate {
 
     /// A certified upper bound on c·y + c₀ over the region, from the LP's row duals (maximisation:
     /// μ_i = max(0, −dual_i), GLPK's sign for a row at its lower bound); +∞ when a number is not
-    /// finite.
+    /// finite or the duals are not one per row.
     func bound(objective c: [Double], constant c0: Double, constantError: Double, duals: [Double]) -> Double {
-        precondition(duals.count == rows.count && c.count == reach.count)
+        // Multipliers that do not match the rows prove nothing: no bound (the LP test decides).
+        guard duals.count == rows.count && c.count == reach.count else { return .infinity }
         var rho = c, rhoMagnitude = c.map(abs)
         var constant = c0 + constantError, constantMagnitude = abs(c0) + constantError
         for (i, row) in rows.enumerated() {

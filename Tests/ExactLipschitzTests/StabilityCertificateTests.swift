@@ -40,6 +40,20 @@ final class StabilityCertificateTests: XCTestCase {
         return (solution.objective + constant, lp.rowDuals())
     }
 
+    /// Multipliers not one per row (a row added or removed behind the certificate's back) give no
+    /// bound: +∞, so the LP test decides, never a crash or a bound from misaligned rows.
+    func testDualsNotOnePerRowGiveNoBound() {
+        var rng = TestRandom(seed: 78)
+        let rows = randomRows(2, 3, reach: 1, &rng)
+        let certificate = StabilityCertificate(rows: rows, reach: [1, 1])
+        for count in [0, rows.count - 1, rows.count + 1] {
+            let bound = certificate.bound(objective: [1, 0], constant: -100, constantError: 0, duals: Array(repeating: -1, count: count))
+            XCTAssertEqual(bound, .infinity, "\(count) duals for \(rows.count) rows")
+        }
+        XCTAssertEqual(certificate.bound(objective: [1, 0, 0], constant: -100, constantError: 0, duals: Array(repeating: 0, count: rows.count)), .infinity)
+        XCTAssertLessThan(certificate.bound(objective: [1, 0], constant: -100, constantError: 0, duals: Array(repeating: 0, count: rows.count)), 0)
+    }
+
     func testBoundIsNeverBelowTheMaximumAndTightWithTheDuals() throws {
         var rng = TestRandom(seed: 77)
         for trial in 0..<300 {
