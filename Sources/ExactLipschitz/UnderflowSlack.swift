@@ -28,13 +28,30 @@ enum UnderflowSlack {
     static func risk(_ network: ReLUNetwork) -> Bool {
         var running = 0.0
         for layer in network.layers {
-            let smallest = layer.weights.storage.reduce(Double.infinity) { $1 != 0 ? min($0, abs($1)) : $0 }
+            let smallest = smallestNonZeroMagnitude(layer.weights.storage)
             guard smallest.isFinite else { running = 0; continue }
             let l = log2(smallest)
             running = min(l, running + l)
             if running < -969 { return true }
         }
         return false
+    }
+
+    /// min |w| over the non-zero entries (∞ when none), in four independent lanes: the minimum
+    /// is exact, so the order changes nothing (a NaN is never selected: `min` keeps the
+    /// running value), and a 10^6-neuron layer is not one chain of dependent selects.
+    static func smallestNonZeroMagnitude(_ weights: [Double]) -> Double {
+        weights.withUnsafeBufferPointer { w in
+            var m = (Double.infinity, Double.infinity, Double.infinity, Double.infinity)
+            @inline(__always) func fold(_ running: Double, _ x: Double) -> Double { x != 0 ? min(running, abs(x)) : running }
+            var i = 0
+            while i + 4 <= w.count {
+                m = (fold(m.0, w[i]), fold(m.1, w[i + 1]), fold(m.2, w[i + 2]), fold(m.3, w[i + 3]))
+                i += 4
+            }
+            while i < w.count { m.0 = fold(m.0, w[i]); i += 1 }
+            return min(min(m.0, m.1), min(m.2, m.3))
+        }
     }
 
     /// Every bound on ‖J‖ and every region value computed in floating point may be too low by

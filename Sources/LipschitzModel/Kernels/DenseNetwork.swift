@@ -82,6 +82,12 @@ public struct DenseNetwork: Sendable {
             masks[last].withUnsafeBufferPointer { mask in
                 weights[hiddenCount].withUnsafeBufferPointer { w in
                     // Inactive entries stay 0; a select instead of a branch (random masks mispredict).
+                    if c == 1 {
+                        // One point and one output (the one-input sweep's witness at 10^6 neurons):
+                        // the same entries without the loops over points and outputs.
+                        for i in 0..<lastWidth { g[i] = mask[i] != 0 ? w[i] : 0 }
+                        return
+                    }
                     for i in 0..<lastWidth {
                         for b in 0..<count {
                             let on = mask[i * count + b] != 0
@@ -159,6 +165,23 @@ public struct DenseNetwork: Sendable {
                             _ gBase: UnsafePointer<Double>, _ pBase: UnsafeMutablePointer<Double>) {
         // Four rows of W at a time: a quarter of the loads and stores of `previous`.
         var n = 0
+        if cols == 1 && c == 1 {
+            // One entry (one input, one point, one output): the same sums in the same order,
+            // with the running entry kept in a register instead of stored at every step.
+            var p = pBase[0]
+            while n + 4 <= rows {
+                let i0 = row(n), i1 = row(n + 1), i2 = row(n + 2), i3 = row(n + 3)
+                p += wBase[i0] * gBase[i0] + wBase[i1] * gBase[i1] + wBase[i2] * gBase[i2] + wBase[i3] * gBase[i3]
+                n += 4
+            }
+            while n < rows {
+                let i = row(n), wij = wBase[i]
+                if wij != 0 { p += wij * gBase[i] }
+                n += 1
+            }
+            pBase[0] = p
+            return
+        }
         while n + 4 <= rows {
             let i0 = row(n), i1 = row(n + 1), i2 = row(n + 2), i3 = row(n + 3)
             let g0 = gBase + i0 * c, g1 = gBase + i1 * c, g2 = gBase + i2 * c, g3 = gBase + i3 * c
@@ -193,7 +216,13 @@ public struct DenseNetwork: Sendable {
     /// The Jacobian `W_L D_{L-1} W_{L-1} ⋯ D_0 W_0` of the affine piece with this pattern.
     public func jacobian(for pattern: ActivationPattern) -> Matrix {
         precondition(pattern.layers.map(\.count) == Array(widths.dropFirst().dropLast()), "pattern does not fit the network")
-        let masks = pattern.layers.map { $0.map { $0 ? UInt8(1) : 0 } }
+        // A loop over the raw bits rather than `map`, which does not vectorise (10^6 neurons).
+        let masks = pattern.layers.map { bits in
+            [UInt8](unsafeUninitializedCapacity: bits.count) { out, count in
+                bits.withUnsafeBufferPointer { bits in for i in bits.indices { out[i] = bits[i] ? 1 : 0 } }
+                count = bits.count
+            }
+        }
         return jacobian(fromBatch: backward(masks: masks, count: 1), point: 0, count: 1)
     }
 }
