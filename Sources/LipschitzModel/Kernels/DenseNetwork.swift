@@ -84,8 +84,13 @@ public struct DenseNetwork: Sendable {
                     // Inactive entries stay 0; a select instead of a branch (random masks mispredict).
                     if c == 1 {
                         // One point and one output (the one-input sweep's witness at 10^6 neurons):
-                        // the same entries without the loops over points and outputs.
-                        for i in 0..<lastWidth { g[i] = mask[i] != 0 ? w[i] : 0 }
+                        // the same entries without the loops over points and outputs, the select
+                        // written as a bit mask (all ones or +0), which the compiler does not
+                        // turn into a branch.
+                        for i in 0..<lastWidth {
+                            let keep = 0 &- UInt64(mask[i] != 0 ? 1 : 0)
+                            g[i] = Double(bitPattern: w[i].bitPattern & keep)
+                        }
                         return
                     }
                     for i in 0..<lastWidth {
