@@ -35,7 +35,7 @@ struct OneInputWalkPlan {
 
 extension OneInputSweep {
     /// The sorted breakpoints' steps (one output), as bit patterns: the spare buffer, free
-    /// once the merge has moved the entries out of it.
+    /// once the sort has moved the entries out of it.
     var steps: UnsafeMutablePointer<UInt64> { breakpoints.spare }
 
     /// Fills `steps` at the part's positions: the step of each sorted breakpoint's neuron (a
