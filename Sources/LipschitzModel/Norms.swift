@@ -157,10 +157,10 @@ public func operatorNorm(_ j: Matrix, p: LipschitzNorm) throws -> Double {
     }
 }
 
-/// max |a_i| (0 when empty): the row sums of one column, in four independent lanes (the
-/// maximum is exact, so the lanes' order changes nothing; a NaN is never selected, as in the
-/// one-lane `max(best, s)`).
-private func largestMagnitude(_ a: UnsafeBufferPointer<Double>) -> Double {
+/// max |a_i| (0 when empty; NaN entries are skipped), in four independent lanes: the maximum
+/// is exact, so the lanes' order changes nothing (as the row sums of one column, it is the ℓ∞
+/// norm's one-lane `max(best, s)`, which never selects a NaN either).
+public func largestMagnitude(_ a: UnsafeBufferPointer<Double>) -> Double {
     var m0 = 0.0, m1 = 0.0, m2 = 0.0, m3 = 0.0
     var i = 0
     while i + 4 <= a.count {
