@@ -171,20 +171,7 @@ public struct DenseNetwork: Sendable {
         // Four rows of W at a time: a quarter of the loads and stores of `previous`.
         var n = 0
         if cols == 1 && c == 1 {
-            // One entry (one input, one point, one output): the same sums in the same order,
-            // with the running entry kept in a register instead of stored at every step.
-            var p = pBase[0]
-            while n + 4 <= rows {
-                let i0 = row(n), i1 = row(n + 1), i2 = row(n + 2), i3 = row(n + 3)
-                p += wBase[i0] * gBase[i0] + wBase[i1] * gBase[i1] + wBase[i2] * gBase[i2] + wBase[i3] * gBase[i3]
-                n += 4
-            }
-            while n < rows {
-                let i = row(n), wij = wBase[i]
-                if wij != 0 { p += wij * gBase[i] }
-                n += 1
-            }
-            pBase[0] = p
+            pBase[0] = Self.singleEntry(rows: rows, row: row, wBase, start: pBase[0]) { gBase[$0] }
             return
         }
         while n + 4 <= rows {
@@ -210,6 +197,42 @@ public struct DenseNetwork: Sendable {
         }
     }
 
+    /// `accumulate` for one entry (one input, one point, one output): start + Σ_n W[row(n)]·g(row(n))
+    /// in the same groups of four and the same order, the running entry kept in a register
+    /// instead of stored at every step.
+    @inline(__always)
+    private static func singleEntry(rows: Int, row: (Int) -> Int, _ wBase: UnsafePointer<Double>, start: Double,
+                                    _ g: (Int) -> Double) -> Double {
+        var p = start, n = 0
+        while n + 4 <= rows {
+            let i0 = row(n), i1 = row(n + 1), i2 = row(n + 2), i3 = row(n + 3)
+            p += wBase[i0] * g(i0) + wBase[i1] * g(i1) + wBase[i2] * g(i2) + wBase[i3] * g(i3)
+            n += 4
+        }
+        while n < rows {
+            let i = row(n), wij = wBase[i]
+            if wij != 0 { p += wij * g(i) }
+            n += 1
+        }
+        return p
+    }
+
+    /// The Jacobian (1 × 1) of a network with one input, one hidden layer and one output for
+    /// this pattern (the one-input sweep's witness at 10^6 neurons): `backward` and `pullBack`'s
+    /// very sums, g_i = v_i for active neurons and +0 otherwise (the same bit-mask select),
+    /// formed as they are used instead of stored (no arrays of the width).
+    private func scalarJacobian(_ bits: [Bool]) -> Double {
+        weights[0].withUnsafeBufferPointer { w in
+            weights[1].withUnsafeBufferPointer { v in
+                bits.withUnsafeBufferPointer { bits in
+                    Self.singleEntry(rows: bits.count, row: { $0 }, w.baseAddress!, start: 0) { i in
+                        Double(bitPattern: v[i].bitPattern & (0 &- UInt64(bits[i] ? 1 : 0)))
+                    }
+                }
+            }
+        }
+    }
+
     /// Point b's Jacobian (m × d) out of a batch's `backward` result.
     public func jacobian(fromBatch grads: [Double], point b: Int, count: Int) -> Matrix {
         let m = outputs, d = inputs, c = count * m
@@ -221,6 +244,9 @@ public struct DenseNetwork: Sendable {
     /// The Jacobian `W_L D_{L-1} W_{L-1} ⋯ D_0 W_0` of the affine piece with this pattern.
     public func jacobian(for pattern: ActivationPattern) -> Matrix {
         precondition(pattern.layers.map(\.count) == Array(widths.dropFirst().dropLast()), "pattern does not fit the network")
+        if widths.count == 3 && inputs == 1 && outputs == 1 && widths[1] > 0 {
+            return Matrix(rows: 1, columns: 1, storage: [scalarJacobian(pattern.layers[0])])
+        }
         // A loop over the raw bits rather than `map`, which does not vectorise (10^6 neurons).
         let masks = pattern.layers.map { bits in
             [UInt8](unsafeUninitializedCapacity: bits.count) { out, count in
