@@ -113,10 +113,11 @@ final class OneInputSweep {
         return .inside
     }
 
-    /// Runs `body(0)` and `body(1)`: on two threads when there are two and the work is large.
+    /// Runs `body(0)` and `body(1)`: on two threads when there are two and the work is large
+    /// (`TwoHalves`).
     func inHalves(parallel: Bool, _ body: (Int) -> Void) {
         if parallel && threads > 1 {
-            DispatchQueue.concurrentPerform(iterations: 2, execute: body)
+            TwoHalves.run(body)
         } else {
             body(0); body(1)
         }
