@@ -37,20 +37,26 @@ enum UnderflowSlack {
         return false
     }
 
-    /// min |w| over the non-zero entries (∞ when none), in four independent lanes: the minimum
-    /// is exact, so the order changes nothing (a NaN is never selected: `min` keeps the
-    /// running value), and a 10^6-neuron layer is not one chain of dependent selects.
+    /// min |w| over the non-zero entries (∞ when none), four entries at a time (SIMD): the
+    /// minimum is exact, so the order changes nothing, and a 10^6-neuron layer is not one chain
+    /// of dependent selects (a network's numbers are finite: no NaN to order).
     static func smallestNonZeroMagnitude(_ weights: [Double]) -> Double {
         weights.withUnsafeBufferPointer { w in
-            var m = (Double.infinity, Double.infinity, Double.infinity, Double.infinity)
-            @inline(__always) func fold(_ running: Double, _ x: Double) -> Double { x != 0 ? min(running, abs(x)) : running }
+            let none = SIMD4<Double>(repeating: .infinity)
+            var lanes = none
             var i = 0
-            while i + 4 <= w.count {
-                m = (fold(m.0, w[i]), fold(m.1, w[i + 1]), fold(m.2, w[i + 2]), fold(m.3, w[i + 3]))
-                i += 4
+            if let base = UnsafeRawPointer(w.baseAddress) {
+                while i + 4 <= w.count {
+                    let x = base.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
+                    let magnitude = unsafeBitCast(unsafeBitCast(x, to: SIMD4<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: SIMD4<Double>.self)
+                    let candidate = magnitude.replacing(with: none, where: x .== 0)
+                    lanes = lanes.replacing(with: candidate, where: candidate .< lanes)
+                    i += 4
+                }
             }
-            while i < w.count { m.0 = fold(m.0, w[i]); i += 1 }
-            return min(min(m.0, m.1), min(m.2, m.3))
+            var smallest = min(min(lanes[0], lanes[1]), min(lanes[2], lanes[3]))
+            while i < w.count { if w[i] != 0 { smallest = min(smallest, abs(w[i])) }; i += 1 }
+            return smallest
         }
     }
 
