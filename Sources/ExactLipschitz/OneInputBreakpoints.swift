@@ -65,7 +65,7 @@ enum BreakpointSide {
 /// 64 − `indexBits` bits of the order-preserving key of t̂ (`CrossingSort.key`), then the
 /// neuron's index. `joined` lists the sorted positions whose breakpoint equals (exactly) the
 /// one before: coincident breakpoints are one vertex. `spare` is a second buffer of the same
-/// size (the sort's scratch and the merge's target; `swapBuffers` makes it the entries).
+/// size (the sort's target, with the entries as its scratch; `swapBuffers` makes it the entries).
 struct OneInputBreakpoints {
     var count = 0
     let indexBits: Int

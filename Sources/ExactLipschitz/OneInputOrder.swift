@@ -2,87 +2,52 @@ import Foundation
 import LipschitzModel
 
 extension OneInputSweep {
-    /// Sorts each half's packed breakpoints by their truncated keys (radix sort, the halves on
-    /// two threads when there are two), merges the halves (`mergeHalves`, which also finds the
-    /// runs of equal truncated keys), then settles those runs by the full
-    /// values and, where those are equal, exactly (`BreakpointOrder`); counts the distinct
-    /// vertices. False when a comparison is undecided or after a stop.
+    /// Sorts the breakpoints by their truncated keys (radix sort): the negative ones and the
+    /// others apart (on two threads when there are two), each gathered from both halves of the
+    /// neurons (`collect`) into its part of the spare buffer, which then becomes the entries:
+    /// the negative part, then the other, is the whole order, with no merge. Then settles the runs
+    /// of equal truncated keys by the full values and, where those are equal, exactly
+    /// (`BreakpointOrder`); counts the distinct vertices. False when a comparison is undecided
+    /// or after a stop.
     func order() -> Bool {
-        let (c0, c1) = counts, h = halfNeurons
-        let entries = breakpoints.entries, spare = breakpoints.spare, low = breakpoints.sortShift
-        inHalves(parallel: isLarge) { part in
-            let start = part == 0 ? 0 : h
-            CrossingSort.sortHighBits(entries + start, part == 0 ? c0 : c1, from: low, scratch: spare + start)
+        let (n0, o0, n1, o1) = counts, h = halfNeurons, n = neurons
+        let entries = breakpoints.entries, spare = breakpoints.spare, negatives = n0 + n1
+        var sorts = [HighBitsSort(from: breakpoints.sortShift), HighBitsSort(from: breakpoints.sortShift)]
+        defer { for sort in sorts { sort.deallocate() } }
+        var flagged: [[Int]] = [[], []]
+        sorts.withUnsafeMutableBufferPointer { sorts in
+            // Step one reads `entries` and writes `spare`; step two writes `entries` as scratch,
+            // so it starts only when both sorts have finished reading.
+            inHalves(parallel: isLarge) { part in
+                let segments = part == 0
+                    ? [(UnsafePointer(entries), n0), (UnsafePointer(entries + h), n1)]
+                    : [(UnsafePointer(entries + h - o0), o0), (UnsafePointer(entries + n - o1), o1)]
+                sorts[part].gather(segments, into: spare + (part == 0 ? 0 : negatives))
+            }
+            flagged.withUnsafeMutableBufferPointer { flagged in
+                inHalves(parallel: isLarge) { part in
+                    let start = part == 0 ? 0 : negatives, end = part == 0 ? negatives : breakpoints.count
+                    sorts[part].finish(spare + start, scratch: entries + start)
+                    flagged[part] = sharedSortedBits(spare, start..<end)
+                }
+            }
         }
+        breakpoints.swapBuffers()
         if checkStop() { return false }
-        let ties = mergeHalves()
-        guard settleTies(ties) else { return false }
+        // A negative key and another never share their top bit: no run crosses the parts.
+        guard settleTies(flagged[0] + flagged[1]) else { return false }
         breakpoints.vertices = breakpoints.count - breakpoints.joined.count
         return !checkStop()
     }
 
-    /// Merges the sorted halves (entries 0..<c0 and h..<h + c1) by their sorted bits into the
-    /// spare buffer, which then becomes the entries (a's entries after b's on equal bits, in
-    /// both parts, so that the two parts split one merge). One part writes the smaller half of the output from the
-    /// front, the other the rest from the back (on two threads when there are two). Each notes
-    /// the positions p whose entry shares its truncated key with entry p − 1, returned in
-    /// ascending order.
-    private func mergeHalves() -> [Int] {
-        let (c0, c1) = counts, n = c0 + c1, front = n / 2
-        let a = breakpoints.entries, b = breakpoints.entries + halfNeurons, out = breakpoints.spare
-        var flagged: [[Int]] = [[], []]
-        flagged.withUnsafeMutableBufferPointer { flagged in
-            inHalves(parallel: isLarge) { part in
-                flagged[part] = part == 0 ? mergeFront(a, c0, b, c1, into: out, count: front) : mergeBack(a, c0, b, c1, into: out, from: front)
-            }
-        }
-        breakpoints.swapBuffers()
-        var ties = flagged[0]
-        if front > 0 && front < n && breakpoints.sameSortedBits(front) { ties.append(front) }
-        return ties + flagged[1].reversed()
-    }
-
-    /// The first `count` outputs of the merge of a[0..<ca] and b[0..<cb].
-    private func mergeFront(_ a: UnsafeMutablePointer<UInt64>, _ ca: Int, _ b: UnsafeMutablePointer<UInt64>, _ cb: Int,
-                            into out: UnsafeMutablePointer<UInt64>, count: Int) -> [Int] {
+    /// The positions p of `range` (after its first) whose entry shares its sorted bits with
+    /// entry p − 1, ascending.
+    private func sharedSortedBits(_ sorted: UnsafeMutablePointer<UInt64>, _ range: Range<Int>) -> [Int] {
         var ties: [Int] = []
-        var i = 0, j = 0
         let shift = UInt64(breakpoints.sortShift)
-        for k in 0..<count {
-            // Loads clamped into the halves and a select (random keys mispredict a branch).
-            // Equal sorted bits: b's first (the back part agrees), settled afterwards.
-            let x = a[min(i, max(ca - 1, 0))], y = b[min(j, max(cb - 1, 0))]
-            let takeA = j >= cb || (i < ca && x >> shift < y >> shift)
-            let e = takeA ? x : y
-            i += takeA ? 1 : 0
-            j += takeA ? 0 : 1
-            out[k] = e
-            if k > 0 && (out[k - 1] ^ e) >> shift == 0 { ties.append(k) }
-        }
+        for p in range.dropFirst() where (sorted[p] ^ sorted[p - 1]) >> shift == 0 { ties.append(p) }
         return ties
     }
-
-    /// Outputs from..<ca + cb of the same merge, written from the back; the flagged positions
-    /// come in descending order.
-    private func mergeBack(_ a: UnsafeMutablePointer<UInt64>, _ ca: Int, _ b: UnsafeMutablePointer<UInt64>, _ cb: Int,
-                           into out: UnsafeMutablePointer<UInt64>, from first: Int) -> [Int] {
-        var ties: [Int] = []
-        var i = ca - 1, j = cb - 1
-        let shift = UInt64(breakpoints.sortShift), n = ca + cb
-        var k = n - 1
-        while k >= first {
-            let x = a[max(i, 0)], y = b[max(j, 0)]
-            let takeB = i < 0 || (j >= 0 && y >> shift > x >> shift)
-            let e = takeB ? y : x
-            j -= takeB ? 1 : 0
-            i -= takeB ? 0 : 1
-            out[k] = e
-            if k < n - 1 && (out[k + 1] ^ e) >> shift == 0 { ties.append(k + 1) }
-            k -= 1
-        }
-        return ties
-    }
-
 
     /// The runs of equal sorted bits (around the `flagged` positions, ascending) put in order
     /// by their whole entries (the rest of the key, then the index: an insertion sort, the runs

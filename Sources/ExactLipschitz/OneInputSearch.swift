@@ -25,7 +25,8 @@ import LipschitzModel
 ///   network to the general sweep.
 ///
 /// The work is split in two fixed halves whatever the thread count (the neurons when collecting,
-/// the sorted positions when walking), so one thread and two compute the same numbers.
+/// the negative breakpoints and the others when sorting, the sorted positions when walking),
+/// so one thread and two compute the same numbers.
 extension ExactSearch {
     /// The exact answer (or a certified interval after a stop); nil when the network is not
     /// one input and one hidden layer, or a decision could not be certified.
@@ -74,8 +75,9 @@ final class OneInputSweep {
     var crossed: [Int] = []
     /// One output: the gradient left of the first breakpoint in the domain and right of the last.
     var startSum = CompensatedSum(), endSum = CompensatedSum()
-    /// Breakpoints packed by each half of the neurons (at positions 0 and `halfNeurons`).
-    var counts = (0, 0)
+    /// Breakpoints packed by each half of the neurons: the first half's negative ones and
+    /// others, then the second half's (`CollectedHalf`).
+    var counts = (0, 0, 0, 0)
     var stopped = false
     /// Intervals already reported to the monitor (progress).
     private var recorded = 0
@@ -111,10 +113,11 @@ final class OneInputSweep {
         return .inside
     }
 
-    /// Runs `body(0)` and `body(1)`: on two threads when there are two and the work is large.
+    /// Runs `body(0)` and `body(1)`: on two threads when there are two and the work is large
+    /// (`TwoHalves`).
     func inHalves(parallel: Bool, _ body: (Int) -> Void) {
         if parallel && threads > 1 {
-            DispatchQueue.concurrentPerform(iterations: 2, execute: body)
+            TwoHalves.run(body)
         } else {
             body(0); body(1)
         }

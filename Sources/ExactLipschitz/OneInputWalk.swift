@@ -69,14 +69,28 @@ struct OneInputOutcome {
         absolute = Array(repeating: 0, count: norms)
     }
 
-    /// Records interval j's score for norm n (the first of equal scores stays, or the latest
-    /// with `latestOnTie`: a walk from the right, whose latest is the leftmost).
+    /// Records interval j's score for norm n (`ScoreRecord.offer`).
     @inline(__always)
     mutating func offer(_ score: Double, interval j: Int, norm n: Int, latestOnTie: Bool = false) {
-        if score > best[n] || (latestOnTie && score == best[n]) {
-            second[n] = best[n]; best[n] = score; interval[n] = j
-        } else if score > second[n] {
-            second[n] = score
+        var record = ScoreRecord(best: best[n], second: second[n], interval: interval[n])
+        record.offer(score, interval: j, latestOnTie: latestOnTie)
+        (best[n], second[n], interval[n]) = (record.best, record.second, record.interval)
+    }
+}
+
+/// One norm's best score, the best among the other intervals, and the best one's interval: the
+/// scalar walk keeps it in registers (no arrays in its loop).
+struct ScoreRecord {
+    var best = -1.0, second = -1.0, interval = -1
+
+    /// Records interval j's score (the first of equal scores stays, or the latest with
+    /// `latestOnTie`: a walk from the right, whose latest is the leftmost).
+    @inline(__always)
+    mutating func offer(_ score: Double, interval j: Int, latestOnTie: Bool) {
+        if score > best || (latestOnTie && score == best) {
+            second = best; best = score; interval = j
+        } else if score > second {
+            second = score
         }
     }
 }
@@ -131,9 +145,11 @@ extension OneInputSweep {
                     inHalves(parallel: isLarge) { part in
                         let forward = part == 0
                         gatherSteps(plan, forward: forward)
+                        var record = ScoreRecord()
                         parts[part].regions = scalarWalk(plan, forward: forward, &sums[part]) { j, value in
-                            parts[part].offer(abs(value), interval: j, norm: 0, latestOnTie: !forward)
+                            record.offer(abs(value), interval: j, latestOnTie: !forward)
                         }
+                        (parts[part].best[0], parts[part].second[0], parts[part].interval[0]) = (record.best, record.second, record.interval)
                     }
                 }
             }

@@ -35,7 +35,7 @@ struct OneInputWalkPlan {
 
 extension OneInputSweep {
     /// The sorted breakpoints' steps (one output), as bit patterns: the spare buffer, free
-    /// once the merge has moved the entries out of it.
+    /// once the sort has moved the entries out of it.
     var steps: UnsafeMutablePointer<UInt64> { breakpoints.spare }
 
     /// Fills `steps` at the part's positions: the step of each sorted breakpoint's neuron (a
@@ -63,6 +63,19 @@ extension OneInputSweep {
         return breakpoints.joined.withUnsafeBufferPointer { joined in
             var p = 0, j = 1, nextJoin = 0
             while p < plan.split && j < plan.forward {
+                // Up to the next coincidence, the limit or the next poll, each vertex is one
+                // breakpoint: one term per interval, without the look for joined positions.
+                let coincident = nextJoin < joined.count ? joined[nextJoin] : Int.max
+                let simple = min(coincident - 1 - p, plan.split - p, plan.forward - j, 0x10000 - (j & 0xFFFF))
+                if simple > 1 {
+                    for _ in 0..<simple - 1 {
+                        sum.add(Double(bitPattern: steps[p]))
+                        p += 1
+                        body(j, sum.value)
+                        j += 1
+                    }
+                    continue
+                }
                 var end = p + 1
                 while nextJoin < joined.count && joined[nextJoin] == end { end += 1; nextJoin += 1 }
                 for q in p..<end { sum.add(Double(bitPattern: steps[q])) }
@@ -84,6 +97,20 @@ extension OneInputSweep {
         return breakpoints.joined.withUnsafeBufferPointer { joined in
             var q = breakpoints.count - 1, nextJoin = joined.count - 1, scored = 1
             while scored < plan.backward {
+                // Down to the next coincidence, the limit or the next poll, each vertex is one
+                // breakpoint (as forward).
+                let coincident = nextJoin >= 0 ? joined[nextJoin] : -1
+                let simple = min(q - coincident, plan.backward - scored, 0x10000 - (scored & 0xFFFF))
+                if simple > 1 {
+                    for _ in 0..<simple - 1 {
+                        sum.add(-Double(bitPattern: steps[q]))
+                        q -= 1
+                        j -= 1
+                        body(j, sum.value)
+                        scored += 1
+                    }
+                    continue
+                }
                 // The vertex ending at q: back over positions joined to their predecessor.
                 var first = q
                 while nextJoin >= 0 && joined[nextJoin] == first { first -= 1; nextJoin -= 1 }

@@ -146,45 +146,106 @@ enum CrossingSort {
         }
         if source != entries { entries.update(from: source, count: n) }
     }
+}
 
-    /// Sorts `entries[0..<n]` by their bits `low..<64` alone, stably (entries equal there keep
-    /// their order): LSD radix with digits of at most 13 bits, as few passes as that allows and
-    /// the bits shared evenly among them (39 bits: three of 13; 44: four of 11), one counting
-    /// pass for every digit, digits on which all entries agree skipped. `scratch` holds n more.
-    /// For packed keys (`OneInputBreakpoints`).
-    static func sortHighBits(_ entries: UnsafeMutablePointer<UInt64>, _ n: Int, from low: Int, scratch: UnsafeMutablePointer<UInt64>) {
-        let digits = (64 - low + 12) / 13
-        guard digits > 0 else { return }
-        let digitBits = (64 - low + digits - 1) / digits, radix = 1 << digitBits, mask = UInt64(radix - 1)
-        guard n > 1 else { return }
-        let histogram = UnsafeMutablePointer<Int>.allocate(capacity: digits * radix)
-        defer { histogram.deallocate() }
-        histogram.initialize(repeating: 0, count: digits * radix)
-        let shift = UInt64(low)
+/// An LSD radix sort of packed entries by their bits `low..<64` alone, stably (entries equal
+/// there keep their order), for `OneInputBreakpoints`: digits of at most 13 bits, as few passes
+/// as that allows and the bits shared evenly among them (39 bits: three of 13; 44: four of 11),
+/// one counting pass for every digit, digits on which all entries agree skipped.
+///
+/// It runs in two steps so that two sorts can share two buffers: `gather` reads the entries
+/// from segments of one buffer and writes them, moved by the first digit, to `out` in the
+/// other; `finish` applies the remaining digits between `out` and a scratch range of the first
+/// buffer, which the other sort may still be reading until its own `gather` has returned.
+struct HighBitsSort {
+    let shift: UInt64, digits: Int, digitBits: Int, radix: Int
+    private let histogram: UnsafeMutablePointer<Int>
+    /// The first digit `finish` applies, and the entries gathered.
+    private var next = 0, count = 0
+
+    init(from low: Int) {
+        shift = UInt64(low)
+        digits = (64 - low + 12) / 13
+        digitBits = digits > 0 ? (64 - low + digits - 1) / digits : 0
+        radix = 1 << digitBits
+        histogram = .allocate(capacity: max(1, digits * radix))
+    }
+
+    func deallocate() { histogram.deallocate() }
+
+    /// Counts every digit of the segments' entries and writes them to out[0..<n] (n their total),
+    /// moved by the lowest digit on which they differ (copied when they agree on every digit).
+    mutating func gather(_ segments: [(start: UnsafePointer<UInt64>, count: Int)], into out: UnsafeMutablePointer<UInt64>) {
+        count = segments.reduce(0) { $0 + $1.count }
+        histogram.initialize(repeating: 0, count: max(1, digits * radix))
+        for segment in segments { countDigits(segment.start, segment.count) }
+        next = 0
+        while next < digits {
+            let digit = next
+            next += 1
+            guard offsets(digit) else { continue }
+            // The offsets are the whole sort's: the segments fill one output.
+            for segment in segments { move(segment.start, segment.count, into: out, digit: digit) }
+            return
+        }
+        var written = 0
+        for segment in segments { (out + written).update(from: segment.start, count: segment.count); written += segment.count }
+    }
+
+    /// The digits after the one `gather` applied, between out and scratch (n entries each);
+    /// the sorted entries end in out.
+    func finish(_ out: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>) {
+        var source = out, target = scratch
+        for digit in next..<digits {
+            guard offsets(digit) else { continue }
+            move(source, count, into: target, digit: digit)
+            swap(&source, &target)
+        }
+        if source != out { out.update(from: source, count: count) }
+    }
+
+    private func countDigits(_ entries: UnsafePointer<UInt64>, _ n: Int) {
+        let mask = UInt64(radix - 1), bits = UInt64(digitBits)
+        if digits == 3 {
+            // The usual case (39 bits), unrolled: the loop over digits cost as much as the counts.
+            let h0 = histogram, h1 = histogram + radix, h2 = histogram + 2 * radix
+            for i in 0..<n {
+                let k = entries[i] >> shift
+                h0[Int(k & mask)] += 1
+                h1[Int((k >> bits) & mask)] += 1
+                h2[Int((k >> (2 * bits)) & mask)] += 1
+            }
+            return
+        }
         for i in 0..<n {
             let k = entries[i] >> shift
             for digit in 0..<digits { histogram[digit * radix + Int((k >> UInt64(digit * digitBits)) & mask)] += 1 }
         }
-        var source = entries, target = scratch
-        for digit in 0..<digits {
-            let counts = histogram + digit * radix
-            var offset = 0, single = false
-            for value in 0..<radix {
-                let c = counts[value]
-                if c == n { single = true; break }
-                counts[value] = offset
-                offset += c
-            }
-            if single { continue }  // one value: nothing moves
-            let digitShift = shift + UInt64(digit * digitBits)
-            for i in 0..<n {
-                let e = source[i]
-                let value = Int((e >> digitShift) & mask)
-                target[counts[value]] = e
-                counts[value] += 1
-            }
-            swap(&source, &target)
+    }
+
+    /// Turns the digit's counts into starting offsets; false when one value holds every entry
+    /// (nothing would move: the digit is skipped).
+    private func offsets(_ digit: Int) -> Bool {
+        let counts = histogram + digit * radix
+        var offset = 0
+        for value in 0..<radix {
+            let c = counts[value]
+            if c == count { return false }
+            counts[value] = offset
+            offset += c
         }
-        if source != entries { entries.update(from: source, count: n) }
+        return true
+    }
+
+    /// Moves n entries to their digit's next offset in `target` (a stable counting pass).
+    private func move(_ source: UnsafePointer<UInt64>, _ n: Int, into target: UnsafeMutablePointer<UInt64>, digit: Int) {
+        let counts = histogram + digit * radix, mask = UInt64(radix - 1)
+        let digitShift = shift + UInt64(digit * digitBits)
+        for i in 0..<n {
+            let e = source[i]
+            let value = Int((e >> digitShift) & mask)
+            target[counts[value]] = e
+            counts[value] += 1
+        }
     }
 }

@@ -4,8 +4,8 @@ import LipschitzModel
 import LipschitzTestSupport
 import XCTest
 
-/// The one-input path's kernels against straightforward versions of themselves: the halves'
-/// sort and merge against an exact comparison sort, the two-part walk against one forward
+/// The one-input path's kernels against straightforward versions of themselves: the sort (the
+/// negative breakpoints and the others apart) against an exact comparison sort, the two-part walk against one forward
 /// walk, joined compensated sums against exact integer sums, and the pattern read off the
 /// certified point against the sorted order; on random, duplicate-breakpoint and
 /// extreme-magnitude inputs, below and above the size where the halves run on two threads.
@@ -38,7 +38,11 @@ final class OneInputKernelTests: XCTestCase {
         // Magnitudes from 1e-150 to 1e150 (breakpoints over 300 decades).
         let ew = (0..<n).map { _ in rng.normal() * pow(10, Double(rng.int(-150...150))) }
         let eb = (0..<n).map { _ in rng.normal() * pow(10, Double(rng.int(-150...150))) }
-        return [("random", net(w, b)), ("duplicates", net(Array(dw.prefix(n)), Array(db.prefix(n)))), ("extreme", net(ew, eb))]
+        // One sign only (t = −b/w): every breakpoint negative, every one positive, every one 0
+        // (the sort's negative or other part empty).
+        let negative = zip(w, b).map { abs($1) * ($0 > 0 ? 1 : -1) }, positive = negative.map { -$0 }
+        return [("random", net(w, b)), ("duplicates", net(Array(dw.prefix(n)), Array(db.prefix(n)))), ("extreme", net(ew, eb)),
+                ("negative", net(w, negative)), ("positive", net(w, positive)), ("zero", net(w, w.map { _ in 0 }))]
     }
 
     /// The sorted neurons and joined positions, or nil when declined.
@@ -104,6 +108,36 @@ final class OneInputKernelTests: XCTestCase {
                     XCTAssertEqual(j, total - 1)
                 }
             }
+        }
+    }
+
+    /// A walk limited below the interval count is the forward part alone: past 65,536 intervals
+    /// (where it polls the stop test) and across runs of coincident breakpoints, its values are
+    /// bit for bit a running sum of the steps in order, one per vertex.
+    func testLimitedForwardWalkIsTheRunningSum() throws {
+        let n = 1 << 16 + 5
+        for (name, net) in inputs(n, seed: 77).prefix(2) {
+            let s = sweep(net, threads: 2)
+            defer { s.release() }
+            guard s.collect(), s.order() else { XCTFail("\(name) declined"); continue }
+            let intervals = s.breakpoints.vertices
+            let plan = OneInputWalkPlan(s, intervals: intervals)
+            XCTAssertEqual(plan.backward, 0)
+            s.gatherSteps(plan, forward: true)
+            var values: [Double] = [], sum = s.startSum
+            let walked = s.scalarWalk(plan, forward: true, &sum) { j, value in
+                XCTAssertEqual(j, values.count, "\(name): intervals in order")
+                values.append(value)
+            }
+            XCTAssertEqual(walked, intervals, name)
+            var reference = s.startSum, expected = [reference.value]
+            let joined = Set(s.breakpoints.joined)
+            for p in 0..<s.breakpoints.count where expected.count < intervals {
+                reference.add(Double(bitPattern: s.steps[p]))
+                if !joined.contains(p + 1) { expected.append(reference.value) }
+            }
+            XCTAssertEqual(values.map(\.bitPattern), expected.map(\.bitPattern), name)
+            XCTAssertEqual(sum.value.bitPattern, reference.value.bitPattern, name)
         }
     }
 

@@ -117,4 +117,41 @@ final class UnderflowTests: XCTestCase {
         XCTAssertEqual(UnderflowSlack.bound(ordinary), 0)
         XCTAssertTrue(try ExactSearch.compute(ordinary, options: ExactOptions(norms: [.two])).isExact)
     }
+
+    /// The overflow refusal (d · ∏ ‖W_k‖_∞ not below 1e290) settled from bounds first decides as
+    /// the row sums do: random magnitudes around the threshold, wide rows (the bound far above the
+    /// sum) included; and `compute` refuses exactly those.
+    func testOverflowCheckDecidesAsTheRowSums() throws {
+        var rng = TestRandom(seed: 290)
+        var refused = 0, settledByRowSums = 0
+        for trial in 0..<200 {
+            let widths = [rng.int(1...3), rng.int(1...200), rng.int(1...3)]
+            let scales = [pow(10, Double(rng.int(140...150))), pow(10, Double(rng.int(140...150)))]
+            var layers: [AffineLayer] = []
+            for k in 0..<2 {
+                let rows = widths[k + 1], columns = widths[k]
+                // A few large entries among small ones: row sums far below columns × max.
+                let storage = (0..<rows * columns).map { _ in rng.normal() * (rng.int(0...2) == 0 ? scales[k] : 1) }
+                layers.append(AffineLayer(weights: Matrix(rows: rows, columns: columns, storage: storage), biases: Array(repeating: 0, count: rows)))
+            }
+            let net = try ReLUNetwork(layers: layers)
+            var product = Double(net.inputDimension)
+            for layer in layers { product *= max(1e-300, try operatorNorm(layer.weights, p: .infinity)) }
+            let expected = !(product.isFinite && product < 1e290)
+            var bound = Double(net.inputDimension)
+            for layer in layers { bound *= max(1e-300, Double(layer.weights.columns) * (layer.weights.storage.map { abs($0) }.max() ?? 0) * 1.001) }
+            if !expected && !(bound < 1e290) { settledByRowSums += 1 }
+            XCTAssertEqual(try ExactSearch.jacobiansCouldOverflow(net), expected, "trial \(trial): \(product)")
+            if expected {
+                refused += 1
+                XCTAssertThrowsError(try ExactSearch.compute(net, options: ExactOptions(norms: [.two]))) { error in
+                    XCTAssertEqual(error as? ExactError, .overflow)
+                }
+            }
+        }
+        print("overflow check: \(refused) of 200 refused, \(settledByRowSums) accepted by the row sums after the bound")
+        XCTAssertGreaterThan(settledByRowSums, 5, "the bound alone does not decide every case")
+        XCTAssertGreaterThan(refused, 20, "both outcomes drawn")
+        XCTAssertLessThan(refused, 180, "both outcomes drawn")
+    }
 }

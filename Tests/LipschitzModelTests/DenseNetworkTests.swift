@@ -25,6 +25,36 @@ final class DenseNetworkTests: XCTestCase {
         }
     }
 
+    /// One input, one hidden layer, one output: the 1 × 1 Jacobian formed on the fly from the
+    /// pattern (`scalarJacobian`, the one-input sweep's witness) is, bit for bit, what the batch
+    /// kernel gives the same point inside a batch of three (the general loops over points),
+    /// zero weights and widths that are not multiples of four included; and the ℓ∞ norm of one
+    /// column (four lanes) is the largest magnitude, as the row sums give it.
+    func testOneInputJacobianIsTheBatchKernelsSum() throws {
+        var rng = TestRandom(seed: 1618)
+        for width in [1, 2, 3, 4, 5, 7, 8, 13, 1001] {
+            var net = uniformRandomNetwork([1, width, 1], using: &rng)
+            var w = net.layers[0].weights, v = net.layers[1].weights
+            for i in 0..<width where rng.int(0...5) == 0 { w[i, 0] = 0 }
+            for i in 0..<width where rng.int(0...5) == 0 { v[0, i] = 0 }
+            net = try ReLUNetwork(layers: [AffineLayer(weights: w, biases: net.layers[0].biases),
+                                           AffineLayer(weights: v, biases: net.layers[1].biases)])
+            let dense = DenseNetwork(net)
+            for _ in 0..<10 {
+                let bits = (0..<width).map { _ in rng.bool() }
+                let other1 = (0..<width).map { _ in rng.bool() }, other2 = (0..<width).map { _ in rng.bool() }
+                // Point 1 of a batch of three: masks[i·3 + b].
+                var masks = [UInt8](repeating: 0, count: 3 * width)
+                for i in 0..<width { (masks[3 * i], masks[3 * i + 1], masks[3 * i + 2]) = (other1[i] ? 1 : 0, bits[i] ? 1 : 0, other2[i] ? 1 : 0) }
+                let batch = dense.jacobian(fromBatch: dense.backward(masks: [masks], count: 3), point: 1, count: 3)
+                let alone = net.jacobian(for: ActivationPattern(layers: [bits]))
+                XCTAssertEqual(alone.storage.map(\.bitPattern), batch.storage.map(\.bitPattern), "width \(width)")
+            }
+            let column = w.storage.map { abs($0) }.max() ?? 0
+            XCTAssertEqual(try operatorNorm(w, p: .infinity), column, "width \(width)")
+        }
+    }
+
     /// A batch gives each point what it gives alone, and what `W h + b` layer by layer gives.
     func testBatchedPreActivationsMatchTheAffineMaps() {
         var rng = TestRandom(seed: 2718)

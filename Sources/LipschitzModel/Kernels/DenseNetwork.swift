@@ -82,6 +82,17 @@ public struct DenseNetwork: Sendable {
             masks[last].withUnsafeBufferPointer { mask in
                 weights[hiddenCount].withUnsafeBufferPointer { w in
                     // Inactive entries stay 0; a select instead of a branch (random masks mispredict).
+                    if c == 1 {
+                        // One point and one output (the one-input sweep's witness at 10^6 neurons):
+                        // the same entries without the loops over points and outputs, the select
+                        // written as a bit mask (all ones or +0), which the compiler does not
+                        // turn into a branch.
+                        for i in 0..<lastWidth {
+                            let keep = 0 &- UInt64(mask[i] != 0 ? 1 : 0)
+                            g[i] = Double(bitPattern: w[i].bitPattern & keep)
+                        }
+                        return
+                    }
                     for i in 0..<lastWidth {
                         for b in 0..<count {
                             let on = mask[i * count + b] != 0
@@ -159,6 +170,10 @@ public struct DenseNetwork: Sendable {
                             _ gBase: UnsafePointer<Double>, _ pBase: UnsafeMutablePointer<Double>) {
         // Four rows of W at a time: a quarter of the loads and stores of `previous`.
         var n = 0
+        if cols == 1 && c == 1 {
+            pBase[0] = Self.singleEntry(rows: rows, row: row, wBase, start: pBase[0]) { gBase[$0] }
+            return
+        }
         while n + 4 <= rows {
             let i0 = row(n), i1 = row(n + 1), i2 = row(n + 2), i3 = row(n + 3)
             let g0 = gBase + i0 * c, g1 = gBase + i1 * c, g2 = gBase + i2 * c, g3 = gBase + i3 * c
@@ -182,6 +197,42 @@ public struct DenseNetwork: Sendable {
         }
     }
 
+    /// `accumulate` for one entry (one input, one point, one output): start + Σ_n W[row(n)]·g(row(n))
+    /// in the same groups of four and the same order, the running entry kept in a register
+    /// instead of stored at every step.
+    @inline(__always)
+    private static func singleEntry(rows: Int, row: (Int) -> Int, _ wBase: UnsafePointer<Double>, start: Double,
+                                    _ g: (Int) -> Double) -> Double {
+        var p = start, n = 0
+        while n + 4 <= rows {
+            let i0 = row(n), i1 = row(n + 1), i2 = row(n + 2), i3 = row(n + 3)
+            p += wBase[i0] * g(i0) + wBase[i1] * g(i1) + wBase[i2] * g(i2) + wBase[i3] * g(i3)
+            n += 4
+        }
+        while n < rows {
+            let i = row(n), wij = wBase[i]
+            if wij != 0 { p += wij * g(i) }
+            n += 1
+        }
+        return p
+    }
+
+    /// The Jacobian (1 × 1) of a network with one input, one hidden layer and one output for
+    /// this pattern (the one-input sweep's witness at 10^6 neurons): `backward` and `pullBack`'s
+    /// very sums, g_i = v_i for active neurons and +0 otherwise (the same bit-mask select),
+    /// formed as they are used instead of stored (no arrays of the width).
+    private func scalarJacobian(_ bits: [Bool]) -> Double {
+        weights[0].withUnsafeBufferPointer { w in
+            weights[1].withUnsafeBufferPointer { v in
+                bits.withUnsafeBufferPointer { bits in
+                    Self.singleEntry(rows: bits.count, row: { $0 }, w.baseAddress!, start: 0) { i in
+                        Double(bitPattern: v[i].bitPattern & (0 &- UInt64(bits[i] ? 1 : 0)))
+                    }
+                }
+            }
+        }
+    }
+
     /// Point b's Jacobian (m × d) out of a batch's `backward` result.
     public func jacobian(fromBatch grads: [Double], point b: Int, count: Int) -> Matrix {
         let m = outputs, d = inputs, c = count * m
@@ -193,7 +244,16 @@ public struct DenseNetwork: Sendable {
     /// The Jacobian `W_L D_{L-1} W_{L-1} ⋯ D_0 W_0` of the affine piece with this pattern.
     public func jacobian(for pattern: ActivationPattern) -> Matrix {
         precondition(pattern.layers.map(\.count) == Array(widths.dropFirst().dropLast()), "pattern does not fit the network")
-        let masks = pattern.layers.map { $0.map { $0 ? UInt8(1) : 0 } }
+        if widths.count == 3 && inputs == 1 && outputs == 1 && widths[1] > 0 {
+            return Matrix(rows: 1, columns: 1, storage: [scalarJacobian(pattern.layers[0])])
+        }
+        // A loop over the raw bits rather than `map`, which does not vectorise (10^6 neurons).
+        let masks = pattern.layers.map { bits in
+            [UInt8](unsafeUninitializedCapacity: bits.count) { out, count in
+                bits.withUnsafeBufferPointer { bits in for i in bits.indices { out[i] = bits[i] ? 1 : 0 } }
+                count = bits.count
+            }
+        }
         return jacobian(fromBatch: backward(masks: masks, count: 1), point: 0, count: 1)
     }
 }
