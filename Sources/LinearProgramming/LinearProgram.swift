@@ -252,8 +252,6 @@ public final class LinearProgram {
         for (j, s) in basis.columnStatus.enumerated() { glp_set_col_stat(problem, Int32(j + 1), s) }
     }
 
-    /// Runs the dual simplex from the current basis (primal as GLPK's fallback). If the basis is
-    /// invalid or singular, it starts again from an advanced initial basis.
     /// `solve()` with GLPK's primal simplex first: the start after only the objective changed,
     /// when the basis is still primal feasible but no longer dual feasible (the dual simplex
     /// would need its phase 1). Verdicts are read exactly as in `solve()`.
@@ -272,6 +270,8 @@ public final class LinearProgram {
         return (0..<rowCount).map { glp_get_row_dual(problem, Int32($0 + 1)) }
     }
 
+    /// Runs the dual simplex from the current basis (primal as GLPK's fallback). If the basis is
+    /// invalid or singular, it starts again from an advanced initial basis.
     public func solve() throws -> Solution {
         checkThread()
         solveCount += 1

@@ -108,27 +108,54 @@ final class StabilityCertificateTests: XCTestCase {
         XCTAssertGreaterThan(certified, 0, "the certificate decides some stabilising tests")
     }
 
+    /// Layer 0: x1, x2, x1 − x2 (a region's corner at the origin); layer 1: −h1 − h2 + s touches
+    /// the region {x1 > 0, x2 > 0} at its corner when s = 0, −h1 + s along the edge x1 = 0, and
+    /// h3 − h1 − s is 0 on {x1 > x2 > 0}'s edge x2 = 0. A positive s opens regions of width s.
+    private func touchingNetwork(shift: Double, name: String) -> ReLUNetwork {
+        network([
+            ([[1, 0], [0, 1], [1, -1]], [0, 0, 0]),
+            ([[-1, -1, 0], [-1, 0, 0], [-1, 0, 1], [1, 1, 0.5]], [shift, shift, -shift, 0.25]),
+            ([[1, -2, 0.5, 1]], [0]),
+        ], name: name)
+    }
+
     /// Neurons of the second layer whose hyperplane touches a first-layer region without entering
     /// it (at a vertex, along an edge, or after a rounding-sized shift): the maximum over the region
     /// is within the decision band of 0, so the far-side LP test decides (counted), and the
     /// constants stay the brute force's, in boxes and globally, with 1 and 2 threads. (A positive
-    /// shift of 1e-12 or 1e-9 opens a region that thin: the search finds it, before this path
-    /// and after, the brute force's feasibility tolerance does not; so the shifts are ≤ 0.)
+    /// shift of 1e-12 or 1e-9 opens a region that thin, which the floating-point brute force's
+    /// radius tolerance misses: those shifts are held to the exact reference below.)
     func testTouchingNeuronsFallBackToTheLPTest() throws {
         var fallbacks = 0
         for (trial, shift) in [0.0, -1e-12, -1e-9].enumerated() {
-            // Layer 0: x1, x2, x1 − x2 (a region's corner at the origin); layer 1: −h1 − h2 touches
-            // the region {x1 > 0, x2 > 0} at its corner, −h1 along the edge x1 = 0, and h3 − h1
-            // is 0 on {x1 > x2 > 0}'s edge x2 = 0.
-            let net = network([
-                ([[1, 0], [0, 1], [1, -1]], [0, 0, 0]),
-                ([[-1, -1, 0], [-1, 0, 0], [-1, 0, 1], [1, 1, 0.5]], [shift, shift, -shift, 0.25]),
-                ([[1, -2, 0.5, 1]], [0]),
-            ], name: "touching-\(trial)")
+            let net = touchingNetwork(shift: shift, name: "touching-\(trial)")
             for box in [try InputBox(lower: [-1, -1], upper: [1, 1]), try InputBox(lower: [-0.5, -2], upper: [3, 0.25]), nil] {
                 fallbacks += try assertPrunedSearchAgreesWithBruteForce(net, box: box, label: "touching \(trial)").maximumFallbacks
             }
         }
         XCTAssertGreaterThan(fallbacks, 0, "maxima near 0 go to the LP test")
+    }
+
+    /// The same networks shifted by +1e-12 and +1e-9: regions that thin (0 < x1 < s, a strip where
+    /// the ℓ1 constant is 3.5 instead of 1.5 at s = 0) are found by branch and bound, in boxes
+    /// and globally, with 1 and 2 threads, as the exact rational reference finds them.
+    func testThinRegionsOpenedByPositiveShiftsAgreeWithTheExactReference() throws {
+        let norms: [LipschitzNorm] = [.one, .two, .infinity]
+        for shift in [1e-12, 1e-9] {
+            let net = touchingNetwork(shift: shift, name: "thin-\(shift)")
+            for box in [try InputBox(lower: [-1, -1], upper: [1, 1]), nil] {
+                let truth = try ExactBruteForce.run(net, norms: norms, box: box)
+                if box == nil { XCTAssertEqual(truth.constants[0], 3.5, "the strip 0 < x1 < \(shift) counts") }
+                for threads in [1, 2] {
+                    var options = ExactOptions(norms: norms, box: box)
+                    (options.prune, options.threads) = (true, threads)
+                    let report = try ExactSearch.compute(net, options: options)
+                    XCTAssertTrue(report.isExact, "shift \(shift), \(threads) threads")
+                    for n in norms.indices {
+                        assertRelativelyEqual(report.bounds[n].value, truth.constants[n], 1e-9, "shift \(shift) ℓ\(norms[n]) box \(box == nil ? "none" : "[-1, 1]²"), \(threads) threads")
+                    }
+                }
+            }
+        }
     }
 }
