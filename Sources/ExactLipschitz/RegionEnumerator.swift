@@ -1005,7 +1005,7 @@ final class RegionEnumerator {
             var verdict: (empty: Bool, ball: Ball?)?
             if let certificate {
                 if !maximising { try lp.setColumnBound(dimension, .between(0, 1)); maximising = true }
-                verdict = try maximumVerdict(plane: (normal, offset, error), side: side, ball: ball, certificate: certificate)
+                verdict = try maximumVerdict(plane: (normal, offset, error), side: side, ball: ball, near: abs(distance), certificate: certificate)
             }
             if verdict == nil {
                 if maximising { try restoreRadiusObjective(); if let basis { lp.restore(basis) }; maximising = false }
@@ -1034,7 +1034,7 @@ final class RegionEnumerator {
     /// - m clearly positive (above the decision band): the far side meets the node's polytope
     ///   beyond rounding, so the neuron is split as usual. No rigour is needed for that direction
     ///   (a neuron not fixed is only split). The optimal vertex v, pulled towards the node's ball
-    ///   (centre c, radius R, on the near side at distance |d|) to p = v + t(c − v) with
+    ///   (centre c, radius R, on the near side at distance |d| = `near`, the caller's) to p = v + t(c − v) with
     ///   t = m / (2(m + |d|)), gives the witness ball (p, tR): by convexity it lies in the
     ///   polytope and p is on the far side by m/2 (a heuristic hint, as every witness).
     /// - m clearly negative: stable only when `StabilityCertificate` proves, from the LP's duals,
@@ -1043,7 +1043,7 @@ final class RegionEnumerator {
     /// - Anything else (an unbounded maximum says not stable; a failure, an infeasible verdict or a
     ///   value near 0 goes to the LP test).
     private func maximumVerdict(plane: (normal: [Double], offset: Double, error: Double), side: Double, ball: Ball,
-                                certificate: StabilityCertificate) throws -> (empty: Bool, ball: Ball?)? {
+                                near: Double, certificate: StabilityCertificate) throws -> (empty: Bool, ball: Ball?)? {
         var objective = plane.normal.map { side * $0 }
         objective.append(0)
         try lp.setObjective(objective)
@@ -1056,7 +1056,6 @@ final class RegionEnumerator {
         }
         let m = solution.objective + side * plane.offset, band = self.band * certificate.scale
         if m > band {
-            let near = (ball.radius > 0 ? abs(plane.offset + zip(plane.normal, ball.center).reduce(0) { $0 + $1.0 * $1.1 }) : 0)
             guard ball.radius > 0, near.isFinite else { return (false, nil) }
             let t = m / (2 * (m + near))
             let point = (0..<dimension).map { solution.values[$0] + t * (ball.center[$0] - solution.values[$0]) }

@@ -28,6 +28,8 @@ struct StabilityCertificate {
     let rows: [Row]
     /// Per coordinate, a bound on |y_j| over the region (finite).
     let reach: [Double]
+    /// ‖reach‖₂: a bound on ‖y‖₂ over the region.
+    private let radius: Double
 
     /// The rows a_i·y + β_i with relative errors e_i in the sense of `RegionEnumerator.plane`
     /// (normal within e_i, offset within e_i·(1 + |β_i|) of the exact unit row): over the box the
@@ -36,6 +38,7 @@ struct StabilityCertificate {
     init(rows: [(normal: [Double], offset: Double, relativeError: Double)], reach: [Double]) {
         self.reach = reach
         let radius = reach.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        self.radius = radius
         self.rows = rows.map { row in
             Row(normal: row.normal, offset: row.offset, slack: Self.slack(relativeError: row.relativeError, offset: row.offset, radius: radius))
         }
@@ -46,7 +49,7 @@ struct StabilityCertificate {
 
     /// `init`'s bound on a row's distance from the exact one over the box.
     func slack(relativeError: Double, offset: Double) -> Double {
-        Self.slack(relativeError: relativeError, offset: offset, radius: reach.reduce(0) { $0 + $1 * $1 }.squareRoot())
+        Self.slack(relativeError: relativeError, offset: offset, radius: radius)
     }
 
     private static func slack(relativeError: Double, offset: Double, radius: Double) -> Double {

@@ -87,10 +87,7 @@ public struct DenseNetwork: Sendable {
                         // the same entries without the loops over points and outputs, the select
                         // written as a bit mask (all ones or +0), which the compiler does not
                         // turn into a branch.
-                        for i in 0..<lastWidth {
-                            let keep = 0 &- UInt64(mask[i] != 0 ? 1 : 0)
-                            g[i] = Double(bitPattern: w[i].bitPattern & keep)
-                        }
+                        for i in 0..<lastWidth { g[i] = Self.kept(w[i], if: mask[i] != 0) }
                         return
                     }
                     for i in 0..<lastWidth {
@@ -197,6 +194,13 @@ public struct DenseNetwork: Sendable {
         }
     }
 
+    /// x when `on`, else +0, as a bit mask (all ones or none) that the compiler does not turn
+    /// into a branch (random activation patterns mispredict one).
+    @inline(__always)
+    private static func kept(_ x: Double, if on: Bool) -> Double {
+        Double(bitPattern: x.bitPattern & (0 &- UInt64(on ? 1 : 0)))
+    }
+
     /// `accumulate` for one entry (one input, one point, one output): start + Σ_n W[row(n)]·g(row(n))
     /// in the same groups of four and the same order, the running entry kept in a register
     /// instead of stored at every step.
@@ -226,7 +230,7 @@ public struct DenseNetwork: Sendable {
             weights[1].withUnsafeBufferPointer { v in
                 bits.withUnsafeBufferPointer { bits in
                     Self.singleEntry(rows: bits.count, row: { $0 }, w.baseAddress!, start: 0) { i in
-                        Double(bitPattern: v[i].bitPattern & (0 &- UInt64(bits[i] ? 1 : 0)))
+                        Self.kept(v[i], if: bits[i])
                     }
                 }
             }
