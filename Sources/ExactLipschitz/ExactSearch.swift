@@ -104,7 +104,7 @@ public enum ExactSearch {
     }
 
     private static func report(options: ExactOptions, shared: SharedSearchState, method: SearchMethod) -> ExactReport {
-        if shared.undecided > 0 { shared.stop(.undecided) }
+        if shared.undecidedMatters { shared.stop(.undecided) }
         let best = shared.best, witnesses = shared.witnesses, unexplored = shared.unexploredUpper
         // Subtrees pruned against a seeded lower bound hold values ≤ the seed: when no region
         // reached it, the constant is only known to lie in [best, seed].
@@ -147,7 +147,7 @@ public enum ExactSearch {
         let frontier = WorkFrontier()
         let full = fullBoundCost(network) <= fullBoundCostCap
         try enqueue(try boundedTasks(network, options: options, shared: shared, tasks: planned, cover: nil, full: full),
-                    frontier: frontier, shared: shared)
+                    frontier: frontier, shared: shared, refined: full)
         shared.emitTrace(options.trace)
         let incumbents = InSearchIncumbents(network: network, options: options, shared: shared)
         var started = false
@@ -170,7 +170,7 @@ public enum ExactSearch {
                      climber: climber)
             }
         }
-        if !started { shared.markUndecided() }  // no worker could even start
+        if !started { shared.markUndecided(bounds: []) }  // no worker could even start: never exact
         if shared.stopReason != nil || !started { shared.boundPendingTasks() }
     }
 
@@ -188,6 +188,10 @@ public enum ExactSearch {
                              climber: InSearchIncumbents.Climber?) {
         let before = worker.statistics.nodes
         do {
+            if options.prune, !item.refined, fullBoundCost(network) <= fullBoundCostCap, try refine(item, worker: worker, options: options, shared: shared, frontier: frontier) {
+                finish(item, worker: worker, nodesBefore: before, options: options, shared: shared)
+                return
+            }
             // A climb from a subtree that can still beat the best value may raise it above the bound.
             if canBeat(item.bounds, shared) { climber?.beforeSubtree(item.task, bounds: item.bounds) }
             if options.prune, !canBeat(item.bounds, shared) {
@@ -202,11 +206,33 @@ public enum ExactSearch {
                 try enqueue(children, frontier: frontier, shared: shared)
             }
         } catch {
-            // A failure inside one subtree: bound it and say the result is not exact.
-            shared.markUndecided()
+            // A failure inside one subtree: bounded by its own certified bound (which is what a
+            // pending subtree is bounded by), and the result is not exact unless that is at most
+            // the best value.
+            shared.markUndecided(bounds: item.bounds)
+            shared.boundUnexplored(item.bounds)
             try? worker.recordUnexplored(item.task, cover: item.bounds)
         }
         finish(item, worker: worker, nodesBefore: before, options: options, shared: shared)
+    }
+
+    /// Lazy refinement of a handed-back subtree's bound: every stage of `JacobianBound` (no
+    /// target) when it reaches the top of the frontier. Returns true when the item is done with:
+    /// pruned by the sharper bound, or queued again under it because another item now comes first.
+    private static func refine(_ item: WorkFrontier.Item, worker: RegionEnumerator, options: ExactOptions,
+                               shared: SharedSearchState, frontier: WorkFrontier) throws -> Bool {
+        let sharper = zip(try worker.subtreeBounds(item.task, targets: nil), item.bounds).map { min($0, $1) }
+        if !canBeat(sharper, shared) {
+            var pruned = EnumerationStatistics()
+            pruned.prunedSubtrees = 1
+            shared.add(pruned)
+            return true
+        }
+        guard sharper[0] < item.bounds[0], frontier.topBound > sharper[0] else { return false }
+        let items = frontier.reserve([(sharper, item.task)], refined: true)
+        shared.addPendingTasks(items.map { (id: $0.id, bounds: $0.bounds) })
+        frontier.publish(items)
+        return true
     }
 
     /// Whether a subtree with these bounds may hold a region above the prune threshold (some norm).
@@ -225,9 +251,9 @@ public enum ExactSearch {
     }
 
     private static func enqueue(_ tasks: [(bounds: [Double], task: SearchTask)], frontier: WorkFrontier,
-                                shared: SharedSearchState) throws {
+                                shared: SharedSearchState, refined: Bool = false) throws {
         // Registered as pending before they can be taken (and before their parent is finished).
-        let items = frontier.reserve(tasks)
+        let items = frontier.reserve(tasks, refined: refined)
         shared.addPendingTasks(items.map { (id: $0.id, bounds: $0.bounds) })
         frontier.publish(items)
     }

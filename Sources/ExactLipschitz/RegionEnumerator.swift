@@ -895,11 +895,14 @@ final class RegionEnumerator {
         shared.boundUnexplored(bounds)
     }
 
-    /// Bounds a subtree the solvers could not decide; the result cannot be exact.
+    /// Bounds a subtree the solvers could not decide; the result cannot be exact unless that
+    /// bound is at most the best value (`SharedSearchState.undecidedMatters`).
     private func recordUndecided(decided: Int, extra: Bool?) throws {
         statistics.undecidedSubtrees += 1
-        shared.markUndecided()
-        try recordUnexplored(decided: decided, extra: extra)
+        var bounds = try intervalBounds(decided: decided, extra: extra)
+        if let coverBound { bounds = zip(bounds, coverBound).map { min($0, $1) } }
+        shared.markUndecided(bounds: bounds)
+        shared.boundUnexplored(bounds)
     }
 
     /// Sound bounds (per norm) on ‖J‖ over every region of a task's subtree (`canPrune`'s

@@ -13,6 +13,7 @@ final class SharedSearchState: @unchecked Sendable {
     private var unexplored: [Double]
     private var counters = EnumerationStatistics()
     private var undecidedCount = 0
+    private var undecidedBounds: [Double]
     /// Values the user asserts Φ attains (`--lower-bound`): they raise the pruning threshold
     /// only, never the answer (`ExactOptions.incumbent`).
     private let floors: [Double]
@@ -25,6 +26,7 @@ final class SharedSearchState: @unchecked Sendable {
         bestValues = Array(repeating: -1, count: norms)
         bestWitnesses = Array(repeating: nil, count: norms)
         unexplored = Array(repeating: 0, count: norms)
+        undecidedBounds = Array(repeating: -.infinity, count: norms)
     }
 
     /// Set before the LP search starts when it runs on a permuted network (`NeuronOrder`), never
@@ -63,9 +65,20 @@ final class SharedSearchState: @unchecked Sendable {
         return now > start ? Double(now - start) / 1e9 : 0
     }
 
-    func markUndecided() {
+    /// Counts a part the solvers could not decide, with a certified bound (per norm) on ‖J‖ over
+    /// every region it may hold (+∞ when there is none). Such a part is also bounded as unexplored.
+    func markUndecided(bounds: [Double]) {
         lock.lock(); defer { lock.unlock() }
         undecidedCount += 1
+        for n in undecidedBounds.indices { undecidedBounds[n] = max(undecidedBounds[n], bounds.indices.contains(n) ? bounds[n] : .infinity) }
+    }
+
+    /// Whether an undecided part may hold a region above the best value for some norm, so that
+    /// the result cannot be exact. One whose certified bound is at most the best value holds no
+    /// region above it, which is what pruning concludes of any subtree: it leaves the answer exact.
+    var undecidedMatters: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return undecidedCount > 0 && !zip(undecidedBounds, bestValues).allSatisfy { $1 >= 0 && $0 <= $1 }
     }
 
     /// Counts a region unless `limit` regions are counted already (then returns false), so

@@ -22,6 +22,9 @@ final class WorkFrontier: @unchecked Sendable {
         /// Certified bounds (per norm) on ‖J‖ over every region of the subtree.
         let bounds: [Double]
         let task: SearchTask
+        /// Whether `bounds` came from every stage of `JacobianBound` (else the staged bound,
+        /// capped by the parent's).
+        var refined = false
     }
 
     private let condition = NSCondition()
@@ -32,12 +35,18 @@ final class WorkFrontier: @unchecked Sendable {
 
     /// Items for `tasks`, with fresh ids, not yet queued: the caller registers them as pending
     /// first (`publish` then makes them available).
-    func reserve(_ tasks: [(bounds: [Double], task: SearchTask)]) -> [Item] {
+    func reserve(_ tasks: [(bounds: [Double], task: SearchTask)], refined: Bool = false) -> [Item] {
         condition.lock(); defer { condition.unlock() }
         return tasks.map { entry -> Item in
             defer { nextID += 1 }
-            return Item(id: nextID, bounds: entry.bounds, task: entry.task)
+            return Item(id: nextID, bounds: entry.bounds, task: entry.task, refined: refined)
         }
+    }
+
+    /// The largest first bound still queued (−∞ when none).
+    var topBound: Double {
+        condition.lock(); defer { condition.unlock() }
+        return heap.first?.bounds[0] ?? -.infinity
     }
 
     func publish(_ items: [Item]) {

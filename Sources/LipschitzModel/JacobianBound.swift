@@ -33,7 +33,8 @@ import Foundation
 ///   ‖·‖_q is at a corner). Vector outputs: ℓ∞ is the largest row's ℓ1 norm (one scalar bound per
 ///   row); ℓ2 is at most sqrt(Σ_r max‖J_r‖²), at most sqrt(‖J‖_1 ‖J‖_∞), and for 2 outputs at most
 ///   max over K directions y_t of ‖y_tᵀJ‖_2 / cos(π/2K) (the left singular vector lies within
-///   angle π/2K of some ±y_t, and ‖y_tᵀJ‖ ≥ σ·cos of that angle).
+///   angle π/2K of some ±y_t, and ‖y_tᵀJ‖ ≥ σ·cos of that angle); for 3 or 4 outputs the same with
+///   a covering of the sphere (`SphereCover`).
 ///
 /// - **a rotated orthonormal frame** Q (ℓ2): ‖g‖_2 = ‖Qᵀg‖_2 ≤ sqrt(Σ_t max|q_t·g|²), each
 ///   q_t·g bounded with X = {q_t}. Q's first axis is the top right singular vector of the
@@ -319,6 +320,17 @@ public struct JacobianBound: Sendable {
                     directional = max(directional, combination((0..<last.columns).map { cy * last[0, $0] + sy * last[1, $0] }))
                 }
                 best = min(best, directional / cos(.pi / Double(2 * k)))
+            } else if let cover = SphereCover.forOutputs(m) {
+                // The same for three or four outputs, with a covering of the sphere up to sign
+                // (`SphereCover`); stops once the directions cannot improve on `best`.
+                var directional = 0.0
+                for y in cover.directions {
+                    directional = max(directional, combination((0..<last.columns).map { i in
+                        (0..<m).reduce(0.0) { $0 + y[$1] * last[$1, i] }
+                    }))
+                    if directional / cover.cosine >= best { break }
+                }
+                best = min(best, directional / cover.cosine)
             }
         }
         return best

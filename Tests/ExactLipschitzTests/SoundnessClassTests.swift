@@ -61,6 +61,50 @@ final class SoundnessClassTests: XCTestCase {
         }
     }
 
+    /// A part the solvers could not decide is bounded like a pruned subtree: when its certified
+    /// bound is at most the best value it holds nothing above it and the answer stays exact (and
+    /// right); otherwise the result is an interval that holds the truth. Exact failures are
+    /// injected into branch and bound on random networks; both outcomes must occur.
+    func testUndecidedPartsBelowTheBestLeaveTheAnswerExact() throws {
+        var rng = TestRandom(seed: 94)
+        var exactDespiteUndecided = 0, inexact = 0
+        for trial in 0..<40 {
+            let net = randomNetwork([rng.int(2...3), rng.int(4...6), rng.int(3...5), 1], using: &rng)
+            let truth = try reference(net)
+            var options = ExactOptions(norms: norms)
+            options.threads = 1 + trial % 2
+            options.injectedFailurePeriod = 1
+            options.injectedExactFailurePeriod = [2, 3][trial % 2]
+            let report = try ExactSearch.compute(net, options: options)
+            assertSound(report, truth, allowInexact: true, "trial \(trial)")
+            guard report.statistics.undecidedSubtrees > 0 else { continue }
+            if report.isExact { exactDespiteUndecided += 1 } else { inexact += 1; XCTAssertEqual(report.stopReason, .undecided) }
+        }
+        XCTAssertGreaterThan(exactDespiteUndecided, 0, "no undecided part was ever below the best value")
+        XCTAssertGreaterThan(inexact, 0, "no undecided part was ever above the best value")
+    }
+
+    /// The rule itself: exact only when every norm has a best value at least every undecided
+    /// bound; a part without a bound (no worker could start) is never below it.
+    private static let emptyWitness = RegionWitness(pattern: ActivationPattern(layers: []), interiorPoint: [], radius: 0,
+                                                    jacobian: Matrix(rows: 0, columns: 0))
+
+    func testUndecidedBoundsAgainstTheBestValue() {
+        let state = SharedSearchState(norms: 2)
+        XCTAssertFalse(state.undecidedMatters)
+        state.markUndecided(bounds: [1, 2])
+        XCTAssertTrue(state.undecidedMatters, "no best value yet")
+        state.offer(1, norm: 0) { Self.emptyWitness }
+        state.offer(2, norm: 1) { Self.emptyWitness }
+        XCTAssertFalse(state.undecidedMatters, "bounds equal to the best values")
+        state.markUndecided(bounds: [0.5, 2.000001])
+        XCTAssertTrue(state.undecidedMatters, "one norm's bound above its best value")
+        let unbounded = SharedSearchState(norms: 1)
+        unbounded.offer(3, norm: 0) { Self.emptyWitness }
+        unbounded.markUndecided(bounds: [])
+        XCTAssertTrue(unbounded.undecidedMatters)
+    }
+
     /// A stop requested before or during planning of the parallel search, or a tiny time limit,
     /// gives an inexact result with a sound interval, never "exact" with missing regions.
     func testStopsDuringPlanningAreNeverExact() throws {

@@ -31,7 +31,7 @@ final class JacobianBoundTests: XCTestCase {
     func testSoundForEveryCompletionAndNoLooserThanIntervals() throws {
         var rng = TestRandom(seed: 4242)
         let architectures = [[2, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [4, 5, 3], [1, 4, 4, 1], [3, 4, 4, 1],
-                             [2, 3, 3, 2], [3, 3, 4, 3], [2, 3, 2, 3, 5], [5, 4, 4, 1], [2, 2, 2, 2, 2, 1]]
+                             [2, 3, 3, 2], [3, 3, 4, 3], [2, 3, 2, 3, 5], [5, 4, 4, 1], [2, 2, 2, 2, 2, 1], [3, 4, 4, 4], [4, 5, 4, 3]]
         var checked = 0, tighter = 0, compared = 0
         for widths in architectures {
             for trial in 0..<6 {
@@ -76,7 +76,7 @@ final class JacobianBoundTests: XCTestCase {
     /// intervals, and equal to the full bound without a target.
     func testStagedBoundIsSoundForAnyTarget() throws {
         var rng = TestRandom(seed: 99)
-        for widths in [[2, 4, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [3, 4, 3, 3]] {
+        for widths in [[2, 4, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [3, 4, 3, 3], [2, 5, 4, 4]] {
             for _ in 0..<6 {
                 let net = uniformRandomNetwork(widths, using: &rng)
                 let states = randomStates(net, rng: &rng, unknownShare: 7)
