@@ -147,7 +147,7 @@ public enum ExactSearch {
         let frontier = WorkFrontier()
         let full = fullBoundCost(network) <= fullBoundCostCap
         try enqueue(try boundedTasks(network, options: options, shared: shared, tasks: planned, cover: nil, full: full),
-                    frontier: frontier, shared: shared, refined: full)
+                    frontier: frontier, shared: shared, refinement: full ? .full : .staged)
         shared.emitTrace(options.trace)
         let incumbents = InSearchIncumbents(network: network, options: options, shared: shared)
         var started = false
@@ -182,13 +182,20 @@ public enum ExactSearch {
     /// 16384 cost ~2 %.
     static let stealMinimumNodes = 256
 
+    /// Branch and bound: a running subtree also hands the rest of itself back after this many
+    /// seconds. A running subtree holds the anytime upper bound at its own bound; its handed-back
+    /// parts are bounded afresh when taken (`refine`). He (13, 20, 16, 8, 3) searches 16,384
+    /// nodes in 6–10 s, so without it the first subtree held the bound of the root for that long.
+    static let handBackSeconds = 2.0
+
     /// Searches one queued subtree and queues what it hands back.
     private static func work(on item: WorkFrontier.Item, worker: RegionEnumerator, network: ReLUNetwork,
                              options: ExactOptions, shared: SharedSearchState, frontier: WorkFrontier,
                              climber: InSearchIncumbents.Climber?) {
         let before = worker.statistics.nodes
         do {
-            if options.prune, !item.refined, fullBoundCost(network) <= fullBoundCostCap, try refine(item, worker: worker, options: options, shared: shared, frontier: frontier) {
+            if options.prune, fullBoundCost(network) <= fullBoundCostCap,
+               try refine(item, worker: worker, options: options, shared: shared, frontier: frontier) {
                 finish(item, worker: worker, nodesBefore: before, options: options, shared: shared)
                 return
             }
@@ -199,8 +206,11 @@ public enum ExactSearch {
                 pruned.prunedSubtrees = 1
                 shared.add(pruned)
             } else {
+                let start = DispatchTime.now().uptimeNanoseconds
                 let rest = try worker.run(item.task, cover: item.bounds) { nodes in
                     (options.prune && nodes >= options.handBackSlice) || (nodes >= stealMinimumNodes && frontier.hasIdleWorker)
+                        || (options.prune && nodes >= stealMinimumNodes
+                            && DispatchTime.now().uptimeNanoseconds - start > UInt64(handBackSeconds * 1e9))
                 }
                 let children = try boundedTasks(rest, worker: worker, options: options, shared: shared, cover: item.bounds, full: false)
                 try enqueue(children, frontier: frontier, shared: shared)
@@ -216,12 +226,33 @@ public enum ExactSearch {
         finish(item, worker: worker, nodesBefore: before, options: options, shared: shared)
     }
 
-    /// Lazy refinement of a handed-back subtree's bound: every stage of `JacobianBound` (no
-    /// target) when it reaches the top of the frontier. Returns true when the item is done with:
-    /// pruned by the sharper bound, or queued again under it because another item now comes first.
+    /// Lazy refinement of a queued subtree's bound when it reaches the top of the frontier: every
+    /// stage of `JacobianBound` (no target) for a handed-back subtree, and once the search has
+    /// visited `splitAfterNodes` nodes or run `splitAfterSeconds`, branching in pattern space on top (`PatternSplitBound`,
+    /// `splitBudget` bounds per norm, within `splitShare` of the time: node counts of long searches then
+    /// vary a little from run to run; the answer never does). Returns true when the item is done with: pruned by the
+    /// sharper bound, or queued again under it because another item now comes first.
     private static func refine(_ item: WorkFrontier.Item, worker: RegionEnumerator, options: ExactOptions,
                                shared: SharedSearchState, frontier: WorkFrontier) throws -> Bool {
-        let sharper = zip(try worker.subtreeBounds(item.task, targets: nil), item.bounds).map { min($0, $1) }
+        let late = shared.finishedNodes >= options.splitAfterNodes || shared.elapsed >= options.splitAfterSeconds
+        let level: WorkFrontier.Refinement = late ? .split : .full
+        guard item.refinement < level else { return false }
+        let fresh: [Double]
+        if level == .split {
+            // Within `splitShare` of the search's time (an ℓ2 bound for three outputs costs ~50
+            // times one for a scalar output), and never past a stop.
+            let stop = stopCheck(options, shared)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let allowance = min(splitSeconds.upperBound, max(splitSeconds.lowerBound, splitShare * shared.elapsed - shared.refiningSeconds))
+            let deadline = start + UInt64(allowance * 1e9)
+            defer { shared.addRefiningSeconds(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+            fresh = try worker.splitSubtreeBounds(item.task, budget: options.splitBudget) {
+                stop() || DispatchTime.now().uptimeNanoseconds > deadline
+            }
+        } else {
+            fresh = try worker.subtreeBounds(item.task, targets: nil)
+        }
+        let sharper = zip(fresh, item.bounds).map { min($0, $1) }
         if !canBeat(sharper, shared) {
             var pruned = EnumerationStatistics()
             pruned.prunedSubtrees = 1
@@ -229,11 +260,17 @@ public enum ExactSearch {
             return true
         }
         guard sharper[0] < item.bounds[0], frontier.topBound > sharper[0] else { return false }
-        let items = frontier.reserve([(sharper, item.task)], refined: true)
+        let items = frontier.reserve([(sharper, item.task)], refinement: level)
         shared.addPendingTasks(items.map { (id: $0.id, bounds: $0.bounds) })
         frontier.publish(items)
         return true
     }
+
+    /// Pattern-space refinements (`refine`) take at most this share of the search's time so far,
+    /// each between these many seconds (He (13, 20, 16, 8, 3), 30 s: 0.25 s each left the upper
+    /// bound at 22.8, unlimited ones brought it to 13.5 but overran the time limit by 25 s).
+    static let splitShare = 0.2
+    static let splitSeconds = 0.05...2.0
 
     /// Whether a subtree with these bounds may hold a region above the prune threshold (some norm).
     private static func canBeat(_ bounds: [Double], _ shared: SharedSearchState) -> Bool {
@@ -251,9 +288,9 @@ public enum ExactSearch {
     }
 
     private static func enqueue(_ tasks: [(bounds: [Double], task: SearchTask)], frontier: WorkFrontier,
-                                shared: SharedSearchState, refined: Bool = false) throws {
+                                shared: SharedSearchState, refinement: WorkFrontier.Refinement = .staged) throws {
         // Registered as pending before they can be taken (and before their parent is finished).
-        let items = frontier.reserve(tasks, refined: refined)
+        let items = frontier.reserve(tasks, refinement: refinement)
         shared.addPendingTasks(items.map { (id: $0.id, bounds: $0.bounds) })
         frontier.publish(items)
     }

@@ -916,6 +916,20 @@ final class RegionEnumerator {
         }
     }
 
+    /// Sharper bounds (per norm) on a task's subtree for the anytime interval: branch and bound
+    /// over its unknown indicators in pattern space (`PatternSplitBound`), at most `budget`
+    /// bounds each, closing what lies below the best value; with the rounding slack.
+    func splitSubtreeBounds(_ task: SearchTask, budget: Int, shouldStop: @escaping () -> Bool) throws -> [Double] {
+        pattern = task.pattern
+        restoreStable(task.stable)
+        let states = pathStates(decided: task.depth, extra: nil)
+        let best = shared.pruneThreshold
+        return try norms.enumerated().map { n, norm in
+            try PatternSplitBound.bound(network: network, states: states, p: norm, target: max(0, best[n] - boundSlack[n]),
+                                        budget: budget, cache: foldCache, shouldStop: shouldStop) + boundSlack[n]
+        }
+    }
+
     // MARK: - Stabilising a layer before it is split
 
     /// Per neuron (flat index) of the layer being split on the current path: its sign on the

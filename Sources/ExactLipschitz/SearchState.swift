@@ -138,6 +138,13 @@ final class SharedSearchState: @unchecked Sendable {
     /// Per planned task, its certified bound (per norm) until it is finished.
     private var pendingTasks: [Int: [Double]] = [:]
     private var tracedNodes = 0
+    /// Seconds spent refining queued subtrees' bounds in pattern space (`ExactSearch.refine`).
+    private var refining = 0.0
+    var refiningSeconds: Double { lock.lock(); defer { lock.unlock() }; return refining }
+    func addRefiningSeconds(_ seconds: Double) { lock.lock(); defer { lock.unlock() }; refining += seconds }
+
+    /// Nodes of the finished (or handed-back) queued subtrees so far.
+    var finishedNodes: Int { lock.lock(); defer { lock.unlock() }; return tracedNodes }
     private let traceLock = NSLock()
 
     /// Registers tasks not yet explored (by id), with bounds over their subtrees.

@@ -22,9 +22,9 @@ final class WorkFrontier: @unchecked Sendable {
         /// Certified bounds (per norm) on ‖J‖ over every region of the subtree.
         let bounds: [Double]
         let task: SearchTask
-        /// Whether `bounds` came from every stage of `JacobianBound` (else the staged bound,
-        /// capped by the parent's).
-        var refined = false
+        /// How `bounds` was computed: the staged bound capped by the parent's (`.staged`), every
+        /// stage of `JacobianBound` (`.full`), or branching in pattern space on top (`.split`).
+        var refinement = Refinement.staged
     }
 
     private let condition = NSCondition()
@@ -35,11 +35,16 @@ final class WorkFrontier: @unchecked Sendable {
 
     /// Items for `tasks`, with fresh ids, not yet queued: the caller registers them as pending
     /// first (`publish` then makes them available).
-    func reserve(_ tasks: [(bounds: [Double], task: SearchTask)], refined: Bool = false) -> [Item] {
+    enum Refinement: Int, Comparable {
+        case staged, full, split
+        static func < (a: Refinement, b: Refinement) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    func reserve(_ tasks: [(bounds: [Double], task: SearchTask)], refinement: Refinement = .staged) -> [Item] {
         condition.lock(); defer { condition.unlock() }
         return tasks.map { entry -> Item in
             defer { nextID += 1 }
-            return Item(id: nextID, bounds: entry.bounds, task: entry.task, refined: refined)
+            return Item(id: nextID, bounds: entry.bounds, task: entry.task, refinement: refinement)
         }
     }
 

@@ -171,8 +171,11 @@ public struct JacobianBound: Sendable {
     /// (the relaxation costs 50–800 µs against 10–50 µs for intervals, and rarely decides there).
     public static let defaultHopelessRatio = 1.1
 
+    /// At most this many unknown neurons: every completion is evaluated (the exact maximum over them).
+    public static let defaultExhaustiveLimit = 3
+
     public static func bound(network: ReLUNetwork, states: [[NeuronState]], p: LipschitzNorm,
-                             target: Double? = nil, exhaustiveLimit: Int = 3,
+                             target: Double? = nil, exhaustiveLimit: Int = defaultExhaustiveLimit,
                              hopelessRatio: Double = defaultHopelessRatio, cache: FoldCache? = nil) throws -> Double {
         try p.check(outputs: network.outputDimension)
         let unknown = states.reduce(0) { $0 + $1.filter { $0 == .unknown }.count }

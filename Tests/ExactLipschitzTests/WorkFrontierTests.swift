@@ -17,6 +17,10 @@ final class WorkFrontierTests: XCTestCase {
         options.threads = threads
         options.method = .linearPrograms
         options.handBackSlice = slice
+        // Pattern-space refinement of queued subtrees from the start or after a few nodes, with
+        // budgets small enough to stop it midway (`ExactSearch.refine`).
+        options.splitAfterNodes = slice % 2 == 0 ? 0 : 4
+        options.splitBudget = 2 + 3 * slice
         options.maxRegions = maxRegions
         return try ExactSearch.compute(net, options: options)
     }
