@@ -228,10 +228,11 @@ public enum ExactSearch {
 
     /// Lazy refinement of a queued subtree's bound when it reaches the top of the frontier: every
     /// stage of `JacobianBound` (no target) for a handed-back subtree, and once the search has
-    /// visited `splitAfterNodes` nodes or run `splitAfterSeconds`, branching in pattern space on top (`PatternSplitBound`,
-    /// `splitBudget` bounds per norm, within `splitShare` of the time: node counts of long searches then
-    /// vary a little from run to run; the answer never does). Returns true when the item is done with: pruned by the
-    /// sharper bound, or queued again under it because another item now comes first.
+    /// visited `splitAfterNodes` nodes or run `splitAfterSeconds`, branching in pattern space on
+    /// top (`PatternSplitBound`, `splitBudget` bounds per norm, within `splitShare` of the time:
+    /// node counts of long searches then vary a little from run to run; the answer never does).
+    /// Returns true when the item is done with: pruned by the sharper bound, or queued again
+    /// under it because another item now comes first. Both bounds carry the rounding slack.
     private static func refine(_ item: WorkFrontier.Item, worker: RegionEnumerator, options: ExactOptions,
                                shared: SharedSearchState, frontier: WorkFrontier) throws -> Bool {
         let late = shared.finishedNodes >= options.splitAfterNodes || shared.elapsed >= options.splitAfterSeconds
@@ -243,7 +244,8 @@ public enum ExactSearch {
             // times one for a scalar output), and never past a stop.
             let stop = stopCheck(options, shared)
             let start = DispatchTime.now().uptimeNanoseconds
-            let allowance = min(splitSeconds.upperBound, max(splitSeconds.lowerBound, splitShare * shared.elapsed - shared.refiningSeconds))
+            let allowance = min(splitSeconds.upperBound,
+                                max(splitSeconds.lowerBound, splitShare * shared.elapsed - shared.refiningSeconds))
             let deadline = start + UInt64(allowance * 1e9)
             defer { shared.addRefiningSeconds(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             fresh = try worker.splitSubtreeBounds(item.task, budget: options.splitBudget) {

@@ -33,13 +33,13 @@ final class WorkFrontier: @unchecked Sendable {
     private var waiting = 0
     private var nextID = 0
 
-    /// Items for `tasks`, with fresh ids, not yet queued: the caller registers them as pending
-    /// first (`publish` then makes them available).
     enum Refinement: Int, Comparable {
         case staged, full, split
         static func < (a: Refinement, b: Refinement) -> Bool { a.rawValue < b.rawValue }
     }
 
+    /// Items for `tasks`, with fresh ids, not yet queued: the caller registers them as pending
+    /// first (`publish` then makes them available).
     func reserve(_ tasks: [(bounds: [Double], task: SearchTask)], refinement: Refinement = .staged) -> [Item] {
         condition.lock(); defer { condition.unlock() }
         return tasks.map { entry -> Item in
