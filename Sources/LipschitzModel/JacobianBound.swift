@@ -34,7 +34,7 @@ import Foundation
 ///   row); ℓ2 is at most sqrt(Σ_r max‖J_r‖²), at most sqrt(‖J‖_1 ‖J‖_∞), and for 2 outputs at most
 ///   max over K directions y_t of ‖y_tᵀJ‖_2 / cos(π/2K) (the left singular vector lies within
 ///   angle π/2K of some ±y_t, and ‖y_tᵀJ‖ ≥ σ·cos of that angle); for 3 or 4 outputs the same with
-///   a covering of the sphere (`SphereCover`).
+///   a covering of the sphere (`SphereCover`, unless `sphereCover` is false: 48 scalar bounds).
 ///
 /// - **a rotated orthonormal frame** Q (ℓ2): ‖g‖_2 = ‖Qᵀg‖_2 ≤ sqrt(Σ_t max|q_t·g|²), each
 ///   q_t·g bounded with X = {q_t}. Q's first axis is the top right singular vector of the
@@ -176,7 +176,8 @@ public struct JacobianBound: Sendable {
 
     public static func bound(network: ReLUNetwork, states: [[NeuronState]], p: LipschitzNorm,
                              target: Double? = nil, exhaustiveLimit: Int = defaultExhaustiveLimit,
-                             hopelessRatio: Double = defaultHopelessRatio, cache: FoldCache? = nil) throws -> Double {
+                             hopelessRatio: Double = defaultHopelessRatio, cache: FoldCache? = nil,
+                             sphereCover: Bool = true) throws -> Double {
         try p.check(outputs: network.outputDimension)
         let unknown = states.reduce(0) { $0 + $1.filter { $0 == .unknown }.count }
         if unknown <= exhaustiveLimit {
@@ -191,7 +192,7 @@ public struct JacobianBound: Sendable {
         let cheap = try operatorNorm(magnitude, p: p)
         if let target, cheap <= target || cheap > hopelessRatio * target { return cheap }
         let full = try JacobianBound(network: network, states: states, exhaustiveLimit: exhaustiveLimit)
-            .operatorNormBound(p: p, target: target)
+            .operatorNormBound(p: p, target: target, sphereCover: sphereCover)
         return min(cheap, full)
     }
 
@@ -270,7 +271,7 @@ public struct JacobianBound: Sendable {
     ///
     /// With a `target`, the work stops as soon as some bound is ≤ target (that bound is returned:
     /// sound, but not the tightest), which is all a pruning test needs.
-    public func operatorNormBound(p: LipschitzNorm, target: Double? = nil) throws -> Double {
+    public func operatorNormBound(p: LipschitzNorm, target: Double? = nil, sphereCover: Bool = true) throws -> Double {
         let m = network.outputDimension
         try p.check(outputs: m)
         if let completions {
@@ -323,7 +324,7 @@ public struct JacobianBound: Sendable {
                     directional = max(directional, combination((0..<last.columns).map { cy * last[0, $0] + sy * last[1, $0] }))
                 }
                 best = min(best, directional / cos(.pi / Double(2 * k)))
-            } else if let cover = SphereCover.forOutputs(m) {
+            } else if sphereCover, let cover = SphereCover.forOutputs(m) {
                 // The same for three or four outputs, with a covering of the sphere up to sign
                 // (`SphereCover`); stops once the directions cannot improve on `best`.
                 var directional = 0.0

@@ -95,6 +95,10 @@ final class JacobianBoundTests: XCTestCase {
                         let early = try JacobianBound(network: net, states: states).operatorNormBound(p: p, target: target)
                         XCTAssertGreaterThanOrEqual(early, truth * (1 - 1e-12) - 1e-12, "ℓ\(p) \(widths) target \(target)")
                         XCTAssertGreaterThanOrEqual(early, full, "an early answer is never below the full bound")
+                        // Without the sphere covering (the pruning test's variant): sound, never tighter.
+                        let uncovered = try JacobianBound.bound(network: net, states: states, p: p, target: target, sphereCover: false)
+                        XCTAssertGreaterThanOrEqual(uncovered, truth * (1 - 1e-12) - 1e-12, "ℓ\(p) \(widths) target \(target)")
+                        if target == 0 { XCTAssertGreaterThanOrEqual(uncovered, full * (1 - 1e-12)) }
                     }
                 }
             }
