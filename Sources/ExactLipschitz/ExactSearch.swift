@@ -202,9 +202,7 @@ public enum ExactSearch {
             // A climb from a subtree that can still beat the best value may raise it above the bound.
             if canBeat(item.bounds, shared) { climber?.beforeSubtree(item.task, bounds: item.bounds) }
             if options.prune, !canBeat(item.bounds, shared) {
-                var pruned = EnumerationStatistics()
-                pruned.prunedSubtrees = 1
-                shared.add(pruned)
+                countPrunedSubtree(shared)
             } else {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let rest = try worker.run(item.task, cover: item.bounds) { nodes in
@@ -221,7 +219,6 @@ public enum ExactSearch {
             // the best value.
             shared.markUndecided(bounds: item.bounds)
             shared.boundUnexplored(item.bounds)
-            try? worker.recordUnexplored(item.task, cover: item.bounds)
         }
         finish(item, worker: worker, nodesBefore: before, options: options, shared: shared)
     }
@@ -256,9 +253,7 @@ public enum ExactSearch {
         }
         let sharper = zip(fresh, item.bounds).map { min($0, $1) }
         if !canBeat(sharper, shared) {
-            var pruned = EnumerationStatistics()
-            pruned.prunedSubtrees = 1
-            shared.add(pruned)
+            countPrunedSubtree(shared)
             return true
         }
         guard sharper[0] < item.bounds[0], frontier.topBound > sharper[0] else { return false }
@@ -273,6 +268,12 @@ public enum ExactSearch {
     /// bound at 22.8, unlimited ones brought it to 13.5 but overran the time limit by 25 s).
     static let splitShare = 0.2
     static let splitSeconds = 0.05...2.0
+
+    private static func countPrunedSubtree(_ shared: SharedSearchState) {
+        var pruned = EnumerationStatistics()
+        pruned.prunedSubtrees = 1
+        shared.add(pruned)
+    }
 
     /// Whether a subtree with these bounds may hold a region above the prune threshold (some norm).
     private static func canBeat(_ bounds: [Double], _ shared: SharedSearchState) -> Bool {

@@ -890,41 +890,43 @@ final class RegionEnumerator {
     }
 
     /// Bounds a subtree the search will not visit (by the running task's `coverBound` when
-    /// that is smaller: the subtree lies in the task's).
-    private func recordUnexplored(decided: Int, extra: Bool?) throws {
+    /// that is smaller: the subtree lies in the task's); returns those bounds.
+    @discardableResult
+    private func recordUnexplored(decided: Int, extra: Bool?) throws -> [Double] {
         var bounds = try intervalBounds(decided: decided, extra: extra)
         if let coverBound { bounds = zip(bounds, coverBound).map { min($0, $1) } }
         shared.boundUnexplored(bounds)
+        return bounds
     }
 
     /// Bounds a subtree the solvers could not decide; the result cannot be exact unless that
     /// bound is at most the best value (`SharedSearchState.undecidedMatters`).
     private func recordUndecided(decided: Int, extra: Bool?) throws {
         statistics.undecidedSubtrees += 1
-        var bounds = try intervalBounds(decided: decided, extra: extra)
-        if let coverBound { bounds = zip(bounds, coverBound).map { min($0, $1) } }
-        shared.markUndecided(bounds: bounds)
-        shared.boundUnexplored(bounds)
+        shared.markUndecided(bounds: try recordUnexplored(decided: decided, extra: extra))
     }
 
     /// Sound bounds (per norm) on ‖J‖ over every region of a task's subtree (`canPrune`'s
     /// bound with its rounding slack; `targets`, when given, let it stop at the cheap stage).
     func subtreeBounds(_ task: SearchTask, targets: [Double]?) throws -> [Double] {
-        pattern = task.pattern
-        restoreStable(task.stable)
-        let states = pathStates(decided: task.depth, extra: nil)
+        let states = taskStates(task)
         return try norms.enumerated().map { n, norm in
             try JacobianBound.bound(network: network, states: states, p: norm, target: targets.map { max(0, $0[n]) }) + boundSlack[n]
         }
+    }
+
+    /// The neuron states of a task's subtree (its prefix and the signs its ancestors certified).
+    private func taskStates(_ task: SearchTask) -> [[NeuronState]] {
+        pattern = task.pattern
+        restoreStable(task.stable)
+        return pathStates(decided: task.depth, extra: nil)
     }
 
     /// Sharper bounds (per norm) on a task's subtree for the anytime interval: branch and bound
     /// over its unknown indicators in pattern space (`PatternSplitBound`), at most `budget`
     /// bounds each, closing what lies below the best value; with the rounding slack.
     func splitSubtreeBounds(_ task: SearchTask, budget: Int, shouldStop: @escaping () -> Bool) throws -> [Double] {
-        pattern = task.pattern
-        restoreStable(task.stable)
-        let states = pathStates(decided: task.depth, extra: nil)
+        let states = taskStates(task)
         let best = shared.pruneThreshold
         return try norms.enumerated().map { n, norm in
             try PatternSplitBound.bound(network: network, states: states, p: norm, target: max(0, best[n] - boundSlack[n]),

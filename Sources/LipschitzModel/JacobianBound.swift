@@ -78,7 +78,7 @@ public struct JacobianBound: Sendable {
         self.states = states
         self.exhaustiveLimit = exhaustiveLimit
         let m = network.outputDimension, d = network.inputDimension
-        unknownCount = states.reduce(0) { $0 + $1.filter { $0 == .unknown }.count }
+        unknownCount = Self.unknownCount(states)
         // Fold the fully decided leading layers into one point matrix: the map x ↦ a^f is linear
         // there, so its exact rows replace interval or relaxed ones (a^f over the ℓp ball is then
         // exactly ±‖row‖_q). With no unknown neuron at all, the chain is J itself.
@@ -179,7 +179,7 @@ public struct JacobianBound: Sendable {
                              hopelessRatio: Double = defaultHopelessRatio, cache: FoldCache? = nil,
                              sphereCover: Bool = true) throws -> Double {
         try p.check(outputs: network.outputDimension)
-        let unknown = states.reduce(0) { $0 + $1.filter { $0 == .unknown }.count }
+        let unknown = unknownCount(states)
         if unknown <= exhaustiveLimit {
             return try JacobianBound(network: network, states: states, exhaustiveLimit: exhaustiveLimit).operatorNormBound(p: p)
         }
@@ -194,6 +194,11 @@ public struct JacobianBound: Sendable {
         let full = try JacobianBound(network: network, states: states, exhaustiveLimit: exhaustiveLimit)
             .operatorNormBound(p: p, target: target, sphereCover: sphereCover)
         return min(cheap, full)
+    }
+
+    /// How many neurons of `states` are unknown.
+    static func unknownCount(_ states: [[NeuronState]]) -> Int {
+        states.reduce(0) { $0 + $1.filter { $0 == .unknown }.count }
     }
 
     /// The chain with its fully decided leading layers folded into one point matrix.

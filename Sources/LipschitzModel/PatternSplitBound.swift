@@ -46,7 +46,7 @@ public enum PatternSplitBound {
             let node = open[top]
             // Bounded by all its completions (`JacobianBound`'s exhaustive case, the exact
             // pattern-space maximum) or nothing left to split: splitting cannot lower it.
-            guard unknownCount(node.states) > JacobianBound.defaultExhaustiveLimit,
+            guard JacobianBound.unknownCount(node.states) > JacobianBound.defaultExhaustiveLimit,
                   let (k, i) = deepestUnknown(node.states) else { break }
             open.swapAt(top, open.count - 1)
             open.removeLast()
@@ -59,10 +59,6 @@ public enum PatternSplitBound {
             }
         }
         return min(root, open.reduce(closed) { max($0, $1.bound) })
-    }
-
-    static func unknownCount(_ states: [[NeuronState]]) -> Int {
-        states.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 == .unknown ? 1 : 0) } }
     }
 
     /// The first unknown neuron of the deepest hidden layer that has one.
