@@ -73,6 +73,10 @@ public struct ExactOptions: Sendable {
     var splitAfterNodes = 50_000
     var splitAfterSeconds = 2.0
     var splitBudget = 400
+    /// The share of the wall time, once the search is past `splitAfterNodes` or
+    /// `splitAfterSeconds`, that workers spend on the pattern-space cap of the anytime interval
+    /// (`PatternCap`); 0 turns it off.
+    var patternCapShare = 0.25
 
     public init(norms: [LipschitzNorm] = [.two], box: InputBox? = nil) {
         self.norms = norms

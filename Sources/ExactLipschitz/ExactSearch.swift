@@ -111,10 +111,12 @@ public enum ExactSearch {
         let floors = options.pruningFloors
         if zip(best, floors).contains(where: { $0 < $1 }) { shared.stop(.lowerBoundNotReached) }
         let complete = shared.stopReason == nil
+        let caps = shared.upperCaps
         let bounds = options.norms.indices.map { n in
             let lower = max(0, best[n])
-            return NormBound(norm: options.norms[n], lower: lower,
-                             upper: complete ? lower : max(lower, unexplored[n], floors[n]), witness: witnesses[n])
+            // The cap bounds every region, explored or not (`PatternCap`).
+            let upper = max(lower, min(max(unexplored[n], floors[n]), caps[n]))
+            return NormBound(norm: options.norms[n], lower: lower, upper: complete ? lower : upper, witness: witnesses[n])
         }
         return ExactReport(bounds: bounds, regions: shared.regions, isExact: complete, stopReason: shared.stopReason,
                            seconds: shared.elapsed, statistics: shared.statistics, method: method)
@@ -150,6 +152,7 @@ public enum ExactSearch {
                     frontier: frontier, shared: shared, refinement: full ? .full : .staged)
         shared.emitTrace(options.trace)
         let incumbents = InSearchIncumbents(network: network, options: options, shared: shared)
+        let cap = options.prune && full ? PatternCap(network: network, options: options) : nil
         var started = false
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
@@ -168,6 +171,7 @@ public enum ExactSearch {
                 if shared.stopReason != nil { continue }  // stays pending: bounded below
                 work(on: item, worker: worker, network: network, options: options, shared: shared, frontier: frontier,
                      climber: climber)
+                if let cap, shared.stopReason == nil { cap.advanceIfDue(options: options, shared: shared) }
             }
         }
         if !started { shared.markUndecided(bounds: []) }  // no worker could even start: never exact

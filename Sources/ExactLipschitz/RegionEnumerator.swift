@@ -854,7 +854,7 @@ final class RegionEnumerator {
     /// it, a network whose Jacobian is a cancellation (weights 0.125 and 1e-19 against −0.125 and
     /// −1e-19: exactly 5.6e-20, 0 in some orders of summation) could have its only non-zero
     /// region pruned against the value 0 (`DifferentialTests.testConstantNeuronsByCancellation`).
-    private static func boundRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
+    static func boundRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
         var product = network.layers[0].weights.absolute
         var terms = network.inputDimension + 2
         for layer in network.layers.dropFirst() {

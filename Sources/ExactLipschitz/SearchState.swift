@@ -137,6 +137,8 @@ final class SharedSearchState: @unchecked Sendable {
 
     /// Per planned task, its certified bound (per norm) until it is finished.
     private var pendingTasks: [Int: [Double]] = [:]
+    /// Per norm, a certified bound on every region's value (`PatternCap`), +∞ until there is one.
+    private var caps: [Double]?
     private var tracedNodes = 0
     /// Seconds spent refining queued subtrees' bounds in pattern space (`ExactSearch.refine`).
     private var refining = 0.0
@@ -176,7 +178,20 @@ final class SharedSearchState: @unchecked Sendable {
         // Pruned subtrees lie below the prune threshold: the best value or a caller's floor.
         var upper = bestValues.indices.map { max(bestValues[$0], floors[$0], unexplored[$0]) }
         for bounds in pendingTasks.values { for n in upper.indices { upper[n] = max(upper[n], bounds[n]) } }
+        if let caps { for n in upper.indices { upper[n] = min(upper[n], max(bestValues[n], caps[n])) } }
         return upper
+    }
+
+    /// Lowers the cap (per norm) to `values`, certified bounds on every region's value.
+    func cap(_ values: [Double]) {
+        lock.lock(); defer { lock.unlock() }
+        caps = zip(caps ?? values, values).map { min($0, $1) }
+    }
+
+    /// The cap per norm (+∞ before `PatternCap` set one): every region's value is at most it.
+    var upperCaps: [Double] {
+        lock.lock(); defer { lock.unlock() }
+        return caps ?? Array(repeating: .infinity, count: bestValues.count)
     }
 
     /// Sends the current interval of the first norm to `trace`, one call at a time.

@@ -8,7 +8,7 @@ import XCTest
 /// and the influence order of the split neurons (`NeuronOrder`): subtrees cut up after every few
 /// nodes and handed back must still give the 2^n brute force's constant with 1 and 2 threads
 /// (deep, vector-valued, box-local and degenerate networks), a witness in the original numbering,
-/// and after a stop an interval that holds the constant.
+/// and after a stop an interval that holds the constant (with the pattern-space cap on).
 final class WorkFrontierTests: XCTestCase {
     private func search(_ net: ReLUNetwork, norms: [LipschitzNorm], box: InputBox?, threads: Int,
                         slice: Int, maxRegions: Int? = nil) throws -> ExactReport {
@@ -21,6 +21,9 @@ final class WorkFrontierTests: XCTestCase {
         // budgets small enough to stop it midway (`ExactSearch.refine`).
         options.splitAfterNodes = slice % 2 == 0 ? 0 : 4
         options.splitBudget = 2 + 3 * slice
+        // The pattern-space cap of the anytime interval (`PatternCap`) from the start, for up to
+        // all the wall time: it must change no constant.
+        options.patternCapShare = slice % 2 == 0 ? 1 : 0.25
         options.maxRegions = maxRegions
         return try ExactSearch.compute(net, options: options)
     }
