@@ -28,8 +28,8 @@ public func cFormat(_ format: String, _ arguments: CVarArg...) -> String {
 
 extension StringProtocol {
     /// The text without leading and trailing blanks: `trimmingCharacters(in: .whitespaces)`,
-    /// whose set is Unicode's space separators (Zs: space, no-break space, the U+2000 spaces…)
-    /// and the tab. Newlines are not blanks here.
+    /// whose set is Unicode's space separators (Zs: space, no-break space, the U+2000 spaces…),
+    /// the tab and, as in Foundation's table, the zero-width space U+200B. Newlines are not blanks.
     public func trimmingWhitespaces() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.isBlank }) else { return "" }
@@ -56,5 +56,5 @@ extension String {
 }
 
 private extension Unicode.Scalar {
-    var isBlank: Bool { value == 0x09 || properties.generalCategory == .spaceSeparator }
+    var isBlank: Bool { value == 0x09 || value == 0x200B || properties.generalCategory == .spaceSeparator }
 }
