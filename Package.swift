@@ -1,4 +1,4 @@
-// swift-tools-version:5.10
+// swift-tools-version:6.1
 // lipschitz: exact Lipschitz constants of small ReLU networks, with estimates,
 // theory and a comparison harness. Dependencies point toward LipschitzModel.
 import PackageDescription
@@ -18,7 +18,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        // No traits: the default `BinaryDelimitedStreams` imports full Foundation (for its
+        // streams), which would link Foundation and ICU into `lipschitz` (about 1 ms of start-up);
+        // the package imports only FoundationEssentials and uses neither optional API.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0", traits: []),
     ],
     targets: [
         // System libraries from Debian (libglpk-dev, liblapacke-dev, libgmp-dev); no pkg-config files.
@@ -74,5 +77,5 @@ let package = Package(
         .testTarget(name: "ComparisonHarnessTests", dependencies: ["ComparisonHarness", "ExactLipschitz", "LipschitzEstimates", "LipschitzModel", "LipschitzTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["lipschitz", "LipschitzTestSupport"]),
     ],
-    swiftLanguageVersions: [.v5]
+    swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,5 @@
 import ExactLipschitz
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 import LipschitzTheory
 

@@ -1,5 +1,5 @@
 import ExactLipschitz
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// One row of a fixture index (`truth.json`): the exact ℓ1, ℓ2, ℓ∞ constants and region count.
@@ -40,7 +40,7 @@ public enum FixtureExporter {
     public static func export(_ networks: [(file: String, network: ReLUNetwork)], to directory: String,
                               timeLimit: Double? = nil) throws -> [FixtureEntry] {
         guard !networks.isEmpty else { throw FixtureError.badInput("no networks given") }
-        let names = networks.map { ($0.file as NSString).lastPathComponent }
+        let names = networks.map { PathName.lastComponent($0.file) }
         for (i, name) in names.enumerated() {
             guard name != indexName else { throw FixtureError.badInput("a network may not be called \(indexName)") }
             if names[..<i].contains(name) { throw FixtureError.badInput("two networks share the file name \(name)") }
@@ -71,8 +71,8 @@ public enum FixtureExporter {
             entries.append(entry)
             files.append((name, NetworkJSON.encode(network, extra: [("exact", exactJSON(report))])))
         }
-        for (name, text) in files { try write(text, to: (directory as NSString).appendingPathComponent(name)) }
-        try write(indexJSON(entries), to: (directory as NSString).appendingPathComponent(indexName))
+        for (name, text) in files { try write(text, to: PathName.appending(name, to: directory)) }
+        try write(indexJSON(entries), to: PathName.appending(indexName, to: directory))
         return entries
     }
 
@@ -118,7 +118,7 @@ public enum FixtureExporter {
               let exact = root["exact"]?.object else {
             throw FixtureError.badInput("\(path) has no \"exact\" record")
         }
-        return (network, try entry(exact, file: (path as NSString).lastPathComponent, at: path))
+        return (network, try entry(exact, file: PathName.lastComponent(path), at: path))
     }
 
     private static func entry(_ row: [String: JSONValue], file: String?, at place: String) throws -> FixtureEntry {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 import NetworkFormats
 import RandomNetworks
@@ -130,7 +130,7 @@ public struct SweepPlan: Sendable, Equatable {
 
     /// Parses a comma-separated list of positive integers ("1,2,3"); `option` names it in errors.
     public static func parseIntegers(_ text: String, option: String) throws -> [Int] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespaces() }
         return try parts.map { part in
             guard let value = Int(part), value > 0 else {
                 throw HarnessError.badOption("\(option): \"\(part)\" is not a positive integer (expected a list like 1,2,3)")
@@ -147,17 +147,19 @@ public enum Suite {
     /// and `*.nnet` (read by NetworkFormats; a .nnet file's input box is not applied: the
     /// harness compares global constants). Any other unreadable file is an error naming it.
     public static func load(directory: String) throws -> [ComparisonCase] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        var isDirectory = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory else {
             throw HarnessError.badSuite("no such directory: \(directory)")
         }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-            throw HarnessError.badSuite("cannot list \(directory): \(error.localizedDescription)")
+            // The C library's text for the failure ("Permission denied").
+            let code = ((error as? CocoaError)?.underlying as? POSIXError)?.code.rawValue
+            throw HarnessError.badSuite("cannot list \(directory): \(code.map(FileAccess.message) ?? "\(error)")")
         }
         var cases: [ComparisonCase] = []
         for name in names.filter({ NetworkFormat.detect(path: $0) != nil }).sorted() {
-            let path = (directory as NSString).appendingPathComponent(name)
+            let path = PathName.appending(name, to: directory)
             if NetworkFormat.detect(path: name) != .json {
                 do {
                     cases.append(ComparisonCase(label: name, network: try readNetwork(path: path).network))
@@ -171,7 +173,7 @@ public enum Suite {
             do { data = try FileAccess.read(path) } catch { throw HarnessError.badSuite("\(error)") }
             if data.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "[") { continue }
             let network: ReLUNetwork
-            do { network = try NetworkJSON.decode(data, defaultName: (name as NSString).deletingPathExtension) } catch {
+            do { network = try NetworkJSON.decode(data, defaultName: PathName.deletingExtension(name)) } catch {
                 throw HarnessError.badSuite("\(path): \(error)")
             }
             cases.append(ComparisonCase(label: name, network: network, recipe: recipe(in: data)))
@@ -183,9 +185,9 @@ public enum Suite {
     /// The digits after `"seed": ` inside the "source" record (the generator writes them plainly).
     static func seedText(in data: Data) -> UInt64? {
         guard let text = String(data: data, encoding: .utf8),
-              let source = text.range(of: "\"source\": {"),
+              let source = text.firstRange(of: "\"source\": {"),
               let end = text[source.upperBound...].firstIndex(of: "}"),
-              let key = text[source.upperBound..<end].range(of: "\"seed\": ") else { return nil }
+              let key = text[source.upperBound..<end].firstRange(of: "\"seed\": ") else { return nil }
         return UInt64(text[key.upperBound..<end].prefix { $0.isNumber })
     }
 

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LipschitzModel
 
 /// A hand-written SVG of a comparison run, one row per norm:
@@ -185,9 +186,9 @@ public enum ComparisonPlot {
         "<line x1=\"\(r(x1))\" y1=\"\(r(y1))\" x2=\"\(r(x2))\" y2=\"\(r(y2))\" stroke=\"\(color)\" stroke-opacity=\"\(opacity)\" stroke-width=\"\(width)\"/>\n"
     }
 
-    static func r(_ x: Double) -> String { String(format: "%.1f", x) }
+    static func r(_ x: Double) -> String { cFormat("%.1f", x) }
 
     static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        s.replacingEvery("&", with: "&amp;").replacingEvery("<", with: "&lt;").replacingEvery(">", with: "&gt;")
     }
 }

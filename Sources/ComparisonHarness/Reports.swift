@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 import LipschitzTheory
 
@@ -106,7 +106,7 @@ public struct ComparisonReport: Sendable {
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         return rows.map { row in
             row.enumerated().map { i, cell in
-                i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                i == 0 ? cell.paddingWithSpaces(toLength: widths[i])
                     : String(repeating: " ", count: widths[i] - cell.count) + cell
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
@@ -143,7 +143,7 @@ public struct ComparisonReport: Sendable {
     }
 
     private func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingEvery("\"", with: "\"\"") + "\"" : s
     }
 
     // MARK: - JSON
@@ -212,6 +212,6 @@ public struct ComparisonReport: Sendable {
 }
 
 /// `%.Ng`: short numbers for tables.
-func tableNumber(_ x: Double, _ digits: Int = 6) -> String { String(format: "%.\(digits)g", x) }
+func tableNumber(_ x: Double, _ digits: Int = 6) -> String { cFormat("%.\(digits)g", x) }
 /// Round-trip numbers for CSV.
 func csvNumber(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }

@@ -1,5 +1,5 @@
 import ExactLipschitz
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// The partition of a comparison run (`compare --shard K/N`) into N parts of similar cost.

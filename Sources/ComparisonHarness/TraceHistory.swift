@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// The anytime interval of one exact search, as `lipschitz exact --trace FILE` writes it: one

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The bound history of exact searches (`lipschitz plot-trace`), as ExLipBaB's paper draws it
 /// but for any network: left, the certified lower (dashed) and upper (solid) bounds against

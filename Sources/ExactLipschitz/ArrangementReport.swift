@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 import LipschitzModel
 
 /// A cell of a sweep to certify: its activation pattern and a point claimed inside it.
@@ -85,7 +86,7 @@ final class SweepMonitor: @unchecked Sendable {
     private let options: ExactOptions
     private let shared: SharedSearchState
     private let check: () -> Bool
-    private let lock = NSLock()
+    private let lock = Lock()
     private var regions = 0, vertices = 0, best = 0.0
     private var abandoned = false, limitReached = false
     private var lastProgress = DispatchTime.now().uptimeNanoseconds

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
 import LipschitzModel
 
 /// The search for networks with one hidden layer: the line sweep over the arrangement of the
@@ -59,7 +60,7 @@ extension ExactSearch {
         let d = arrangement.dimension
         let lines = Subsets.binomial(arrangement.networkCount, d - 1)
         var extent = 0.0
-        let lock = NSLock()
+        let lock = Lock()
         let finished = inParallel(lines: 0..<lines, planes: arrangement.networkCount, size: d - 1, threads: threads, monitor: monitor,
                                   makeWorker: { LineSweeper(arrangement: arrangement, norms: [.two], control: monitor.control) }) { worker, line, _ in
             let e = worker.vertexExtent(line)
@@ -79,7 +80,7 @@ extension ExactSearch {
     private static func sweep(_ arrangement: Arrangement, norms: [LipschitzNorm], part: SweepPart, cover: LineCover?, threads: Int,
                               monitor: SweepMonitor, exactNorms: Bool) -> SweepOutcome {
         var total = SweepOutcome(norms: norms.count)
-        let lock = NSLock()
+        let lock = Lock()
         let planes = arrangement.count
         let finished = inParallel(
             lines: part.startLine..<part.lineEnd, planes: planes, size: arrangement.dimension - 1, threads: threads, monitor: monitor,
@@ -111,7 +112,7 @@ extension ExactSearch {
                                       body: (W, [Int], Int) -> Bool) -> Bool {
         let chunk = max(1, lines.count / (threads * 64))
         let chunks = (lines.count + chunk - 1) / chunk
-        let lock = NSLock()
+        let lock = Lock()
         var next = 0, stopped = false
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks))) { _ in
             let worker = makeWorker()

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// One hidden layer whose biases are all zero, on the whole input space: every neuron's

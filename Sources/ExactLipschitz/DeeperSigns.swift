@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// Certified signs of the neurons of layer k and deeper on a node's region, from a certified

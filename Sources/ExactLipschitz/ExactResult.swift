@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// What to compute and how far to go.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
 import LipschitzModel
 
 /// Exact Lipschitz constants by enumerating every full-dimensional activation region
@@ -154,7 +155,7 @@ public enum ExactSearch {
         let incumbents = InSearchIncumbents(network: network, options: options, shared: shared)
         let cap = options.prune && full ? PatternCap(network: network, options: options) : nil
         var started = false
-        let lock = NSLock()
+        let lock = Lock()
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             let worker: RegionEnumerator
             do { worker = try RegionEnumerator(network: network, options: options, shared: shared) } catch {

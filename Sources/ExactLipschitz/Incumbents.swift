@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LipschitzModel
 
 /// Branch and bound's incumbents: the best value found so far, against which subtrees are

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// The exact search for networks with one input and one hidden layer: the regions are the

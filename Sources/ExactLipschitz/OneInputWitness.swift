@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// One interval of the sweep: its pattern, its ends (computed breakpoints t̂ or the box's ends;

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// The JSON document of one exact result: what `exact --json` prints, what `exact --shard K/N

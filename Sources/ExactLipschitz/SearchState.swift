@@ -1,11 +1,12 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
 import LipschitzModel
 
 /// What the worker threads of one search share: the best values (for pruning and the
 /// answer), the region count (for `--max-regions`) and the stop reason. Lock-protected;
 /// each worker touches it once per region or per pruning test, far less often than an LP.
 final class SharedSearchState: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var bestValues: [Double]
     private var bestWitnesses: [RegionWitness?]
     private var regionCount = 0
@@ -147,7 +148,7 @@ final class SharedSearchState: @unchecked Sendable {
 
     /// Nodes of the finished (or handed-back) queued subtrees so far.
     var finishedNodes: Int { lock.lock(); defer { lock.unlock() }; return tracedNodes }
-    private let traceLock = NSLock()
+    private let traceLock = Lock()
 
     /// Registers tasks not yet explored (by id), with bounds over their subtrees.
     func addPendingTasks(_ tasks: [(id: Int, bounds: [Double])]) {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Combines the results of `exact --shard K/N` for K = 1…N into the result of the whole search.
 ///

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LipschitzModel
 
 /// How a sharded search cut the input space: every shard of one partition must report the same

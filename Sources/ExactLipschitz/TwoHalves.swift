@@ -1,4 +1,7 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
+import LipschitzModel
 
 /// Runs `body(0)` and `body(1)` at the same time: `body(1)` on a thread started for this call,
 /// `body(0)` on the caller, which also runs `body(1)` itself when the helper has not taken it
@@ -41,7 +44,7 @@ enum TwoHalves {
 
 /// The shared state of one `TwoHalves.run`.
 private final class HalfJob {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var body: ((Int) -> Void)?
     private var claimed = false
     let finished = DispatchSemaphore(value: 0)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LipschitzModel
 
 /// What gradual underflow can take off a floating-point bound on ‖J‖ built from products of

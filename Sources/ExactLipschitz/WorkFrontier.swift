@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import LipschitzModel
 
 /// The pending subtrees of the parallel LP search, shared by its workers: a priority queue,
 /// largest certified subtree bound first (ties: the older item first, so one thread always
@@ -27,7 +28,7 @@ final class WorkFrontier: @unchecked Sendable {
         var refinement = Refinement.staged
     }
 
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var heap: [Item] = []
     private var running = 0
     private var waiting = 0

@@ -1,5 +1,6 @@
 import CGLPK
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Why a linear program could not be built or solved. GLPK `abort()`s on invalid
 /// arguments and accepts NaN silently, so every call is checked here first.

@@ -33,7 +33,7 @@ public enum EstimationMethod: String, CaseIterable, Sendable {
 
     /// Parses one method name as written on the command line (the raw value).
     public init(parsing text: String) throws {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let t = text.trimmingWhitespaces().lowercased()
         guard let method = EstimationMethod(rawValue: t) else { throw EstimateError.badMethod(text) }
         self = method
     }

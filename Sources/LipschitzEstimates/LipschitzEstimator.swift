@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 import LipschitzModel
 
 /// Fast bounds and estimates of Lip_p(Φ) for networks far too big for the exact computation.

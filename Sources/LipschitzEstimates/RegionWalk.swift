@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LipschitzModel
 
 /// Hill climbing over activation regions. Inside a region J is constant, so gradient ascent

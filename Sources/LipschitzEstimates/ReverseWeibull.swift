@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A reverse Weibull (Weibull for maxima) distribution, `F(y) = exp(−((μ − y)/σ)^k)` for
 /// y ≤ μ and 1 above: the limit law of maxima of samples bounded above by μ. CLEVER

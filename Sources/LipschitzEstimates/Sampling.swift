@@ -151,4 +151,4 @@ struct Leaderboard {
     }
 }
 
-func shortNumber(_ x: Double) -> String { String(format: "%.4g", x) }
+func shortNumber(_ x: Double) -> String { cFormat("%.4g", x) }

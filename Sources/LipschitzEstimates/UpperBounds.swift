@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LipschitzModel
 
 /// Sound upper bounds: the product of layer norms, and interval Jacobians.

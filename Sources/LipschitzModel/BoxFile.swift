@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension InputBox {
     /// Parses the contents of a box file (`--box-file`): a JSON object
@@ -28,7 +28,7 @@ extension InputBox {
             return try InputBox(lower: numbers(lower, "lower"), upper: numbers(upper, "upper"))
         }
         guard let text = String(data: data, encoding: .utf8) else { throw InputError.badBox("box file \(path) is not text") }
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespaces() }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         guard !lines.isEmpty else { throw InputError.badBox("box file \(path) holds no intervals") }
         let pairs = try lines.map(InputBox.parseInterval)

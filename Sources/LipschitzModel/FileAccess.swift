@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -54,7 +54,7 @@ public enum FileAccess {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileAccessError.cannotRead(path: path, reason: message(errno))
@@ -87,23 +87,30 @@ public enum FileAccess {
         // Back to blocking writes (a pipe with a reader must take all of the data).
         let flags = fcntl(fd, F_GETFL)
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
-        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw FileAccessError.cannotWrite(path: path, reason: message(errno))
-                }
-                offset += n
-            }
-        }
+        if let code = writeAll(data, to: fd) { throw FileAccessError.cannotWrite(path: path, reason: message(code)) }
         // A regular file: make sure the data reached the disk's queue (a full disk says so here).
         if fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, fsync(fd) != 0, errno != EINVAL, errno != EROFS {
             throw FileAccessError.cannotWrite(path: path, reason: message(errno))
         }
         closed = true
         guard close(fd) == 0 else { throw FileAccessError.cannotWrite(path: path, reason: message(errno)) }
+    }
+
+    /// Writes every byte of `data` to the open descriptor `fd`, resuming after a partial write
+    /// or EINTR: nil, or the errno of the write that failed.
+    public static func writeAll(_ data: Data, to fd: Int32) -> Int32? {
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Int32? in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += n
+            }
+            return nil
+        }
     }
 
     /// Writes `text` as UTF-8 to `path`; see `write(_:to:)`.
@@ -121,7 +128,7 @@ public enum FileAccess {
             guard access(path, W_OK) == 0 else { throw FileAccessError.cannotWrite(path: path, reason: message(errno)) }
             return
         }
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathName.deletingLastComponent(path)
         let directory = folder.isEmpty ? "." : folder
         guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw FileAccessError.cannotWrite(path: path, reason: "no such directory \(directory)")

@@ -30,7 +30,7 @@ public struct InputBox: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// Parses "LO,HI" (e.g. "-1,1") into an interval.
     public static func parseInterval(_ text: String) throws -> (Double, Double) {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
+            $0.trimmingWhitespaces()
         }
         guard parts.count == 2, let lo = Double(parts[0]), let hi = Double(parts[1]) else {
             throw InputError.badBox("\"\(text)\" is not of the form LO,HI (two numbers separated by a comma)")
@@ -65,4 +65,4 @@ public struct InputBox: Equatable, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-import Foundation
+import FoundationEssentials

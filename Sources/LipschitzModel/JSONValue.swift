@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A parsed JSON document. `parse` is strict (`StrictJSONParser`): numbers are read exactly
 /// (shortest round-trip doubles come back bit for bit, which `JSONSerialization` on Linux does

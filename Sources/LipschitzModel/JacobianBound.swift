@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A sound upper bound on max ‖J‖_{p→p} over every Jacobian J = W_L D_{L−1} W_{L−1} ⋯ D_0 W_0
 /// whose diagonals D_k agree with a partial activation pattern (an `.unknown` neuron's entry is

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Reads and writes the JSON network format, version 1 (docs/format.md):
 /// `{"format": "relu-network", "version": 1, "name": …, "layers": [{"weights": [[…]], "biases": […]}]}`.
@@ -93,7 +93,7 @@ public enum NetworkJSON {
     /// A finite double in shortest round-trip form (JSON has no NaN or infinity).
     public static func encode(_ x: Double) -> String {
         precondition(x.isFinite, "JSON cannot hold \(x)")
-        if x == x.rounded(), abs(x) < 1e15 { return String(format: "%.1f", x) }
+        if x == x.rounded(), abs(x) < 1e15 { return cFormat("%.1f", x) }
         return "\(x)"
     }
 
@@ -114,7 +114,7 @@ public enum NetworkJSON {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 { out += cFormat("\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out + "\""

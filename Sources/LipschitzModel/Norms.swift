@@ -1,5 +1,6 @@
 import CLAPACKE
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The ℓp norm used on both input and output space: Lip_p(Φ) = max over regions of ‖J‖_{p→p}.
 public enum LipschitzNorm: Hashable, Sendable, CustomStringConvertible {
@@ -11,7 +12,7 @@ public enum LipschitzNorm: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses "1", "2", "inf" (also "infinity", "∞", "Inf") or a real number ≥ 1.
     public init(parsing text: String) throws {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let t = text.trimmingWhitespaces().lowercased()
         switch t {
         case "inf", "infinity", "∞", "+inf": self = .infinity; return
         default: break
@@ -205,7 +206,7 @@ public func largestSingularValue(_ j: Matrix) throws -> Double {
 /// `dgesvd`'s optimal workspace for singular values only, by shape: what LAPACKE's workspace
 /// query returns (a function of m and n alone), asked once per shape and shared by all threads.
 enum SVDWorkspace {
-    private static let lock = NSLock()
+    private static let lock = Lock()
     nonisolated(unsafe) private static var sizes: [Int64: Int32] = [:]
 
     static func optimalSize(rows m: Int32, columns n: Int32) throws -> Int32 {

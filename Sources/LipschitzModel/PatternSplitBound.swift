@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A sharper bound than one `JacobianBound`: branch and bound over the unknown indicators
 /// themselves, in pattern space (no geometry, no LP), deepest layer first.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Unit directions y_1, …, y_K in R^m such that every unit vector u has some t with
 /// |y_t · u| ≥ `cosine`: a covering of the sphere up to sign, for bounding a spectral norm by

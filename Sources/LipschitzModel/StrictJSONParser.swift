@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A strict RFC 8259 parser for `JSONValue`.
 ///
@@ -207,7 +208,7 @@ struct StrictJSONParser {
                 return String(scalars)
             }
             if byte < 0x20 {
-                throw failure("a control character (U+\(String(format: "%04X", byte))) inside a string; write it as an escape")
+                throw failure("a control character (U+\(cFormat("%04X", byte))) inside a string; write it as an escape")
             }
             if byte != UInt8(ascii: "\\") { index += 1; continue }
             try flushRun()
@@ -283,7 +284,7 @@ struct StrictJSONParser {
         guard index < bytes.count else { return "the end of the document" }
         let byte = bytes[index]
         if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
-        return String(format: "byte 0x%02X", byte)
+        return cFormat("byte 0x%02X", byte)
     }
 
     /// An error at the current position: "line L, column C", and the JSON path when inside one.

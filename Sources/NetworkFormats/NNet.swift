@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// The input/output normalisation a .nnet file declares.
@@ -82,7 +82,7 @@ public struct NNetFile: Sendable {
 
         // Header comments, then the sizes line.
         var sizesLine = try reader.next(expecting: "the sizes line (numLayers, inputSize, outputSize, maxLayerSize)")
-        while sizesLine.text.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+        while sizesLine.text.trimmingWhitespaces().hasPrefix("//") {
             sizesLine = try reader.next(expecting: "the sizes line (numLayers, inputSize, outputSize, maxLayerSize)")
         }
         let header = try reader.integers(sizesLine, what: "the sizes line")
@@ -235,14 +235,14 @@ private struct LineReader {
         while index < lines.count {
             let text = String(lines[index])
             index += 1
-            if !text.trimmingCharacters(in: .whitespaces).isEmpty { return Line(number: index, text: text) }
+            if !text.trimmingWhitespaces().isEmpty { return Line(number: index, text: text) }
         }
         return nil
     }
 
     mutating func next(expecting what: String) throws -> Line {
         guard let line = nextNonBlank() else {
-            let last = lines.lastIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).map { $0 + 1 } ?? 0
+            let last = lines.lastIndex(where: { !$0.trimmingWhitespaces().isEmpty }).map { $0 + 1 } ?? 0
             throw FormatError.nnet(path: path, line: nil, reason: "the file ends after line \(last), before \(what) (truncated?)")
         }
         return line
@@ -255,7 +255,7 @@ private struct LineReader {
     /// The comma-separated fields of a line; one trailing comma is allowed.
     func fields(_ line: Line) throws -> [String] {
         var parts = line.text.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
+            $0.trimmingWhitespaces()
         }
         if parts.count > 1, parts.last == "" { parts.removeLast() }
         for (i, part) in parts.enumerated() where part.isEmpty {
@@ -298,7 +298,7 @@ public enum NNetWriter {
         let sizes = network.architecture
         func line(_ values: [Double]) -> String { values.map(NetworkJSON.encode).joined(separator: ",") + ",\n" }
         var out = "// Neural Network File Format (NNet), written by lipschitz"
-        out += network.name.isEmpty ? "\n" : " from network \(network.name.replacingOccurrences(of: "\n", with: " "))\n"
+        out += network.name.isEmpty ? "\n" : " from network \(network.name.replacingEvery("\n", with: " "))\n"
         out += "// Normalisation is the identity; inputs are clipped to the minima and maxima below.\n"
         out += "\(network.layers.count),\(n),\(network.outputDimension),\(sizes.max()!),\n"
         out += sizes.map(String.init).joined(separator: ",") + ",\n"

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// The file formats a network can be read from and written to (docs/format.md).
@@ -12,7 +12,7 @@ public enum NetworkFormat: String, CaseIterable, Sendable, CustomStringConvertib
 
     /// The format named on the command line ("json", "onnx", "nnet", any case).
     public init(name: String) throws {
-        guard let format = NetworkFormat(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+        guard let format = NetworkFormat(rawValue: name.trimmingWhitespaces().lowercased()) else {
             throw FormatError.unknownFormatName(name)
         }
         self = format

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// ONNX TensorProto.DataType codes this package reads or writes.

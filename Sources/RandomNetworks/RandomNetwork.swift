@@ -12,7 +12,7 @@ public enum BiasDistribution: String, CaseIterable, Sendable, CustomStringConver
     case normal, uniform, laplace, rademacher, zero
 
     public init(parsing text: String) throws {
-        let key = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let key = text.trimmingWhitespaces().lowercased()
         guard let value = BiasDistribution(rawValue: key) else {
             throw RandomNetworkError.unknownBias(text)
         }

@@ -1,7 +1,7 @@
 import ComparisonHarness
 
 #if DEBUG
-import Foundation
+import FoundationEssentials
 
 /// Debug builds only (the tests run the debug binary): with `LIPSCHITZ_TEST_UNSOUND_METHOD`
 /// set, `compare` also runs a method that claims 0 as an upper bound, so that the CLI tests

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ComparisonHarness
 import ExactLipschitz
-import Foundation
+import FoundationEssentials
 import LipschitzEstimates
 import LipschitzModel
 import RandomNetworks
@@ -117,7 +117,7 @@ struct CompareCommand: ParsableCommand {
         let step = max(1, count / 20)
         var results = try harness.run(count: count, case: { try inputs.caseAt(owned[$0]) }, shouldStop: { stop.isSet }) { index, result in
             guard !quiet, (index + 1) % step == 0 || index + 1 == count else { return }
-            standardError(String(format: "[%d/%d] %.0f s  ", index + 1, count, Date().timeIntervalSince(start)) + result.input.label)
+            standardError(cFormat("[%ld/%ld] %.0f s  ", index + 1, count, Date().timeIntervalSince(start)) + result.input.label)
         }
         var origin = inputs.origin
         if stop.isSet {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import LipschitzEstimates
 import LipschitzModel
 
@@ -61,12 +61,12 @@ struct EstimateCommand: ParsableCommand {
         let where_ = options.box.map(Self.describe) ?? "global"
         var out = "network \(escapingControlCharacters(net.name)) \(net.architecture.map(String.init).joined(separator: "x")), ℓ\(options.norm) norm, \(where_), \(options.samples) samples, seed \(options.seed)\n"
         let rows = [["method", "kind", "value", "seconds"]] + estimates.map {
-            [$0.method.rawValue, $0.kind.rawValue, human($0.value), String(format: "%.4f", $0.seconds)]
+            [$0.method.rawValue, $0.kind.rawValue, human($0.value), cFormat("%.4f", $0.seconds)]
         }
         let widths = (0..<4).map { c in rows.map { $0[c].count }.max() ?? 0 }
         for (n, row) in rows.enumerated() {
             out += row.enumerated().map { c, cell in
-                c == 3 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                c == 3 ? cell : cell.paddingWithSpaces(toLength: widths[c])
             }.joined(separator: "  ") + "\n"
             if n == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
         }

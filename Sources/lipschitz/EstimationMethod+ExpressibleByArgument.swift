@@ -8,7 +8,7 @@ extension LipschitzEstimates.EstimationMethod: ArgumentParser.ExpressibleByArgum
     static func parseList(_ text: String) throws -> [EstimationMethod] {
         var methods: [EstimationMethod] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let name = part.trimmingCharacters(in: .whitespaces)
+            let name = part.trimmingWhitespaces()
             methods += name.lowercased() == "all" ? allCases : [try EstimationMethod(parsing: name)]
         }
         return methods

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Dispatch
 import ExactLipschitz
-import Foundation
+import FoundationEssentials
+import Glibc
 import LipschitzEstimates
 import LipschitzModel
 
@@ -142,7 +143,7 @@ struct ExactCommand: ParsableCommand {
         if progress.enabled {
             options.progress = { p in
                 let work = p.statistics.vertices > 0 ? "vertices \(p.statistics.vertices)" : "LPs \(p.statistics.linearPrograms)  pruned \(p.statistics.prunedSubtrees)"
-                progress.show("regions \(p.regions)  \(work)  best \(human(p.best))  \(String(format: "%.1f", p.elapsed)) s")
+                progress.show("regions \(p.regions)  \(work)  best \(human(p.best))  \(cFormat("%.1f", p.elapsed)) s")
             }
         }
         return options
@@ -172,7 +173,7 @@ extension ExactCommand {
     /// Writes each trace point as one JSON line to `path` (created or truncated).
     static func traceWriter(_ path: String) throws -> @Sendable (TracePoint) -> Void {
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+              let handle = DescriptorOutput(forWritingAtPath: path) else {
             throw CLIError("--trace: cannot write \"\(path)\"")
         }
         return { point in
@@ -215,9 +216,9 @@ enum ExactText {
         }
         let s = report.statistics
         if report.method == .arrangement {
-            lines.append("search: arrangement geometry, \(s.vertices) vertices; \(String(format: "%.3f", report.seconds)) s")
+            lines.append("search: arrangement geometry, \(s.vertices) vertices; \(cFormat("%.3f", report.seconds)) s")
         } else {
-            lines.append("search: \(report.method.rawValue), \(s.nodes) nodes, \(s.linearPrograms) LPs solved, \(s.skippedLinearPrograms) skipped, \(s.prunedSubtrees) subtrees pruned; \(String(format: "%.3f", report.seconds)) s")
+            lines.append("search: \(report.method.rawValue), \(s.nodes) nodes, \(s.linearPrograms) LPs solved, \(s.skippedLinearPrograms) skipped, \(s.prunedSubtrees) subtrees pruned; \(cFormat("%.3f", report.seconds)) s")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -227,14 +228,14 @@ enum ExactText {
 /// reports progress, so the line and its state are behind a lock.
 final class ProgressLine: @unchecked Sendable {
     let enabled = isatty(2) != 0
-    private let lock = NSLock()
+    private let lock = Lock()
     private var shown = false
 
     func show(_ text: String) {
         guard enabled else { return }
         lock.lock(); defer { lock.unlock() }
         shown = true
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(escapingControlCharacters(text))".utf8))
+        DescriptorOutput.standardError.write(Data("\r\u{1B}[K\(escapingControlCharacters(text))".utf8))
     }
 
     func clear() {
@@ -242,6 +243,6 @@ final class ProgressLine: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard shown else { return }
         shown = false
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        DescriptorOutput.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import ComparisonHarness
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// `lipschitz fixture`: exact ℓ1, ℓ2, ℓ∞ constants of networks, written as test fixtures.

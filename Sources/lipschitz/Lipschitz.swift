@@ -1,5 +1,7 @@
 import ArgumentParser
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import LipschitzModel
 
 /// The `lipschitz` command. Subcommands live one per file; this type only routes and
@@ -29,11 +31,11 @@ struct Lipschitz: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
+            Glibc.exit(code.rawValue)
         } catch {
             if let message = inputErrorMessage(error) {
                 reportError(message)
-                Foundation.exit(2)
+                Glibc.exit(2)
             }
             if exitCode(for: error) == .success { exit(withError: error) }
             if exitCode(for: error) == .validationFailure {
@@ -42,11 +44,11 @@ struct Lipschitz: ParsableCommand {
                 // value the user typed) is escaped by `reportError`, so it stays one line.
                 let message = self.message(for: error)
                 reportError("\(message.isEmpty ? "invalid arguments" : message) (see lipschitz --help)")
-                Foundation.exit(2)
+                Glibc.exit(2)
             }
             // Not the user's input: a solver or system failure.
             reportError(fullMessage(for: error))
-            Foundation.exit(1)
+            Glibc.exit(1)
         }
     }
 }
@@ -69,9 +71,9 @@ func reportError(_ message: String) {
 
 /// Writes one line on stderr; control characters in it are escaped, so it stays one line.
 func standardError(_ line: String) {
-    FileHandle.standardError.write(Data((escapingControlCharacters(line) + "\n").utf8))
+    DescriptorOutput.standardError.write(Data((escapingControlCharacters(line) + "\n").utf8))
 }
 
 func standardOutput(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    DescriptorOutput.standardOutput.write(Data(text.utf8))
 }

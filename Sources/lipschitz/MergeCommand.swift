@@ -1,7 +1,7 @@
 import ArgumentParser
 import ComparisonHarness
 import ExactLipschitz
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// `lipschitz merge`: the result of a sharded run from its parts (`docs/cluster.md`).

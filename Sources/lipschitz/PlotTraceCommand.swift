@@ -1,6 +1,6 @@
 import ArgumentParser
 import ComparisonHarness
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 
 /// `lipschitz plot-trace`: draws the bound history that `exact --trace` records.

@@ -15,6 +15,6 @@ struct ShardOptions: ParsableArguments {
     /// The parsed shard (`Shard.whole` when not given).
     func parsed() throws -> Shard {
         guard let shard else { return .whole }
-        return try Shard(parsing: shard.trimmingCharacters(in: .whitespaces))
+        return try Shard(parsing: shard.trimmingWhitespaces())
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import LipschitzModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,7 +19,7 @@ private var stopSignalPipe: Int32 = -1
 final class StopSignals: @unchecked Sendable {
     static let handled: [Int32] = [SIGINT, SIGTERM]
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var received: Int32 = 0
 
     /// Whether a stop was asked for.
@@ -56,9 +57,7 @@ final class StopSignals: @unchecked Sendable {
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         stopSignalPipe = fds[1]
         let readEnd = fds[0]  // a constant for the reader thread (the array is a var)
-        let reader = Thread { signals.listen(readEnd) }
-        reader.name = "lipschitz signals"
-        reader.start()
+        startDetachedThread { signals.listen(readEnd) }
 
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { signo in

@@ -1,6 +1,6 @@
 import ArgumentParser
 import ExactLipschitz
-import Foundation
+import FoundationEssentials
 import LipschitzModel
 import NetworkFormats
 
@@ -68,7 +68,7 @@ struct BoxOptions: ParsableArguments {
 }
 
 /// Formats a number for people: up to 10 significant digits.
-func human(_ x: Double) -> String { String(format: "%.10g", x) }
+func human(_ x: Double) -> String { cFormat("%.10g", x) }
 
 /// A vector for people: `(1.5, -2, 0.25)`.
 func human(_ v: [Double]) -> String { "(" + v.map { human($0) }.joined(separator: ", ") + ")" }

@@ -45,7 +45,7 @@ final class ExactCLITests: XCTestCase {
     /// Runs the binary to completion; with `signal`, sends it that signal `delay` seconds after the
     /// start. A process killed by a signal fails the test unless `allowingDeathBySignal`.
     func run(_ arguments: [String], signal: Int32? = nil, after delay: Double = 1, environment: [String: String] = [:],
-             allowingDeathBySignal: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+             in directory: URL? = nil, allowingDeathBySignal: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws -> Run {
         guard let binary = Self.binary else {
             XCTFail("the lipschitz executable was not found next to the tests; set LIPSCHITZ_BINARY", file: file, line: line)
             throw XCTSkip("no binary")
@@ -53,6 +53,7 @@ final class ExactCLITests: XCTestCase {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

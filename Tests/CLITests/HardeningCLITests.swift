@@ -185,6 +185,15 @@ extension ExactCLITests {
         try assertBadInput(["fixture", net, "--out", file], mentions: [file, "not a directory"])
     }
 
+    /// A one-character relative output path, whose folder is the working directory: NSString's
+    /// `deletingLastPathComponent` trapped on it, so `compare --csv o` crashed (signal 4).
+    func testOneCharacterOutputPathInTheWorkingDirectory() throws {
+        let folder = try temporaryFolder()
+        let result = try run(["compare", "--dims", "1", "--widths", "2", "--trials", "1", "--quiet", "--csv", "o"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("o").path))
+    }
+
     /// `assertBadInput` for commands that print a report before failing to write a file.
     func assertBadInput(_ arguments: [String], mentions: [String], allowingOutput: Bool,
                         file: StaticString = #filePath, line: UInt = #line) throws {
