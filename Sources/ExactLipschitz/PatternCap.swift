@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 import LipschitzModel
 
 /// A cap on branch and bound's anytime interval: per norm, one `PatternBoundTree` over every
@@ -27,7 +28,7 @@ final class PatternCap: @unchecked Sendable {
     private let network: ReLUNetwork
     private let norms: [LipschitzNorm]
     private let share: Double
-    private let lock = NSLock()
+    private let lock = Lock()
     /// Guarded by `lock`; the trees themselves only by `busy` (one worker at a time).
     private var busy = false
     private var finished = false

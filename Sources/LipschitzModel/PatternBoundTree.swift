@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Best-first branch and bound over the unknown indicators of a partial pattern, in pattern
 /// space (no geometry, no LP), that can be advanced a little at a time: its `bound` is sound
