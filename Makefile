@@ -73,6 +73,7 @@ TSAN_FILTERS := --filter 'ExactLipschitzTests.MethodAgreementTests' \
 	--filter 'ExactLipschitzTests.BoundedSearchTests' \
 	--filter 'ExactLipschitzTests.SweepShardAndStopTests' \
 	--filter 'ExactLipschitzTests.DifferentialTests' \
+	--filter 'ExactLipschitzTests.PatternCapTests' \
 	--filter 'CLITests.ExactCLITests/testExactMatchesTruth' \
 	--filter 'CLITests.ExactCLITests/testBoxes' \
 	--filter 'CLITests.ExactCLITests/testMaxRegionsGivesCertifiedInterval' \
