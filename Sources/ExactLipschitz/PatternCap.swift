@@ -45,10 +45,13 @@ final class PatternCap: @unchecked Sendable {
         self.share = options.patternCapShare
     }
 
-    /// Advances the trees for one slice when the search is long enough, the cap's share of the
-    /// wall time is not spent and no other worker is advancing them; then lowers the cap.
+    /// Advances the trees for one slice when the search is long enough, the cap is what bounds
+    /// the interval (`SharedSearchState.capBinds`: once the search's own bound has fallen below
+    /// it, the search no longer pays for it), the cap's share of the wall time is not spent and
+    /// no other worker is advancing them; then lowers the cap.
     func advanceIfDue(options: ExactOptions, shared: SharedSearchState) {
-        guard share > 0, shared.finishedNodes >= options.splitAfterNodes || shared.elapsed >= options.splitAfterSeconds else { return }
+        guard share > 0, shared.finishedNodes >= options.splitAfterNodes || shared.elapsed >= options.splitAfterSeconds,
+              shared.capBinds else { return }
         lock.lock()
         guard !busy, !finished, seconds <= share * shared.elapsed else { lock.unlock(); return }
         busy = true

@@ -176,10 +176,24 @@ final class SharedSearchState: @unchecked Sendable {
     /// pending task (below that task's bound).
     var anytimeUpper: [Double] {
         lock.lock(); defer { lock.unlock() }
+        var upper = searchUpper()
+        if let caps { for n in upper.indices { upper[n] = min(upper[n], max(bestValues[n], caps[n])) } }
+        return upper
+    }
+
+    /// Whether the cap is below the search's own bound for some norm (or there is none yet): only
+    /// then does lowering it narrow the interval.
+    var capBinds: Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard let caps else { return true }
+        return zip(caps, searchUpper()).contains { $0 < $1 }
+    }
+
+    /// The anytime upper bound of the search itself, without the cap (the lock held).
+    private func searchUpper() -> [Double] {
         // Pruned subtrees lie below the prune threshold: the best value or a caller's floor.
         var upper = bestValues.indices.map { max(bestValues[$0], floors[$0], unexplored[$0]) }
         for bounds in pendingTasks.values { for n in upper.indices { upper[n] = max(upper[n], bounds[n]) } }
-        if let caps { for n in upper.indices { upper[n] = min(upper[n], max(bestValues[n], caps[n])) } }
         return upper
     }
 
