@@ -513,11 +513,9 @@ struct Relaxation {
     /// Bounds on a^k for every hidden layer k.
     private(set) var lo: [[Double]] = []
     private(set) var hi: [[Double]] = []
-    /// Per hidden layer, the indices of its active and of its unknown neurons, ascending (the
-    /// backward step visits them in the order a loop over every neuron would, so its sums are
-    /// the same to the bit).
-    private let active: [[Int]]
-    private let unknown: [[Int]]
+    /// Per hidden layer whose bounds are final, its neurons sorted by how the backward step
+    /// relaxes them (`relax`), so that it does not switch on every neuron's state and interval.
+    private var kinds: [LayerKinds] = []
     /// The widest hidden layer: the size of each of `upperBound`'s scratch vectors.
     private let width: Int
 
@@ -525,8 +523,6 @@ struct Relaxation {
         self.weights = weights
         self.states = states
         self.input = input
-        active = states.map { layer in layer.indices.filter { layer[$0] == .active } }
-        unknown = states.map { layer in layer.indices.filter { layer[$0] == .unknown } }
         width = states.reduce(1) { max($0, $1.count) }
         let w0 = weights[0]
         switch input {
@@ -536,14 +532,15 @@ struct Relaxation {
             let radius = (0..<w0.rows).map { vectorNorm(w0.row($0), p: q) }
             lo.append(radius.map { -$0 }); hi.append(radius)
         }
+        kinds.append(LayerKinds(states[0], lower: lo[0], upper: hi[0]))
         let hidden = weights.count - 1
         for k in 1..<max(1, hidden) {
             let (bLo, bHi) = activationInterval(layer: k - 1)
             let (l, u) = Self.intervalProduct(weights[k], lower: bLo, upper: bHi)
             lo.append(l); hi.append(u)
             // Interval bounds are exact at layer 1 for a coordinate (b⁰ ranges over a box there).
-            if case .direction = input, k == 1 { continue }
-            refine(layer: k, lower: l, upper: u)
+            if case .direction = input, k == 1 {} else { refine(layer: k, lower: l, upper: u) }
+            kinds.append(LayerKinds(states[k], lower: lo[k], upper: hi[k]))
         }
     }
 
@@ -573,7 +570,7 @@ struct Relaxation {
     /// Both bounds hold every admissible a_i, so their intersection with the interval does.
     private mutating func refine(layer k: Int, lower l: [Double], upper u: [Double]) {
         let w = weights[k]
-        for i in unknown[k] where l[i] < 0 && u[i] > 0 {
+        for i in 0..<w.rows where states[k][i] == .unknown && l[i] < 0 && u[i] > 0 {
             let (up, down) = w.storage.withUnsafeBufferPointer { wb in
                 let row = UnsafeBufferPointer(rebasing: wb[(i * w.columns)..<((i + 1) * w.columns)])
                 return (upperBound(onActivations: k - 1, coefficients: row, sign: 1),
@@ -642,26 +639,50 @@ struct Relaxation {
     /// and returning Σ t_i (summed over the unknown neurons in ascending order).
     private func relax(layer k: Int, coefficients: UnsafeBufferPointer<Double>, into s: UnsafeMutableBufferPointer<Double>) -> Double {
         s.initialize(repeating: 0)
-        for i in active[k] where coefficients[i] != 0 { s[i] = coefficients[i] }
+        let kind = kinds[k]
+        for i in kind.active where coefficients[i] != 0 { s[i] = coefficients[i] }
+        for i in kind.nonnegative where coefficients[i] > 0 { s[i] = coefficients[i] }
+        for i in kind.nonpositive where coefficients[i] < 0 { s[i] = coefficients[i] }
         var layerConstant = 0.0
-        let layerLo = lo[k], layerHi = hi[k]
-        for i in unknown[k] {
-            let lambda = coefficients[i]
+        for neuron in kind.straddling {
+            let lambda = coefficients[neuron.index]
             if lambda == 0 { continue }
-            let l = layerLo[i], u = layerHi[i]
-            if l >= 0 { if lambda > 0 { s[i] = lambda } }
-            else if u <= 0 { if lambda < 0 { s[i] = lambda } }
-            else if lambda > 0 {
-                let slope = lambda * u / (u - l)
-                s[i] = slope
+            let (l, u) = (neuron.lower, neuron.upper)
+            if lambda > 0 {
+                let slope = lambda * u / neuron.width
+                s[neuron.index] = slope
                 layerConstant -= slope * l
             } else {
-                let slope = -lambda * l / (u - l)
-                s[i] = slope
+                let slope = -lambda * l / neuron.width
+                s[neuron.index] = slope
                 layerConstant -= slope * u
             }
         }
         return layerConstant
+    }
+
+    /// One hidden layer's neurons by the relaxation of λ δ a on their interval [l, u], each list
+    /// ascending: active (s = λ), unknown with l ≥ 0 (s = λ when λ > 0), unknown with u ≤ 0
+    /// (s = λ when λ < 0), unknown straddling 0 (the chord, with u − l kept; tested in this order,
+    /// so a NaN end counts as straddling). Inactive neurons are in no list (s = 0).
+    private struct LayerKinds {
+        struct Straddling { let index: Int, lower: Double, upper: Double, width: Double }
+        var active: [Int] = [], nonnegative: [Int] = [], nonpositive: [Int] = []
+        var straddling: [Straddling] = []
+
+        init(_ states: [NeuronState], lower: [Double], upper: [Double]) {
+            for (i, state) in states.enumerated() {
+                let l = lower[i], u = upper[i]
+                switch state {
+                case .active: active.append(i)
+                case .inactive: break
+                case .unknown:
+                    if l >= 0 { nonnegative.append(i) }
+                    else if u <= 0 { nonpositive.append(i) }
+                    else { straddling.append(Straddling(index: i, lower: l, upper: u, width: u - l)) }
+                }
+            }
+        }
     }
 
     /// out = Wᵀ s, summed over the rows i with s_i ≠ 0 in ascending order.
