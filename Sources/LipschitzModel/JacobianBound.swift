@@ -242,6 +242,8 @@ public struct JacobianBound: Sendable {
                 }
             }
             let w = weights[k]
+            // The columns of neurons that can be active, ascending (an inactive one contributes 0).
+            let live = layerStates.indices.filter { layerStates[$0] != .inactive }
             var newLo = [Double](repeating: 0, count: w.rows * d), newHi = newLo
             w.storage.withUnsafeBufferPointer { wb in
                 lo.withUnsafeBufferPointer { l in
@@ -250,9 +252,9 @@ public struct JacobianBound: Sendable {
                             newHi.withUnsafeMutableBufferPointer { nh in
                                 for r in 0..<w.rows {
                                     let out = r * d
-                                    for j in 0..<w.columns {
+                                    for j in live {
                                         let a = wb[r * w.columns + j]
-                                        if a == 0 || layerStates[j] == .inactive { continue }
+                                        if a == 0 { continue }
                                         let src = j * d
                                         if a > 0 {
                                             for c in 0..<d { nl[out + c] += a * l[src + c]; nh[out + c] += a * h[src + c] }
