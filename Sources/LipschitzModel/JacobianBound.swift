@@ -604,7 +604,9 @@ struct Relaxation {
 
     /// The same bound for the coefficients sign·μ, sign = ±1 (the product is exact, so sign −1
     /// bounds −μ to the bit), read in place: callers pass a weight row without copying or
-    /// negating it. The vectors of the backward pass live in one scratch allocation.
+    /// negating it. The vectors of the backward pass live in one scratch allocation: three of the
+    /// widest layer's size (the coefficients, Wᵀs for the next layer down, the chord slopes s),
+    /// swapped between layers rather than reallocated, and four of the input dimension (`layerZero`).
     func upperBound(onActivations k: Int, coefficients mu: UnsafeBufferPointer<Double>, sign: Double) -> Double {
         precondition(mu.count == states[k].count, "coefficients do not fit layer \(k)")
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * width + 4 * weights[0].columns) { scratch in
@@ -638,7 +640,8 @@ struct Relaxation {
 
     /// Relaxes λ_i δ_i a_i ≤ s_i a_i + t_i on [l_i, u_i] for layer k (the chord of max(0, λ a) for
     /// an unknown neuron, the exact piece for an active one or a stable sign), writing s into `s`
-    /// and returning Σ t_i (summed over the unknown neurons in ascending order).
+    /// and returning Σ t_i (only straddling neurons have t_i ≠ 0; summed in ascending order, as a
+    /// loop over every neuron would).
     private func relax(layer k: Int, coefficients: UnsafeBufferPointer<Double>, into s: UnsafeMutableBufferPointer<Double>) -> Double {
         s.initialize(repeating: 0)
         let kind = kinds[k]
