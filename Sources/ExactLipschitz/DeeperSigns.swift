@@ -36,11 +36,13 @@ struct DeeperSigns {
         let hidden = network.hiddenWidths.count
         var result: [[Bool?]] = []
         var reach = 0.0  // max ‖y‖₂ over the box
-        for c in 0..<box.lower.count { let m = max(abs(box.lower[c]), abs(box.upper[c])); reach += m * m }
+        let extent = (0..<box.lower.count).map { max(abs(box.lower[$0]), abs(box.upper[$0])) }  // max |y_c|
+        for m in extent { reach += m * m }
         reach = reach.squareRoot()
         var lo: [Double] = [], hi: [Double] = []
         for i in 0..<matrix.rows {
-            var (l, u) = Self.dot(row: (0..<matrix.columns).map { matrix[i, $0] }, bias: offset[i], lower: box.lower, upper: box.upper)
+            var (l, u) = Self.dot(row: matrix.storage[(i * matrix.columns)..<((i + 1) * matrix.columns)], bias: offset[i],
+                                  lower: box.lower, upper: box.upper)
             let drift = rowError[i] == 0 ? offsetError[i] : rowError[i] * reach + offsetError[i]
             (l, u) = (l - drift, u + drift)
             lo.append(l); hi.append(u)
@@ -62,10 +64,11 @@ struct DeeperSigns {
             current += 1
             let w = network.layers[current].weights, b = network.layers[current].biases
             let affine = current == layer + 1 ? Affine(matrix: matrix, offset: offset, rowError: rowError, offsetError: offsetError,
-                                                       box: box, reach: reach, lower: lo, upper: hi, known: known[layer]) : nil
+                                                       box: box, extent: extent, reach: reach, lower: lo, upper: hi,
+                                                       known: known[layer]) : nil
             lo = []; hi = []
             for i in 0..<w.rows {
-                let row = (0..<w.columns).map { w[i, $0] }
+                let row = w.storage[(i * w.columns)..<((i + 1) * w.columns)]
                 var (l, u) = Self.dot(row: row, bias: b[i] * biasScale, lower: postLo, upper: postHi)
                 if let affine {
                     l = max(l, affine.bound(row: row, bias: b[i] * biasScale, upper: false))
@@ -90,11 +93,13 @@ struct DeeperSigns {
     struct Affine {
         let matrix: Matrix, offset: [Double], rowError: [Double], offsetError: [Double]
         let box: (lower: [Double], upper: [Double])
+        /// max(|lower_c|, |upper_c|) per coordinate of the box, and max ‖y‖₂ over it.
+        let extent: [Double]
         let reach: Double
         let lower: [Double], upper: [Double]
         let known: [Bool?]
 
-        func bound(row w: [Double], bias: Double, upper wantUpper: Bool) -> Double {
+        func bound(row w: ArraySlice<Double>, bias: Double, upper wantUpper: Bool) -> Double {
             let d = matrix.columns
             var g = Array(repeating: 0.0, count: d), constant = bias, magnitude = abs(bias), drift = 0.0
             for (j, weight) in w.enumerated() where weight != 0 {
@@ -119,9 +124,11 @@ struct DeeperSigns {
                     }
                 }
                 guard slope != 0 else { constant += shift; continue }
-                for c in 0..<d where matrix[j, c] != 0 {
-                    g[c] += slope * matrix[j, c]
-                    magnitude += abs(slope * matrix[j, c]) * max(abs(box.lower[c]), abs(box.upper[c]))
+                matrix.storage.withUnsafeBufferPointer { a in
+                    for c in 0..<d where a[j * d + c] != 0 {
+                        g[c] += slope * a[j * d + c]
+                        magnitude += abs(slope * a[j * d + c]) * extent[c]
+                    }
                 }
                 constant += slope * offset[j] + shift
                 magnitude += abs(slope * offset[j])
@@ -130,7 +137,7 @@ struct DeeperSigns {
             var value = constant
             for c in 0..<d where g[c] != 0 {
                 value += (g[c] > 0) == wantUpper ? g[c] * box.upper[c] : g[c] * box.lower[c]
-                magnitude += abs(g[c]) * max(abs(box.lower[c]), abs(box.upper[c]))
+                magnitude += abs(g[c]) * extent[c]
             }
             let gamma = 4 * Double(w.count + 2 * d + 4) * Tolerances.unitRoundoff
             let margin = gamma * magnitude + drift * (1 + gamma) + Double(w.count * (d + 2) + 4) * Double.leastNormalMagnitude
@@ -140,7 +147,7 @@ struct DeeperSigns {
 
     /// The range of `bias + row·x` over the box [lower, upper], widened outward by its rounding
     /// (see the type's documentation); the bias's own scaling (one product) is inside γ's margin.
-    static func dot(row: [Double], bias: Double, lower: [Double], upper: [Double]) -> (Double, Double) {
+    static func dot(row: ArraySlice<Double>, bias: Double, lower: [Double], upper: [Double]) -> (Double, Double) {
         var l = bias, u = bias, magnitude = abs(bias)
         for (j, w) in row.enumerated() where w != 0 {
             if w > 0 { l += w * lower[j]; u += w * upper[j] } else { l += w * upper[j]; u += w * lower[j] }

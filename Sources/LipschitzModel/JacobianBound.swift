@@ -111,6 +111,12 @@ public struct JacobianBound: Sendable {
         let signVectors: [[Double]] = signs == nil ? [] : (0..<(1 << m)).map { code in
             (0..<m).map { (code >> $0) & 1 == 1 ? 1.0 : -1.0 }
         }
+        // The row combinations yᵀW_L of the sign vectors (the same for every column j).
+        let signCombinations: [[Double]] = signVectors.map { y in
+            var c = Array(repeating: 0.0, count: last.columns)
+            for r in 0..<m { for i in 0..<last.columns { c[i] += y[r] * last[r, i] } }
+            return c
+        }
         for j in 0..<d {
             let relaxation = Relaxation(weights: chainWeights, states: chainStates,
                                         input: .direction((0..<folded.rows).map { folded[$0, j] }))
@@ -123,17 +129,17 @@ public struct JacobianBound: Sendable {
                     let w = last[r, i]
                     if w > 0 { fLo += w * bLo[i]; fHi += w * bHi[i] } else if w < 0 { fLo += w * bHi[i]; fHi += w * bLo[i] }
                 }
-                let row = last.row(r)
-                let up = relaxation.upperBound(onActivations: hidden - 1, coefficients: row)
-                let down = relaxation.upperBound(onActivations: hidden - 1, coefficients: row.map { -$0 })
+                let (up, down) = last.storage.withUnsafeBufferPointer { wb in
+                    let row = UnsafeBufferPointer(rebasing: wb[(r * last.columns)..<((r + 1) * last.columns)])
+                    return (relaxation.upperBound(onActivations: hidden - 1, coefficients: row, sign: 1),
+                            relaxation.upperBound(onActivations: hidden - 1, coefficients: row, sign: -1))
+                }
                 lo[r, j] = max(fLo, -down)
                 hi[r, j] = min(fHi, up)
             }
             if signs != nil {
                 var best = 0.0
-                for y in signVectors {
-                    var c = Array(repeating: 0.0, count: last.columns)
-                    for r in 0..<m { for i in 0..<last.columns { c[i] += y[r] * last[r, i] } }
+                for c in signCombinations {
                     best = max(best, relaxation.upperBound(onActivations: hidden - 1, coefficients: c))
                 }
                 signs![j] = best
@@ -237,6 +243,8 @@ public struct JacobianBound: Sendable {
                 }
             }
             let w = weights[k]
+            // The columns of neurons that can be active, ascending (an inactive one contributes 0).
+            let live = layerStates.indices.filter { layerStates[$0] != .inactive }
             var newLo = [Double](repeating: 0, count: w.rows * d), newHi = newLo
             w.storage.withUnsafeBufferPointer { wb in
                 lo.withUnsafeBufferPointer { l in
@@ -245,9 +253,9 @@ public struct JacobianBound: Sendable {
                             newHi.withUnsafeMutableBufferPointer { nh in
                                 for r in 0..<w.rows {
                                     let out = r * d
-                                    for j in 0..<w.columns {
+                                    for j in live {
                                         let a = wb[r * w.columns + j]
-                                        if a == 0 || layerStates[j] == .inactive { continue }
+                                        if a == 0 { continue }
                                         let src = j * d
                                         if a > 0 {
                                             for c in 0..<d { nl[out + c] += a * l[src + c]; nh[out + c] += a * h[src + c] }
@@ -350,11 +358,12 @@ public struct JacobianBound: Sendable {
     /// relaxations follow: ‖g‖_2 = ‖Qᵀg‖_2 ≤ sqrt(Σ_t max(U_t, −L_t)²) with L_t ≤ q_t·g ≤ U_t.
     static func frameBound(_ axes: [Relaxation], _ c: [Double]) -> Double {
         let hidden = axes[0].weights.count - 1
-        let minus = c.map { -$0 }
         var total = 0.0
         for axis in axes {
-            let up = axis.upperBound(onActivations: hidden - 1, coefficients: c)
-            let down = axis.upperBound(onActivations: hidden - 1, coefficients: minus)
+            let (up, down) = c.withUnsafeBufferPointer {
+                (axis.upperBound(onActivations: hidden - 1, coefficients: $0, sign: 1),
+                 axis.upperBound(onActivations: hidden - 1, coefficients: $0, sign: -1))
+            }
             let size = max(abs(up), abs(down))
             total += size * size
         }
@@ -507,11 +516,17 @@ struct Relaxation {
     /// Bounds on a^k for every hidden layer k.
     private(set) var lo: [[Double]] = []
     private(set) var hi: [[Double]] = []
+    /// Per hidden layer whose bounds are final, its neurons sorted by how the backward step
+    /// relaxes them (`relax`), so that it does not switch on every neuron's state and interval.
+    private var kinds: [LayerKinds] = []
+    /// The widest hidden layer: the size of each of `upperBound`'s scratch vectors.
+    private let width: Int
 
     init(weights: [Matrix], states: [[NeuronState]], input: Input) {
         self.weights = weights
         self.states = states
         self.input = input
+        width = states.reduce(1) { max($0, $1.count) }
         let w0 = weights[0]
         switch input {
         case .direction(let a0):
@@ -520,30 +535,53 @@ struct Relaxation {
             let radius = (0..<w0.rows).map { vectorNorm(w0.row($0), p: q) }
             lo.append(radius.map { -$0 }); hi.append(radius)
         }
+        kinds.append(LayerKinds(states[0], lower: lo[0], upper: hi[0]))
         let hidden = weights.count - 1
         for k in 1..<max(1, hidden) {
             let (bLo, bHi) = activationInterval(layer: k - 1)
-            let w = weights[k]
-            var l = [Double](repeating: 0, count: w.rows), u = l
-            for i in 0..<w.rows {
-                var sl = 0.0, su = 0.0
-                for c in 0..<w.columns {
-                    let x = w[i, c]
-                    if x > 0 { sl += x * bLo[c]; su += x * bHi[c] } else if x < 0 { sl += x * bHi[c]; su += x * bLo[c] }
-                }
-                l[i] = sl; u[i] = su
-            }
+            let (l, u) = Self.intervalProduct(weights[k], lower: bLo, upper: bHi)
             lo.append(l); hi.append(u)
             // Interval bounds are exact at layer 1 for a coordinate (b⁰ ranges over a box there).
-            if case .direction = input, k == 1 { continue }
-            for i in 0..<w.rows where states[k][i] == .unknown && l[i] < 0 && u[i] > 0 {
-                let row = w.row(i)
-                let up = upperBound(onActivations: k - 1, coefficients: row)
-                let down = upperBound(onActivations: k - 1, coefficients: row.map { -$0 })
-                lo[k][i] = max(l[i], -down)
-                hi[k][i] = min(u[i], up)
-                if lo[k][i] > hi[k][i] { lo[k][i] = l[i]; hi[k][i] = u[i] }  // rounding only
+            if case .direction = input, k == 1 {} else { refine(layer: k, lower: l, upper: u) }
+            kinds.append(LayerKinds(states[k], lower: lo[k], upper: hi[k]))
+        }
+    }
+
+    /// The interval product W·[bLo, bHi]: each term takes the endpoint its weight's sign selects.
+    private static func intervalProduct(_ w: Matrix, lower bLo: [Double], upper bHi: [Double]) -> ([Double], [Double]) {
+        var l = [Double](repeating: 0, count: w.rows), u = l
+        let columns = w.columns
+        w.storage.withUnsafeBufferPointer { wb in
+            bLo.withUnsafeBufferPointer { bl in
+                bHi.withUnsafeBufferPointer { bh in
+                    for i in 0..<w.rows {
+                        var sl = 0.0, su = 0.0
+                        for c in 0..<columns {
+                            let x = wb[i * columns + c]
+                            if x > 0 { sl += x * bl[c]; su += x * bh[c] } else if x < 0 { sl += x * bh[c]; su += x * bl[c] }
+                        }
+                        l[i] = sl; u[i] = su
+                    }
+                }
             }
+        }
+        return (l, u)
+    }
+
+    /// Tightens the interval [l_i, u_i] of each unknown neuron of layer k that straddles 0 by the
+    /// backward bound on its own pre-activation a_i = (row i of W_k)·b^{k−1}, from both sides.
+    /// Both bounds hold every admissible a_i, so their intersection with the interval does.
+    private mutating func refine(layer k: Int, lower l: [Double], upper u: [Double]) {
+        let w = weights[k]
+        for i in 0..<w.rows where states[k][i] == .unknown && l[i] < 0 && u[i] > 0 {
+            let (up, down) = w.storage.withUnsafeBufferPointer { wb in
+                let row = UnsafeBufferPointer(rebasing: wb[(i * w.columns)..<((i + 1) * w.columns)])
+                return (upperBound(onActivations: k - 1, coefficients: row, sign: 1),
+                        upperBound(onActivations: k - 1, coefficients: row, sign: -1))
+            }
+            lo[k][i] = max(l[i], -down)
+            hi[k][i] = min(u[i], up)
+            if lo[k][i] > hi[k][i] { lo[k][i] = l[i]; hi[k][i] = u[i] }  // rounding only
         }
     }
 
@@ -562,63 +600,114 @@ struct Relaxation {
 
     /// An upper bound on max μ·b^k over every δ (unknown indicators in [0, 1]) and x ∈ X.
     func upperBound(onActivations k: Int, coefficients mu: [Double]) -> Double {
-        var constant = 0.0, magnitude = 0.0
-        var coefficients = mu
-        var layer = k
-        while true {
-            let n = coefficients.count
-            var s = [Double](repeating: 0, count: n)
-            var layerConstant = 0.0
-            let layerStates = states[layer], layerLo = lo[layer], layerHi = hi[layer]
-            // Relax λ δ a ≤ s a + t on [l, u] (the chord of max(0, λ a)).
-            for i in 0..<n {
-                let lambda = coefficients[i]
-                if lambda == 0 { continue }
-                switch layerStates[i] {
-                case .active: s[i] = lambda
+        mu.withUnsafeBufferPointer { upperBound(onActivations: k, coefficients: $0, sign: 1) }
+    }
+
+    /// The same bound for the coefficients sign·μ, sign = ±1 (the product is exact, so sign −1
+    /// bounds −μ to the bit), read in place: callers pass a weight row without copying or
+    /// negating it. The vectors of the backward pass live in one scratch allocation: three of the
+    /// widest layer's size (the coefficients, Wᵀs for the next layer down, the chord slopes s),
+    /// swapped between layers rather than reallocated, and four of the input dimension (`layerZero`).
+    func upperBound(onActivations k: Int, coefficients mu: UnsafeBufferPointer<Double>, sign: Double) -> Double {
+        precondition(mu.count == states[k].count, "coefficients do not fit layer \(k)")
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * width + 4 * weights[0].columns) { scratch in
+            let base = scratch.baseAddress!
+            var coefficients = UnsafeMutableBufferPointer(start: base, count: mu.count)
+            var next = base + width
+            let s = base + 2 * width, zeroScratch = base + 3 * width
+            for i in 0..<mu.count { coefficients[i] = sign * mu[i] }
+            var constant = 0.0, magnitude = 0.0
+            var layer = k
+            while true {
+                let chord = UnsafeMutableBufferPointer(start: s, count: coefficients.count)
+                let layerConstant = relax(layer: layer, coefficients: UnsafeBufferPointer(coefficients), into: chord)
+                // Every chord constant is ≥ 0 (the chord of a function ≥ 0 that vanishes at 0 ∈ (l, u)).
+                if layer == 0 {
+                    let (value, size) = layerZero(chord: UnsafeBufferPointer(chord), constant: layerConstant,
+                                                  coefficients: UnsafeBufferPointer(coefficients), scratch: zeroScratch)
+                    return constant + value + Self.roundingMargin * (magnitude + size)
+                }
+                constant += layerConstant
+                magnitude += layerConstant
+                // s·a^layer = (W_layerᵀ s)·b^{layer−1}.
+                let product = UnsafeMutableBufferPointer(start: next, count: weights[layer].columns)
+                Self.transposedProduct(weights[layer], UnsafeBufferPointer(chord), into: product)
+                next = coefficients.baseAddress!
+                coefficients = product
+                layer -= 1
+            }
+        }
+    }
+
+    /// Relaxes λ_i δ_i a_i ≤ s_i a_i + t_i on [l_i, u_i] for layer k (the chord of max(0, λ a) for
+    /// an unknown neuron, the exact piece for an active one or a stable sign), writing s into `s`
+    /// and returning Σ t_i (only straddling neurons have t_i ≠ 0; summed in ascending order, as a
+    /// loop over every neuron would).
+    private func relax(layer k: Int, coefficients: UnsafeBufferPointer<Double>, into s: UnsafeMutableBufferPointer<Double>) -> Double {
+        s.initialize(repeating: 0)
+        let kind = kinds[k]
+        for i in kind.active where coefficients[i] != 0 { s[i] = coefficients[i] }
+        for i in kind.nonnegative where coefficients[i] > 0 { s[i] = coefficients[i] }
+        for i in kind.nonpositive where coefficients[i] < 0 { s[i] = coefficients[i] }
+        var layerConstant = 0.0
+        for neuron in kind.straddling {
+            let lambda = coefficients[neuron.index]
+            if lambda == 0 { continue }
+            let (l, u) = (neuron.lower, neuron.upper)
+            if lambda > 0 {
+                let slope = lambda * u / neuron.width
+                s[neuron.index] = slope
+                layerConstant -= slope * l
+            } else {
+                let slope = -lambda * l / neuron.width
+                s[neuron.index] = slope
+                layerConstant -= slope * u
+            }
+        }
+        return layerConstant
+    }
+
+    /// One hidden layer's neurons by the relaxation of λ δ a on their interval [l, u], each list
+    /// ascending: active (s = λ), unknown with l ≥ 0 (s = λ when λ > 0), unknown with u ≤ 0
+    /// (s = λ when λ < 0), unknown straddling 0 (the chord, with u − l kept; tested in this order,
+    /// so a NaN end counts as straddling). Inactive neurons are in no list (s = 0).
+    private struct LayerKinds {
+        struct Straddling { let index: Int, lower: Double, upper: Double, width: Double }
+        var active: [Int] = [], nonnegative: [Int] = [], nonpositive: [Int] = []
+        var straddling: [Straddling] = []
+
+        init(_ states: [NeuronState], lower: [Double], upper: [Double]) {
+            for (i, state) in states.enumerated() {
+                let l = lower[i], u = upper[i]
+                switch state {
+                case .active: active.append(i)
                 case .inactive: break
                 case .unknown:
-                    let l = layerLo[i], u = layerHi[i]
-                    if l >= 0 { if lambda > 0 { s[i] = lambda } }
-                    else if u <= 0 { if lambda < 0 { s[i] = lambda } }
-                    else if lambda > 0 {
-                        let slope = lambda * u / (u - l)
-                        s[i] = slope
-                        layerConstant -= slope * l
-                    } else {
-                        let slope = -lambda * l / (u - l)
-                        s[i] = slope
-                        layerConstant -= slope * u
-                    }
+                    if l >= 0 { nonnegative.append(i) }
+                    else if u <= 0 { nonpositive.append(i) }
+                    else { straddling.append(Straddling(index: i, lower: l, upper: u, width: u - l)) }
                 }
             }
-            // Every chord constant is ≥ 0 (the chord of a function ≥ 0 that vanishes at 0 ∈ (l, u)).
-            if layer == 0 {
-                let (value, size) = layerZero(chord: s, constant: layerConstant, coefficients: coefficients)
-                return constant + value + Self.roundingMargin * (magnitude + size)
+        }
+    }
+
+    /// out = Wᵀ s, summed over the rows i with s_i ≠ 0 in ascending order.
+    private static func transposedProduct(_ w: Matrix, _ s: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        out.initialize(repeating: 0)
+        let columns = w.columns
+        w.storage.withUnsafeBufferPointer { wb in
+            for i in 0..<w.rows where s[i] != 0 {
+                let si = s[i], base = i * columns
+                for c in 0..<columns { out[c] += si * wb[base + c] }
             }
-            constant += layerConstant
-            magnitude += layerConstant
-            // s·a^layer = (W_layerᵀ s)·b^{layer−1}.
-            let w = weights[layer]
-            let columns = w.columns
-            var next = [Double](repeating: 0, count: columns)
-            w.storage.withUnsafeBufferPointer { wb in
-                next.withUnsafeMutableBufferPointer { nb in
-                    for i in 0..<w.rows where s[i] != 0 {
-                        let si = s[i], base = i * columns
-                        for c in 0..<columns { nb[c] += si * wb[base + c] }
-                    }
-                }
-            }
-            coefficients = next
-            layer -= 1
         }
     }
 
     /// An upper bound on max μ·b⁰ over δ⁰ and x ∈ X, given the chord relaxation μ·b⁰ ≤ s·a⁰ + t
     /// (t = `constant`); returns the value and the magnitude of its terms (for the rounding margin).
-    private func layerZero(chord s: [Double], constant: Double, coefficients mu: [Double]) -> (Double, Double) {
+    /// `scratch` holds 4 × (input dimension) doubles.
+    private func layerZero(chord s: UnsafeBufferPointer<Double>, constant: Double, coefficients mu: UnsafeBufferPointer<Double>,
+                           scratch: UnsafeMutablePointer<Double>) -> (Double, Double) {
         let w0 = weights[0]
         switch input {
         case .direction(let a0):
@@ -632,27 +721,32 @@ struct Relaxation {
             // an interval [gLo_c, gHi_c] as δ⁰ varies, so the norm is at most that of the corner
             // of largest magnitudes. Both are sound; the smaller is returned.
             let columns = w0.columns
-            var g = [Double](repeating: 0, count: columns), size = g
-            var gLo = g, gHi = g
-            for i in 0..<w0.rows {
-                let si = s[i], lambda = mu[i]
-                if si == 0 && lambda == 0 { continue }
-                let state = states[0][i]
-                for c in 0..<columns {
-                    let x = w0[i, c]
-                    g[c] += si * x
-                    size[c] += abs(si * x)
-                    let t = lambda * x
-                    switch state {
-                    case .active: gLo[c] += t; gHi[c] += t
-                    case .inactive: break
-                    case .unknown: if t > 0 { gHi[c] += t } else { gLo[c] += t }
+            let vectors = UnsafeMutableBufferPointer(start: scratch, count: 4 * columns)
+            vectors.initialize(repeating: 0)
+            let g = scratch, size = scratch + columns, gLo = scratch + 2 * columns, gHi = scratch + 3 * columns
+            let layerStates = states[0]
+            w0.storage.withUnsafeBufferPointer { wb in
+                for i in 0..<w0.rows {
+                    let si = s[i], lambda = mu[i]
+                    if si == 0 && lambda == 0 { continue }
+                    let state = layerStates[i], row = i * columns
+                    for c in 0..<columns {
+                        let x = wb[row + c]
+                        g[c] += si * x
+                        size[c] += abs(si * x)
+                        let t = lambda * x
+                        switch state {
+                        case .active: gLo[c] += t; gHi[c] += t
+                        case .inactive: break
+                        case .unknown: if t > 0 { gHi[c] += t } else { gLo[c] += t }
+                        }
                     }
                 }
             }
-            let chord = constant + vectorNorm(g, p: q)
-            let corner = vectorNorm(zip(gLo, gHi).map { max(abs($0), abs($1)) }, p: q)
-            return (min(chord, corner), constant + vectorNorm(size, p: q))
+            let chord = constant + vectorNorm(UnsafeBufferPointer(start: g, count: columns), p: q)
+            for c in 0..<columns { gLo[c] = max(abs(gLo[c]), abs(gHi[c])) }  // the corner, in place
+            let corner = vectorNorm(UnsafeBufferPointer(start: gLo, count: columns), p: q)
+            return (min(chord, corner), constant + vectorNorm(UnsafeBufferPointer(start: size, count: columns), p: q))
         }
     }
 }
