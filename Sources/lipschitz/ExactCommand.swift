@@ -101,7 +101,9 @@ struct ExactCommand: ParsableCommand {
         // Before the domain, whose notes would precede the error: a norm that does not fit the outputs.
         for p in norm.norms { try p.check(outputs: net.outputDimension) }
         let progress = ProgressLine()
-        let options = try options(net, box: try input.domain(domain, for: loaded), stop: stop, progress: progress)
+        let traceFile = try trace.map(TraceFile.init(path:))
+        let options = try options(net, box: try input.domain(domain, for: loaded), stop: stop, progress: progress,
+                                  traceFile: traceFile)
         let report = try ExactSearch.compute(net, options: options)
         progress.clear()
         if json {
@@ -113,11 +115,14 @@ struct ExactCommand: ParsableCommand {
         }
         // Stopped by a signal: the interval is printed; the status says the run was interrupted.
         if let status = stop.exitStatus { throw ExitCode(status) }
+        // The trace's failed write was reported when it happened.
+        if traceFile?.failed == true { throw ExitCode(2) }
     }
 
     /// The library's options from the flags (already validated), with the stop flag and a
     /// progress line on a terminal.
-    private func options(_ net: ReLUNetwork, box: InputBox?, stop: StopSignals, progress: ProgressLine) throws -> ExactOptions {
+    private func options(_ net: ReLUNetwork, box: InputBox?, stop: StopSignals, progress: ProgressLine,
+                         traceFile: TraceFile?) throws -> ExactOptions {
         var options = ExactOptions(norms: norm.norms, box: box)
         options.timeLimit = timeLimit
         options.maxRegions = maxRegions
@@ -137,7 +142,7 @@ struct ExactCommand: ParsableCommand {
             options.startingPoints = norm.norms.flatMap { Self.localSearchPoints(net, norm: $0, box: box) }
             options.localSearch = Self.localSearch(net, norms: norm.norms, box: box)
         }
-        if let trace { options.trace = try Self.traceWriter(trace) }
+        if let traceFile { options.trace = { traceFile.write($0) } }
         // The time limit counts from the start of the process: reading the file is part of the run.
         options.startTime = Lipschitz.started
         if progress.enabled {
@@ -177,17 +182,6 @@ extension ExactCommand {
         return { [searches] start, p, evaluations in searches[p]?.climb(from: start, evaluations: evaluations)?.point }
     }
 
-    /// Writes each trace point as one JSON line to `path` (created or truncated).
-    static func traceWriter(_ path: String) throws -> @Sendable (TracePoint) -> Void {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = DescriptorOutput(forWritingAtPath: path) else {
-            throw CLIError("--trace: cannot write \"\(path)\"")
-        }
-        return { point in
-            let line = "{\"lower\": \(EstimateCommand.number(point.lower)), \"upper\": \(EstimateCommand.number(point.upper)), \"nodes\": \(point.nodes), \"seconds\": \(EstimateCommand.number(point.seconds))}\n"
-            handle.write(Data(line.utf8))
-        }
-    }
 }
 
 /// Text output of `exact`, for people: one constant line per norm (or, for a shard, per norm
@@ -242,7 +236,7 @@ final class ProgressLine: @unchecked Sendable {
         guard enabled else { return }
         lock.lock(); defer { lock.unlock() }
         shown = true
-        DescriptorOutput.standardError.write(Data("\r\u{1B}[K\(escapingControlCharacters(text))".utf8))
+        _ = DescriptorOutput.standardError.write(Data("\r\u{1B}[K\(escapingControlCharacters(text))".utf8))
     }
 
     func clear() {
@@ -250,6 +244,6 @@ final class ProgressLine: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard shown else { return }
         shown = false
-        DescriptorOutput.standardError.write(Data("\r\u{1B}[K".utf8))
+        _ = DescriptorOutput.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

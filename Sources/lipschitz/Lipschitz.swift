@@ -69,11 +69,17 @@ func reportError(_ message: String) {
     standardError("lipschitz: error: " + message)
 }
 
-/// Writes one line on stderr; control characters in it are escaped, so it stays one line.
+/// Writes one line on stderr; control characters in it are escaped, so it stays one line. When
+/// stderr itself cannot be written there is nowhere left to say so: the line is dropped.
 func standardError(_ line: String) {
-    DescriptorOutput.standardError.write(Data((escapingControlCharacters(line) + "\n").utf8))
+    _ = DescriptorOutput.standardError.write(Data((escapingControlCharacters(line) + "\n").utf8))
 }
 
+/// Writes the command's result on stdout. When that fails (a full disk, a closed pipe's EPIPE
+/// with SIGPIPE ignored), one line on stderr and exit status 2, as for the output files.
 func standardOutput(_ text: String) {
-    DescriptorOutput.standardOutput.write(Data(text.utf8))
+    if let code = DescriptorOutput.standardOutput.write(Data(text.utf8)) {
+        reportError("cannot write the output: \(FileAccess.message(code))")
+        Glibc.exit(2)
+    }
 }

@@ -279,4 +279,39 @@ extension ExactCLITests {
         let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         XCTAssertTrue(readme.contains("143"), "README documents the exit statuses")
     }
+
+    // MARK: - 8. Output that cannot be written
+
+    /// Runs the binary with stdout on `path` (opened for writing), stderr captured.
+    private func runWithStdout(on path: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let binary = try XCTUnwrap(Self.binary)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A full disk under stdout or under `--trace` ends with one line and status 2 (as for the
+    /// output files), never a crash; the trace's failure still lets the result out, and
+    /// `--trace` on a device writes to it instead of replacing it with a regular file.
+    func testUnwritableStdoutOrTraceIsOneLineAndStatusTwo() throws {
+        for arguments in [["exact", fixture("deep-2x4x4x1.json")], ["exact", fixture("deep-2x4x4x1.json"), "--json"],
+                          ["estimate", fixture("deep-2x4x4x1.json")], ["generate", "--input-dim", "2", "--width", "3"]] {
+            let result = try runWithStdout(on: "/dev/full", arguments)
+            XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr, "lipschitz: error: cannot write the output: No space left on device\n", "\(arguments)")
+        }
+        let traced = try run(["exact", fixture("deep-2x4x4x1.json"), "--trace", "/dev/full"])
+        XCTAssertEqual(traced.status, 2, traced.stderr)
+        XCTAssertTrue(traced.stdout.contains("Lipschitz constant"), "the result still comes out")
+        XCTAssertEqual(traced.stderr.split(separator: "\n").count, 1, traced.stderr)
+        XCTAssertTrue(traced.stderr.hasPrefix("lipschitz: error: --trace: cannot write \"/dev/full\": No space left on device"), traced.stderr)
+        XCTAssertEqual(fileType("/dev/full"), .typeCharacterSpecial, "the device is not replaced")
+    }
 }

@@ -118,19 +118,28 @@ final class PlatformHelpersTests: XCTestCase {
         condition.lock(); XCTAssertEqual(box.value, 2); condition.unlock()
     }
 
-    func testDescriptorOutputWritesEveryByteToAnExistingFileOnly() throws {
+    /// Created or truncated like a shell's `>`, every byte written; a link is written through,
+    /// not replaced; a full device's failure comes back as its errno (no trap).
+    func testDescriptorOutputWritesEveryByteAndReportsFailures() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("platform-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/trace.jsonl"
-        XCTAssertNil(DescriptorOutput(forWritingAtPath: path), "a missing file is not created")
-        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: nil))
+        let path = folder + "/trace.jsonl", link = folder + "/link.jsonl"
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("old contents, longer than the new\n".utf8)))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
         do {
-            let output = try XCTUnwrap(DescriptorOutput(forWritingAtPath: path))
-            output.write("first line\n")
-            output.write(Data(String(repeating: "x", count: 1 << 20).utf8))
+            let output = try XCTUnwrap(DescriptorOutput(creatingAtPath: link))
+            XCTAssertNil(output.write("first line\n"))
+            XCTAssertNil(output.write(Data(String(repeating: "x", count: 1 << 20).utf8)))
         }
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        XCTAssertEqual(text, "first line\n" + String(repeating: "x", count: 1 << 20))
+        XCTAssertEqual(text, "first line\n" + String(repeating: "x", count: 1 << 20), "truncated, then written in full")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), path, "the link stays a link")
+        XCTAssertNil(DescriptorOutput(creatingAtPath: folder + "/missing/trace.jsonl"))
+        let full = try XCTUnwrap(DescriptorOutput(creatingAtPath: "/dev/full"))
+        XCTAssertEqual(full.write("x"), ENOSPC)
+        var status = stat()
+        XCTAssertEqual(stat("/dev/full", &status), 0)
+        XCTAssertEqual(status.st_mode & S_IFMT, S_IFCHR, "the device is written, not replaced")
     }
 }
