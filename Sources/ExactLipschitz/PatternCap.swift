@@ -78,8 +78,9 @@ final class PatternCap: @unchecked Sendable {
         }
         guard let trees else { return true }
         let stop = ExactSearch.stopCheck(options, shared)
-        let deadline = start + UInt64(Self.slice * 1e9)
         for (n, tree) in trees.enumerated() {
+            // An equal part of the slice per norm: one tree must not take every turn.
+            let deadline = start + UInt64(Self.slice * 1e9 * Double(n + 1) / Double(trees.count))
             try tree.advance(target: target(threshold, n), evaluations: Int.max / 2) {
                 stop() || DispatchTime.now().uptimeNanoseconds > deadline
             }
