@@ -236,7 +236,7 @@ final class ProgressLine: @unchecked Sendable {
         guard enabled else { return }
         lock.lock(); defer { lock.unlock() }
         shown = true
-        _ = DescriptorOutput.standardError.write(Data("\r\u{1B}[K\(escapingControlCharacters(text))".utf8))
+        _ = DescriptorOutput.standardError.write("\r\u{1B}[K\(escapingControlCharacters(text))")
     }
 
     func clear() {
@@ -244,6 +244,6 @@ final class ProgressLine: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard shown else { return }
         shown = false
-        _ = DescriptorOutput.standardError.write(Data("\r\u{1B}[K".utf8))
+        _ = DescriptorOutput.standardError.write("\r\u{1B}[K")
     }
 }

@@ -72,13 +72,13 @@ func reportError(_ message: String) {
 /// Writes one line on stderr; control characters in it are escaped, so it stays one line. When
 /// stderr itself cannot be written there is nowhere left to say so: the line is dropped.
 func standardError(_ line: String) {
-    _ = DescriptorOutput.standardError.write(Data((escapingControlCharacters(line) + "\n").utf8))
+    _ = DescriptorOutput.standardError.write(escapingControlCharacters(line) + "\n")
 }
 
 /// Writes the command's result on stdout. When that fails (a full disk, a closed pipe's EPIPE
 /// with SIGPIPE ignored), one line on stderr and exit status 2, as for the output files.
 func standardOutput(_ text: String) {
-    if let code = DescriptorOutput.standardOutput.write(Data(text.utf8)) {
+    if let code = DescriptorOutput.standardOutput.write(text) {
         reportError("cannot write the output: \(FileAccess.message(code))")
         Glibc.exit(2)
     }

@@ -3,6 +3,11 @@ import XCTest
 import LipschitzModel
 import LipschitzTestSupport
 
+/// Every hidden neuron of `net` unknown (the root of a pattern search).
+func allUnknown(_ net: ReLUNetwork) -> [[NeuronState]] {
+    net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+}
+
 final class JacobianBoundTests: XCTestCase {
     /// All completions of a partial pattern (brute force, no LP: a completion that is not a real
     /// region only makes the soundness check stricter).
@@ -16,6 +21,11 @@ final class JacobianBoundTests: XCTestCase {
             for (bit, (k, i)) in unknown.enumerated() { pattern[k][i] = (mask >> bit) & 1 == 1 }
             return ActivationPattern(layers: pattern)
         }
+    }
+
+    /// max ‖J‖_{p→p} over every completion of `states` (the brute-force truth of a pattern bound).
+    func largestCompletion(_ net: ReLUNetwork, _ states: [[NeuronState]], p: LipschitzNorm) throws -> Double {
+        try completions(states).map { try operatorNorm(net.jacobian(for: $0), p: p) }.max()!
     }
 
     func randomStates(_ net: ReLUNetwork, rng: inout TestRandom, unknownShare: Int) -> [[NeuronState]] {
@@ -130,9 +140,9 @@ final class JacobianBoundTests: XCTestCase {
         var rng = TestRandom(seed: 5)
         for _ in 0..<10 {
             let net = uniformRandomNetwork([3, 6, 1], using: &rng)
-            let states = net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+            let states = allUnknown(net)
             let bound = JacobianBound(network: net, states: states, exhaustiveLimit: 0)
-            let truth = try completions(states).map { try operatorNorm(net.jacobian(for: $0), p: .one) }.max()!
+            let truth = try largestCompletion(net, states, p: .one)
             assertClose(try bound.operatorNormBound(p: .one), truth, relative: 1e-9)
         }
     }
@@ -166,7 +176,7 @@ final class JacobianBoundTests: XCTestCase {
         XCTAssertEqual(try bound.operatorNormBound(p: .two), 0, accuracy: 1e-12)
         XCTAssertEqual(try IntervalJacobian(network: net, states: states).operatorNormBound(p: .two), 0)
         let open: [[NeuronState]] = [[.unknown, .unknown], [.unknown, .unknown]]
-        let truth = try completions(open).map { try operatorNorm(net.jacobian(for: $0), p: .two) }.max()!
+        let truth = try largestCompletion(net, open, p: .two)
         let new = try JacobianBound(network: net, states: open, exhaustiveLimit: 0).operatorNormBound(p: .two)
         let old = try IntervalJacobian(network: net, states: open).operatorNormBound(p: .two)
         XCTAssertGreaterThanOrEqual(new, truth * (1 - 1e-12))
@@ -184,7 +194,7 @@ final class JacobianBoundBenchmarkTests: XCTestCase {
         for entry in truth {
             let file = try XCTUnwrap(entry["file"] as? String)
             let net = try NetworkJSON.read(contentsOf: folder.appendingPathComponent(file).path)
-            let states = net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+            let states = allUnknown(net)
             let new = JacobianBound(network: net, states: states)
             let old = IntervalJacobian(network: net, states: states)
             for (key, norm) in [("1", LipschitzNorm.one), ("2", .two), ("inf", .infinity)] {
@@ -206,7 +216,7 @@ final class FoldCacheTests: XCTestCase {
         for widths in [[2, 4, 4, 1], [3, 3, 3, 2], [2, 3, 3, 3, 1], [3, 5, 4, 2]] {
             let net = uniformRandomNetwork(widths, using: &rng)
             let cache = FoldCache()
-            var states = net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+            var states = allUnknown(net)
             for step in 0..<60 {
                 // A random walk over partial patterns: fix or free a few neurons, layer by layer.
                 let k = rng.int(0...(states.count - 1)), i = rng.int(0...(states[k].count - 1))

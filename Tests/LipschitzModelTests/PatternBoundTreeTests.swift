@@ -12,11 +12,11 @@ extension JacobianBoundTests {
         for widths in [[2, 4, 4, 1], [3, 3, 4, 2], [2, 3, 3, 3, 1], [3, 5, 4, 3], [1, 4, 3, 2]] {
             for trial in 0..<6 {
                 let net = uniformRandomNetwork(widths, using: &rng)
-                let states = trial % 2 == 0 ? net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+                let states = trial % 2 == 0 ? allUnknown(net)
                                             : randomStates(net, rng: &rng, unknownShare: 7)
                 let unknown = states.joined().filter { $0 == .unknown }.count
                 for p in [LipschitzNorm.one, .two, .infinity] {
-                    let truth = try completions(states).map { try operatorNorm(net.jacobian(for: $0), p: p) }.max()!
+                    let truth = try largestCompletion(net, states, p: p)
                     for order in [PatternBoundTree.SplitOrder.shallowestLayerFirst, .deepestLayerFirst] {
                         let label = "\(widths) trial \(trial) ℓ\(p) \(order)"
                         let tree = try PatternBoundTree(network: net, states: states, p: p, order: order, target: 0,
@@ -45,7 +45,7 @@ extension JacobianBoundTests {
     func testPatternBoundTreeStoppedKeepsItsBound() throws {
         var rng = TestRandom(seed: 99)
         let net = uniformRandomNetwork([3, 6, 5, 1], using: &rng)
-        let states = net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+        let states = allUnknown(net)
         let tree = try PatternBoundTree(network: net, states: states, p: .two, order: .shallowestLayerFirst, target: 0)
         try tree.advance(target: 0, evaluations: 1000) { true }
         XCTAssertEqual(tree.bound, tree.rootBound)

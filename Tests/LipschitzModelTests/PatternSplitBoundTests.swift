@@ -11,7 +11,7 @@ extension JacobianBoundTests {
         for widths in [[2, 4, 4, 1], [3, 3, 4, 2], [2, 3, 3, 3, 1], [3, 5, 4, 3], [2, 4, 5, 1]] {
             for trial in 0..<8 {
                 let net = uniformRandomNetwork(widths, using: &rng)
-                let states = trial == 0 ? net.hiddenWidths.map { Array(repeating: NeuronState.unknown, count: $0) }
+                let states = trial == 0 ? allUnknown(net)
                                         : randomStates(net, rng: &rng, unknownShare: 7)
                 let patterns = completions(states)
                 let unknown = states.joined().filter { $0 == .unknown }.count
