@@ -53,10 +53,11 @@ let package = Package(
             "RandomNetworks", "NetworkFormats",
         ]),
         // Test support, the one copy every test target uses: an exact brute-force reference
-        // (GLPK's rational simplex), independent of ExactLipschitz and LinearProgramming so that it
-        // can hold them to account; the tests' own generator (SplitMix64, independent of the
-        // package's); random-network builders; `assertRelativelyEqual` and friends.
-        .target(name: "LipschitzTestSupport", dependencies: ["LipschitzModel", "CGLPK"]),
+        // (GLPK's rational simplex, region Jacobians in GMP rationals), independent of
+        // ExactLipschitz and LinearProgramming so that it can hold them to account; the tests' own
+        // generator (SplitMix64, independent of the package's); random-network builders;
+        // `assertRelativelyEqual` and friends.
+        .target(name: "LipschitzTestSupport", dependencies: ["LipschitzModel", "CGLPK", "CGMP"]),
         // The command-line tool: thin, argument parsing and printing only.
         .executableTarget(name: "lipschitz", dependencies: [
             "LipschitzModel", "ExactLipschitz", "LipschitzEstimates", "LipschitzTheory",

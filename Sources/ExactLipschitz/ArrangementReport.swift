@@ -26,7 +26,8 @@ extension ExactSearch {
     /// The report of a sweep of a one-hidden-layer network from each norm's maximising cell
     /// (`chosen[n]` indexes `cells`; nil: no region was reached). Each cell is certified
     /// full-dimensional once by an interior point (the certified forward pass), or else by the
-    /// LP search's test, and its value is the model's Jacobian and norm of its pattern; a cell
+    /// LP search's test, and its value is the norm of its pattern's accurate Jacobian
+    /// (`RegionJacobian`, which throws when none is representable); a cell
     /// that fails both sends the whole question to the LP search (nil). After a stop the upper
     /// bound covers everything by an interval Jacobian. With `pointOnly` a cell must be
     /// certified by its point (the one-input path: a cell narrower than the doubles' spacing
@@ -54,7 +55,7 @@ extension ExactSearch {
                     }
                     guard let ball = try pointBall ?? (pointOnly ? nil : regionBall(network, bits: bits, options: options, shared: shared,
                                                                                      statistics: &statistics)) else { return nil }
-                    certified[c] = (pattern, ball, jacobian!)
+                    certified[c] = (pattern, ball, try RegionJacobian.accurate(network, pattern, norms: options.norms, fast: jacobian!))
                 }
                 let (pattern, ball, jacobian) = certified[c]!
                 value = try operatorNorm(jacobian, p: norm)

@@ -13,13 +13,71 @@ extension ExactSearch {
         // search of the other networks) and visits every region; a caller's pruning floor
         // (`lowerBounds`) asks for the pruned LP search, so it is left to that.
         guard network.layers.count == 2, options.lowerBounds.isEmpty else { return nil }
-        if let line = try searchOneInput(network, options: options, shared: shared) { return line }
-        if let central = try searchCentral(network, options: options, shared: shared) { return central }
-        guard var arrangement = Arrangement(network: network) else { return nil }
-        let monitor = SweepMonitor(options: options, shared: shared, check: stopCheck(options, shared))
-        guard let outcome = closeAndSweep(&arrangement, options: options, monitor: monitor), !outcome.degenerate else { return nil }
-        monitor.finishRegionLimit()
-        return try report(arrangement, options: options, outcome: outcome, complete: outcome.complete, shared: shared)
+        do {
+            if let line = try searchOneInput(network, options: options, shared: shared) { return line }
+            if let central = try searchCentral(network, options: options, shared: shared) {
+                return try trustSweep(central, network, options: options, shared: shared)
+            }
+            guard var arrangement = Arrangement(network: network) else { return nil }
+            let monitor = SweepMonitor(options: options, shared: shared, check: stopCheck(options, shared))
+            guard let outcome = closeAndSweep(&arrangement, options: options, monitor: monitor), !outcome.degenerate else { return nil }
+            monitor.finishRegionLimit()
+            guard let answer = try report(arrangement, options: options, outcome: outcome, complete: outcome.complete, shared: shared) else { return nil }
+            return try trustSweep(answer, network, options: options, shared: shared)
+        } catch is RegionJacobian.Unrepresentable {
+            // A maximising cell's value needs a Jacobian no double carries: the LP search takes the
+            // region as undecided.
+            shared.resetRegionClaims()
+            return nil
+        }
+    }
+
+    /// A bound S (per norm) on how far the sweep's running Jacobian of any cell lies from the
+    /// cell's exact one. The running sum starts from the fresh Jacobian of the all-inactive
+    /// pattern (error ≤ γ·A, `RegionEnumerator.roundingFactor`, A = |W₁||W₀|) and adds or
+    /// subtracts neuron terms w1_i·w0_iᵀ (each rounded once: u·|term|, at most u·A in all): at
+    /// most N at the line's start, N along it and d − 1 + 1 at the vertex. Each addition errs by u
+    /// times the computed partial sum, whose exact value is the Jacobian of some pattern (entrywise
+    /// at most A). So every entry errs by at most (γ + u·(2N + d + 2))·A·(1 + 4(2N + d)u), and
+    /// doubled for the products of errors that bound: S = 2·(γ + u(2N + d + 2))·‖A‖ + underflow.
+    /// The central arrangement's sections carry the same sums of the same terms.
+    static func sweepRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
+        let magnitudes = network.layers[1].weights.absolute * network.layers[0].weights.absolute
+        let n = Double(network.hiddenNeuronCount), d = Double(network.inputDimension)
+        let factor = 2 * (RegionEnumerator.roundingFactor(network) + (2 * n + d + 2) * Tolerances.unitRoundoff) * (1 + 1e-9)
+        let underflow = UnderflowSlack.bound(network)
+        return try norms.map { factor * (try operatorNorm(magnitudes, p: $0)) + underflow }
+    }
+
+    /// The sweep keeps the cell whose running value is largest, and reports that cell's accurate
+    /// value V (`RegionJacobian`): any other cell's exact value is at most its running value + S,
+    /// so at most V + 2S (up to the comparison's relative rounding). A complete sweep's answer
+    /// stands as exact when 2S ≤ `Tolerances.sweepSelectionBudget`·V for every norm, which holds
+    /// for ordinary networks by orders of magnitude. Otherwise a small network goes to the LP
+    /// search (nil, even under `--method arrangement`: the report then says `lp`), which takes
+    /// each region's value accurately, and a large one (or a shard) gets the certified interval
+    /// [V, V + 2S + 2·accuracy·V].
+    static func trustSweep(_ report: ExactReport, _ network: ReLUNetwork, options: ExactOptions,
+                           shared: SharedSearchState) throws -> ExactReport? {
+        guard report.isExact else { return report }
+        let slack = try sweepRounding(network, norms: options.norms)
+        // A part with no cell (a shard's, say) compared nothing.
+        let trusted = zip(report.bounds, slack).allSatisfy { $0.witness == nil || 2 * $1 <= Tolerances.sweepSelectionBudget * $0.lower }
+        if trusted { return report }
+        // Not for a shard: the other shards' parts are the sweep's, which the LP search's do not match.
+        if network.hiddenNeuronCount <= Tolerances.sweepRecheckNeurons && options.shard.count == 1 {
+            shared.resetRegionClaims()
+            shared.sweepUntrusted = true
+            return nil
+        }
+        let bounds = zip(report.bounds, slack).map { b, s in
+            NormBound(norm: b.norm, lower: b.lower, upper: (b.lower * (1 + 2 * Tolerances.regionValueAccuracy) + 2 * s) * (1 + 1e-12),
+                      witness: b.witness)
+        }
+        var interval = ExactReport(bounds: bounds, regions: report.regions, isExact: false, stopReason: .rounding,
+                                   seconds: report.seconds, statistics: report.statistics, method: report.method)
+        interval.partition = report.partition
+        return interval
     }
 
     /// Closes the arrangement by the caller's box or else by one holding every vertex strictly

@@ -155,7 +155,7 @@ extension ExactSearch {
         point.insert(section.sign, at: section.coordinate)
         let zeroRows = (0..<network.hiddenNeuronCount).filter { i in (0..<network.inputDimension).allSatisfy { network.layers[0].weights[i, $0] == 0 } }
         let pattern = ActivationPattern(layers: [bits])
-        let jacobian = network.jacobian(for: pattern)
+        let jacobian = try RegionJacobian.accurate(network, pattern, norms: options.norms)
         if let ball = certifiedShallowWitness(network, pattern: bits, point: point, box: nil, zeroRows: zeroRows) {
             return RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
         }
@@ -180,7 +180,8 @@ extension ExactSearch {
             let bits = (0..<w.rows).map { w[$0, 0] * x > 0 }
             guard let ball = certifiedShallowWitness(network, pattern: bits, point: [x], box: nil, zeroRows: zeroRows) else { return nil }
             let pattern = ActivationPattern(layers: [bits])
-            witnesses.append(RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius, jacobian: network.jacobian(for: pattern)))
+            witnesses.append(RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius,
+                                           jacobian: try RegionJacobian.accurate(network, pattern, norms: options.norms)))
         }
         var bounds: [NormBound] = []
         for norm in options.norms {

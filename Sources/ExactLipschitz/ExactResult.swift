@@ -130,6 +130,9 @@ public enum StopReason: String, Sendable {
     /// The search finished, pruning against a seeded `--lower-bound` that no region reached:
     /// the constant lies between the best region found and the seed.
     case lowerBoundNotReached = "lower bound not reached"
+    /// The line sweep finished, but its running sums' proven rounding error could exceed 1e-9 of
+    /// the constant (`ExactSearch.trustSweep`): the constant lies in the certified interval.
+    case rounding = "rounding"
 }
 
 /// Counters of the search, for benchmarks and progress.

@@ -28,7 +28,7 @@ public enum ExactSearch {
             }
             // A stop during the arrangement's set-up is not "not applicable": the LP search below
             // sees the stop at once and reports the certified interval.
-            if method == .arrangement && shared.stopReason == nil { throw ExactError.arrangementNotApplicable }
+            if method == .arrangement && shared.stopReason == nil && !shared.sweepUntrusted { throw ExactError.arrangementNotApplicable }
         }
         if method == .automatic || method == .arrangement { method = .linearPrograms }
         let threads = method == .plain || network.hiddenNeuronCount == 0 ? 1 : options.threads

@@ -53,9 +53,15 @@ enum Incumbents {
             for (value, pattern) in scored[n].sorted(by: { $0.value > $1.value }).prefix(4) {
                 guard value > shared.best[n] else { break }  // cannot raise the incumbent
                 guard let ball = try? enumerator.certifiedRegion(of: pattern.layers) else { continue }
-                let jacobian = shared.originalJacobian(of: pattern, searched: network)
-                shared.offer(value, norm: n) {
-                    RegionWitness(pattern: shared.originalPattern(pattern), interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
+                // The value offered is the accurate one (`RegionJacobian`); the ranking above may
+                // rest on rounded ones. A region whose value is not representable is dropped.
+                let original = shared.originalPattern(pattern), norm = options.norms[n]
+                guard let jacobian = try? RegionJacobian.accurate(shared.originalNetwork(network), original, norms: [norm],
+                                                                  fast: shared.originalJacobian(of: pattern, searched: network)) else { continue }
+                let certified = try operatorNorm(jacobian, p: norm)
+                guard certified.isFinite else { continue }
+                shared.offer(certified, norm: n) {
+                    RegionWitness(pattern: original, interiorPoint: ball.center, radius: ball.radius, jacobian: jacobian)
                 }
                 break
             }

@@ -3,8 +3,8 @@ import LipschitzModel
 extension OneInputSweep {
     /// Each norm's maximising interval, decided soundly: the intervals whose score could reach
     /// the best within the walk's proven error are the candidates (usually the best alone); up
-    /// to `Tolerances.oneInputCandidateLimit` of them are recomputed with the model's Jacobian
-    /// and norm kernels and the largest (the first of equal ones) wins, which is then the value
+    /// to `Tolerances.oneInputCandidateLimit` of them are recomputed with accurate Jacobians
+    /// (`RegionJacobian`) and the largest (the first of equal ones) wins, which is then the value
     /// every other method reports for the maximum. With more candidates than that, their exact
     /// values all lie within 2(E + ρM) of one another; when that is at most
     /// `Tolerances.oneInputTieFraction`·M the first best score is taken (its value is the maximum
@@ -67,11 +67,12 @@ extension OneInputSweep {
         return Array((left + right.reversed()).prefix(limit))
     }
 
-    /// The candidate with the largest norm by the model's kernels (the first of equal ones).
+    /// The candidate with the largest norm of its accurate Jacobian (`RegionJacobian`; the first
+    /// of equal ones).
     private func largestByKernel(_ candidates: [Int], norm: LipschitzNorm) throws -> Int {
         var best = -1.0, winner = candidates[0]
         for j in candidates {
-            let value = try operatorNorm(network.jacobian(for: ActivationPattern(layers: [cell(j).bits])), p: norm)
+            let value = try operatorNorm(RegionJacobian.accurate(network, ActivationPattern(layers: [cell(j).bits]), norms: [norm]), p: norm)
             if value > best { best = value; winner = j }
         }
         return winner

@@ -17,7 +17,7 @@ import LipschitzModel
 ///   (w_i > 0 switches on, w_i < 0 switches off), so each interval's gradient is a running sum
 ///   (`OneInputWalk`), kept compensated with a proven error bound E. The intervals whose score
 ///   could reach the best within that bound are the candidates; each is recomputed with the
-///   model's Jacobian and norm kernels and the largest wins (`OneInputCandidates`).
+///   accurate Jacobian (`RegionJacobian`) and the largest wins (`OneInputCandidates`).
 /// - *The witness.* The chosen interval's midpoint x, certified by the exact order alone
 ///   (`OneInputWitness`): a double x with t̂_left < x < t̂_right lies strictly between the exact
 ///   breakpoints, so every neuron's sign at x is the pattern's; an interval with no

@@ -40,7 +40,7 @@ extension OneInputSweep {
     }
 
     /// The result of a finished walk: each norm's chosen interval with its certified witness
-    /// and the model's Jacobian (its norm is the constant). After a stop the general report
+    /// and its accurate Jacobian (its norm is the constant). After a stop the general report
     /// (`sweepReport`, the interval Jacobian's upper bound) takes it; nil when a witness could
     /// not be certified (the general sweep decides).
     func report(_ chosen: (cells: [OneInputCell], index: [Int?]), outcome: OneInputOutcome, options: ExactOptions,
@@ -56,7 +56,7 @@ extension OneInputSweep {
             guard let ball = certifiedBall(cell) else { return nil }
             let pattern = ActivationPattern(layers: [cell.bits])
             witnesses.append(RegionWitness(pattern: pattern, interiorPoint: ball.center, radius: ball.radius,
-                                           jacobian: network.jacobian(for: pattern)))
+                                           jacobian: try RegionJacobian.accurate(network, pattern, norms: norms)))
         }
         var bounds: [NormBound] = []
         for (n, norm) in norms.enumerated() {

@@ -75,6 +75,8 @@ final class RegionEnumerator {
     private var lastProgress: UInt64 = 0
     /// The pruning bound's folded leading layers, reused along the path (`FoldCache`).
     private let foldCache = FoldCache()
+    /// The shared best values as last read by `needsAccurateValue` (−1: none yet).
+    private lazy var seenBest = Array(repeating: -1.0, count: norms.count)
     /// Per norm: what rounding can take off a pruning bound (`boundRounding`).
     private let boundSlack: [Double]
     /// `JacobianBound.bound`'s `hopelessRatio` at every node: its default, or 1 (the linear
@@ -795,18 +797,38 @@ final class RegionEnumerator {
             return
         }
         let activation = ActivationPattern(layers: pattern)
-        let jacobian = shared.originalJacobian(of: activation, searched: network)
+        var jacobian = shared.originalJacobian(of: activation, searched: network)
         let reported = shared.originalPattern(activation)
-        var values: [Double] = []
-        for (n, norm) in norms.enumerated() {
-            let value = try operatorNorm(jacobian, p: norm)
+        var values = try norms.map { try operatorNorm(jacobian, p: $0) }
+        // A value that rounding could lift above the best (each is within `boundSlack` of the
+        // region's own) is taken from an accurate Jacobian (`RegionJacobian`); the others cannot
+        // raise the best whatever their rounding, so they are offered as they are.
+        if needsAccurateValue(values) {
+            do {
+                jacobian = try RegionJacobian.accurate(shared.originalNetwork(network), reported, norms: norms, fast: jacobian)
+            } catch is RegionJacobian.Unrepresentable {
+                try recordUndecided(decided: hiddenCount, extra: nil)
+                return
+            }
+            values = try norms.map { try operatorNorm(jacobian, p: $0) }
+        }
+        for (n, value) in values.enumerated() {
             guard value.isFinite else { throw ExactError.overflow }
             shared.offer(value, norm: n) {
                 RegionWitness(pattern: reported, interiorPoint: point, radius: radius, jacobian: jacobian)
             }
-            values.append(value)
         }
         regionVisited?(point, values)
+    }
+
+    /// Whether rounding could lift some value above the best: the best as last read (`seenBest`,
+    /// never above the shared one, so a stale copy only sends more regions to the check), read
+    /// again under the lock only when the copy does not settle it.
+    private func needsAccurateValue(_ values: [Double]) -> Bool {
+        func settled() -> Bool { values.indices.allSatisfy { values[$0] + boundSlack[$0] <= seenBest[$0] } }
+        if settled() { return false }
+        seenBest = shared.best
+        return !settled()
     }
 
     /// Called after every region is offered, with its certified interior point (input
@@ -857,15 +879,18 @@ final class RegionEnumerator {
     /// region pruned against the value 0 (`DifferentialTests.testConstantNeuronsByCancellation`).
     static func boundRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
         var product = network.layers[0].weights.absolute
-        var terms = network.inputDimension + 2
-        for layer in network.layers.dropFirst() {
-            product = layer.weights.absolute * product
-            terms += layer.inputDimension + 2
-        }
-        let gamma = 2 * Double(terms) * Tolerances.unitRoundoff
+        for layer in network.layers.dropFirst() { product = layer.weights.absolute * product }
+        let gamma = roundingFactor(network)
         // Plus what underflow can take off (`UnderflowSlack`): the products above can round to 0.
         let underflow = UnderflowSlack.bound(network)
         return try norms.map { gamma * (try operatorNorm(product, p: $0)) + underflow }
+    }
+
+    /// γ = 2u·Σ(n_k + 2) of `boundRounding`: products of weights along the layers, summed, err
+    /// by at most γ times the sum of their magnitudes.
+    static func roundingFactor(_ network: ReLUNetwork) -> Double {
+        let terms = network.layers.reduce(0) { $0 + $1.inputDimension + 2 }
+        return 2 * Double(terms) * Tolerances.unitRoundoff
     }
 
     /// The path's neuron states: neurons before `decided` fixed, neuron `decided` set to

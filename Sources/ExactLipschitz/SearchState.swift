@@ -42,6 +42,13 @@ final class SharedSearchState: @unchecked Sendable {
         return renumbering.original.jacobian(for: renumbering.order.original(pattern))
     }
 
+    /// Set when the sweep answered but its rounding could not be trusted (`ExactSearch.trustSweep`):
+    /// the LP search answers instead, even under `--method arrangement`.
+    var sweepUntrusted = false
+
+    /// The network region values are computed on (`originalJacobian`).
+    func originalNetwork(_ searched: ReLUNetwork) -> ReLUNetwork { renumbering?.original ?? searched }
+
     func originalPattern(_ pattern: ActivationPattern) -> ActivationPattern {
         renumbering.map { $0.order.original(pattern) } ?? pattern
     }

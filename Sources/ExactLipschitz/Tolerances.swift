@@ -66,6 +66,26 @@ enum Tolerances {
     /// Paths longer than this many rows do not save a basis per split (memory, not accuracy).
     static let savedBasisRowLimit = 2048
 
+    // MARK: Region values
+
+    /// A region's value is taken from the floating-point Jacobian only when the proven bound on
+    /// that Jacobian's rounding (`RegionJacobian`) is at most this fraction of it; otherwise from
+    /// the exact product. Far inside the 1e-9 that "exact" promises, far above what ordinary
+    /// networks need (their bound is about 1e-14 of the value), so the exact product is rare.
+    static let regionValueAccuracy = 1e-11
+
+    /// The sweep picks the largest cell by running sums of the neurons' terms, whose proven error
+    /// S (`ExactSearch.sweepRounding`) is not charged cell by cell: its answer stands as exact
+    /// only when 2S is at most this fraction of the constant (with `regionValueAccuracy` and the
+    /// norms' own rounding, below 1e-9 in all). Random networks with N ≤ 5000 neurons and d = 2
+    /// need about 4e-10 of it at most; cancelling weights far more.
+    static let sweepSelectionBudget = 8e-10
+
+    /// A one-hidden-layer network whose sweep could not be trusted (above) and that has at most
+    /// this many neurons goes to the LP search, which takes every region's value as above;
+    /// larger ones get the certified interval instead (the LP search would take hours).
+    static let sweepRecheckNeurons = 64
+
     // MARK: The arrangement sweep (one hidden layer)
 
     /// Lines cut out by hyperplanes whose Gram–Schmidt pivot (relative) is below this, and

@@ -5,10 +5,12 @@ import LipschitzModel
 /// rationals), and Lip_p = max over the full-dimensional patterns of ‖J‖_{p→p}.
 ///
 /// Independent of ExactLipschitz and LinearProgramming by construction (it depends on
-/// LipschitzModel for the network, the Jacobian of a pattern and operator norms, and on GLPK).
-/// Nothing is decided by a floating-point tolerance: a pattern counts iff the exact optimum of
-/// its margin program is positive (`LiftedPrograms.isFullDimensional`), and a neuron is
-/// constant iff its exact gradient is zero (`LiftedPrograms.isConstant`).
+/// LipschitzModel for the network and operator norms, on GLPK and on GMP). Nothing is decided
+/// by a floating-point tolerance: a pattern counts iff the exact optimum of its margin program
+/// is positive (`LiftedPrograms.isFullDimensional`), and a neuron is constant iff its exact
+/// gradient is zero (`LiftedPrograms.isConstant`). The values too are exact: each region's
+/// Jacobian is formed in GMP rationals (`RationalJacobian`), not by the package's floating-point
+/// kernel, whose products can cancel to 0 (instances/known-defects), and only its norm is rounded.
 public enum ExactBruteForce {
     /// 2^n patterns at most are examined.
     public static let maxHiddenNeurons = 16
@@ -16,7 +18,7 @@ public enum ExactBruteForce {
     public struct Result: Sendable, Equatable {
         /// Number of full-dimensional activation regions (within the box's interior, if any).
         public var regions: Int
-        /// Per requested norm, in order: max ‖J‖_{p→p} over those regions.
+        /// Per requested norm, in order: max ‖J‖_{p→p} over those regions (J exact, `RationalJacobian`).
         public var constants: [Double]
         /// The full-dimensional patterns, in enumeration order.
         public var patterns: [ActivationPattern]
@@ -43,9 +45,10 @@ public enum ExactBruteForce {
         let search = PatternSearch(network: network, box: box, prune: pruneEmptyPrefixes)
         try search.visit(0)
         var constants = Array(repeating: 0.0, count: norms.count)
+        let exact = RationalJacobian(network)
         for pattern in search.found {
-            let jacobian = network.jacobian(for: pattern)
-            for (m, norm) in norms.enumerated() { constants[m] = max(constants[m], try operatorNorm(jacobian, p: norm)) }
+            let values = try exact.evaluate(pattern, norms: norms).values
+            for m in norms.indices { constants[m] = max(constants[m], values[m]) }
         }
         return Result(regions: search.found.count, constants: constants, patterns: search.found)
     }
