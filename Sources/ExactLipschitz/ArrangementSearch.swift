@@ -23,7 +23,9 @@ extension ExactSearch {
             guard let outcome = closeAndSweep(&arrangement, options: options, monitor: monitor), !outcome.degenerate else { return nil }
             monitor.finishRegionLimit()
             guard let answer = try report(arrangement, options: options, outcome: outcome, complete: outcome.complete, shared: shared) else { return nil }
-            return try trustSweep(answer, network, options: options, shared: shared)
+            return try trustSweep(answer, network, options: options, shared: shared) { slack in
+                try recheckSweep(arrangement, answer: answer, slack: slack, options: options, monitor: monitor, shared: shared)
+            }
         } catch is RegionJacobian.Unrepresentable {
             // A maximising cell's value needs a Jacobian no double carries: the LP search takes the
             // region as undecided.
@@ -53,17 +55,20 @@ extension ExactSearch {
     /// value V (`RegionJacobian`): any other cell's exact value is at most its running value + S,
     /// so at most V + 2S (up to the comparison's relative rounding). A complete sweep's answer
     /// stands as exact when 2S ≤ `Tolerances.sweepSelectionBudget`·V for every norm, which holds
-    /// for ordinary networks by orders of magnitude. Otherwise a small network goes to the LP
+    /// for ordinary networks by orders of magnitude. Otherwise the general sweep is run again to
+    /// value its near-best cells accurately (`recheck`, `recheckSweep`); failing that (or for the
+    /// central arrangement, which has no recheck), a small network goes to the LP
     /// search (nil, even under `--method arrangement`: the report then says `lp`), which takes
     /// each region's value accurately, and a large one (or a shard) gets the certified interval
     /// [V, V + 2S + 2·accuracy·V].
-    static func trustSweep(_ report: ExactReport, _ network: ReLUNetwork, options: ExactOptions,
-                           shared: SharedSearchState) throws -> ExactReport? {
+    static func trustSweep(_ report: ExactReport, _ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState,
+                           recheck: (([Double]) throws -> ExactReport?)? = nil) throws -> ExactReport? {
         guard report.isExact else { return report }
         let slack = try sweepRounding(network, norms: options.norms)
         // A part with no cell (a shard's, say) compared nothing.
         let trusted = zip(report.bounds, slack).allSatisfy { $0.witness == nil || 2 * $1 <= Tolerances.sweepSelectionBudget * $0.lower }
         if trusted { return report }
+        if let recheck, let checked = try recheck(slack) { return checked }
         // Not for a shard: the other shards' parts are the sweep's, which the LP search's do not match.
         if network.hiddenNeuronCount <= Tolerances.sweepRecheckNeurons && options.shard.count == 1 {
             shared.resetRegionClaims()
@@ -113,6 +118,44 @@ extension ExactSearch {
         arrangement.outputs == 1 && outcome.best.contains { $0 > 0 && $0 < 1e-140 }
     }
 
+    /// The sweep once more in collect mode (`LineSweeper.collect`): a cell whose exact value
+    /// exceeds the answer V has a running value above V − S, and a score above V − S − 1e-12·V
+    /// (the norm's own rounding), so every such cell is among the candidates collected, each of
+    /// which is then valued accurately (`RegionJacobian`). The best of them and the first sweep's
+    /// witness is the exact answer, certified as any chosen cell (`sweepReport`). Nil when that
+    /// fails: more than `Tolerances.sweepCandidateLimit` candidates, a stop, a cell not rebuilt.
+    private static func recheckSweep(_ arrangement: Arrangement, answer: ExactReport, slack: [Double], options: ExactOptions,
+                                     monitor: SweepMonitor, shared: SharedSearchState) throws -> ExactReport? {
+        let thresholds = zip(answer.bounds, slack).map { b, s in b.lower - s - 1e-12 * b.lower }
+        let part = SweepPartition.part(planes: arrangement.count, dimension: arrangement.dimension,
+                                       jacobianSize: arrangement.jacobianSize, shard: options.shard)
+        let cover = LineCover.forSweep(dimension: arrangement.dimension, shard: options.shard)
+        monitor.reset()
+        let outcome = sweep(arrangement, norms: options.norms, part: part, cover: cover, threads: max(1, options.threads),
+                            monitor: monitor, exactNorms: true, collectAbove: thresholds)
+        monitor.finishRegionLimit()
+        // Each worker keeps at most the limit; together they may hold more.
+        guard outcome.complete, !outcome.degenerate, !outcome.overflowed, shared.stopReason == nil,
+              outcome.candidates.allSatisfy({ $0.count <= Tolerances.sweepCandidateLimit }) else { return nil }
+        let rebuild = LineSweeper(arrangement: arrangement, norms: options.norms, control: SweepControl(shouldStop: { false }, claim: nil))
+        var cells: [SweepCell] = [], chosen: [Int?] = []
+        for (n, norm) in options.norms.enumerated() {
+            guard let witness = answer.bounds[n].witness else { chosen.append(nil); continue }
+            var best = (value: answer.bounds[n].lower, cell: SweepCell(pattern: witness.pattern.layers[0], point: witness.interiorPoint))
+            // In sweep order, so that ties keep the same cell whatever the thread count.
+            for vertex in outcome.candidates[n].sorted(by: { $0.precedes($1) }) {
+                guard let cell = rebuild.cell(at: vertex) else { return nil }
+                let jacobian = try RegionJacobian.accurate(arrangement.network, ActivationPattern(layers: [cell.pattern]), norms: [norm])
+                let value = try operatorNorm(jacobian, p: norm)
+                if value > best.value { best = (value, cell) }
+            }
+            chosen.append(cells.count)
+            cells.append(best.cell)
+        }
+        return try sweepReport(network: arrangement.network, zeroRows: arrangement.zeroRows, options: options, cells: cells,
+                               chosen: chosen, regions: answer.regions, vertices: answer.statistics.vertices, complete: true, shared: shared)
+    }
+
     /// The largest vertex coordinate of the network's planes; nil after a stop.
     private static func boundingExtent(_ arrangement: Arrangement, threads: Int, monitor: SweepMonitor) -> Double? {
         let d = arrangement.dimension
@@ -136,13 +179,17 @@ extension ExactSearch {
 
     /// Sweeps the lines of `part`, those `cover` walks (every line without it), in parallel.
     private static func sweep(_ arrangement: Arrangement, norms: [LipschitzNorm], part: SweepPart, cover: LineCover?, threads: Int,
-                              monitor: SweepMonitor, exactNorms: Bool) -> SweepOutcome {
+                              monitor: SweepMonitor, exactNorms: Bool, collectAbove thresholds: [Double]? = nil) -> SweepOutcome {
         var total = SweepOutcome(norms: norms.count)
         let lock = Lock()
         let planes = arrangement.count
         let finished = inParallel(
             lines: part.startLine..<part.lineEnd, planes: planes, size: arrangement.dimension - 1, threads: threads, monitor: monitor,
-            makeWorker: { SweepWorker(LineSweeper(arrangement: arrangement, norms: norms, control: monitor.control, exactNorms: exactNorms), norms: norms.count) },
+            makeWorker: {
+                let sweeper = LineSweeper(arrangement: arrangement, norms: norms, control: monitor.control, exactNorms: exactNorms)
+                if let thresholds { sweeper.collect(above: thresholds) }
+                return SweepWorker(sweeper, norms: norms.count)
+            },
             finish: { worker in
                 worker.sweeper.returnBudget(monitor.returnRegions)
                 lock.lock(); total.merge(worker.outcome); lock.unlock()

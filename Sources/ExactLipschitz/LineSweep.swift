@@ -25,10 +25,15 @@ struct SweepOutcome {
     var vertices = 0
     var best: [Double]
     var witness: [SweepVertex?]
+    /// Collect mode (`LineSweeper.collect`): per norm, the cells scoring above the threshold.
+    var candidates: [[SweepVertex]]
+    /// More than `Tolerances.sweepCandidateLimit` candidates for some norm: they were not all kept.
+    var overflowed = false
 
     init(norms: Int) {
         best = Array(repeating: -1, count: norms)
         witness = Array(repeating: nil, count: norms)
+        candidates = Array(repeating: [], count: norms)
     }
 
     /// Adds another worker's outcome; equal values keep the vertex first in sweep order, so
@@ -38,6 +43,8 @@ struct SweepOutcome {
         complete = complete && other.complete
         regions += other.regions
         vertices += other.vertices
+        overflowed = overflowed || other.overflowed
+        for n in candidates.indices { candidates[n] += other.candidates[n] }
         for n in best.indices {
             guard let theirs = other.witness[n] else { continue }
             if other.best[n] > best[n] || (other.best[n] == best[n] && witness[n].map { theirs.precedes($0) } ?? true) {
@@ -110,6 +117,9 @@ final class LineSweeper {
     var exactStatistics = ExactTieStatistics()
 
     let bestScore: UnsafeMutablePointer<Double>
+    /// Collect mode: every cell scoring above `bestScore` (fixed at the thresholds) is kept as a
+    /// candidate instead of replacing the best (`collect`).
+    private(set) var collecting = false
     /// Box faces on their negative side at the start of the current line.
     var negativeFaces = 0
     /// Regions this worker may still count under `--max-regions`.
@@ -180,6 +190,14 @@ final class LineSweeper {
             }
         }
         return (size, inverse)
+    }
+
+    /// Switches to collect mode with per-norm thresholds (scores are then the norms themselves:
+    /// make the sweeper with `exactNorms`).
+    func collect(above thresholds: [Double]) {
+        precondition(!useProxy && thresholds.count == norms.count, "collect mode compares norms")
+        collecting = true
+        for n in thresholds.indices { bestScore[n] = thresholds[n] }
     }
 
     private static func copy(_ array: [Double]) -> UnsafeMutablePointer<Double> {

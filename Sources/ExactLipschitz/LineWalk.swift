@@ -185,14 +185,25 @@ extension LineSweeper {
         return (try? operatorNorm(Matrix(rows: arrangement.outputs, columns: arrangement.jacobianColumns, storage: jacobian), p: norms[n])) ?? .nan
     }
 
-    /// A new best for norm n: its value (the norm itself, not the proxy) and its vertex.
+    /// A new best for norm n: its value (the norm itself, not the proxy) and its vertex; in
+    /// collect mode, one more candidate.
     @inline(never)
     private func record(_ score: Double, norm n: Int, plane k: Int, into outcome: inout SweepOutcome) {
+        let vertex = SweepVertex(line: Array(UnsafeBufferPointer(start: members, count: d - 1)), plane: k,
+                                 positive: (0..<d).map { lambda[$0] > 0 })
+        if collecting {
+            guard outcome.candidates[n].count < Tolerances.sweepCandidateLimit else {
+                outcome.overflowed = true
+                bestScore[n] = .infinity  // nothing more to keep for this norm
+                return
+            }
+            outcome.candidates[n].append(vertex)
+            return
+        }
         bestScore[n] = score
         let jacobian = UnsafeBufferPointer(start: cellJacobian, count: m)
         outcome.best[n] = scalar && useProxy ? vectorNorm(jacobian, p: dualNorms[n]) : score
-        outcome.witness[n] = SweepVertex(line: Array(UnsafeBufferPointer(start: members, count: d - 1)), plane: k,
-                                         positive: (0..<d).map { lambda[$0] > 0 })
+        outcome.witness[n] = vertex
     }
 
     /// Hands unused region permission back (`--max-regions`).

@@ -77,13 +77,19 @@ enum Tolerances {
     /// The sweep picks the largest cell by running sums of the neurons' terms, whose proven error
     /// S (`ExactSearch.sweepRounding`) is not charged cell by cell: its answer stands as exact
     /// only when 2S is at most this fraction of the constant (with `regionValueAccuracy` and the
-    /// norms' own rounding, below 1e-9 in all). Random networks with N ≤ 5000 neurons and d = 2
-    /// need about 4e-10 of it at most; cancelling weights far more.
+    /// norms' own rounding, below 1e-9 in all); otherwise the sweep is rechecked
+    /// (`sweepCandidateLimit`). Random networks with N ≤ 5000 neurons and d = 2 need about 4e-10
+    /// of it at most; cancelling weights far more.
     static let sweepSelectionBudget = 8e-10
 
-    /// A one-hidden-layer network whose sweep could not be trusted (above) and that has at most
-    /// this many neurons goes to the LP search, which takes every region's value as above;
-    /// larger ones get the certified interval instead (the LP search would take hours).
+    /// A sweep that cannot be trusted (above) is run again collecting the cells whose running
+    /// value lies within S of the answer, each then valued accurately; with more than this many
+    /// for some norm (the constant 0 of a cancelling network, say) the recheck gives up.
+    static let sweepCandidateLimit = 4096
+
+    /// When that recheck gives up, a one-hidden-layer network with at most this many neurons goes
+    /// to the LP search, which takes every region's value as above; larger ones get the certified
+    /// interval instead (the LP search would take hours).
     static let sweepRecheckNeurons = 64
 
     // MARK: The arrangement sweep (one hidden layer)

@@ -339,7 +339,8 @@ final class CancellationTests: XCTestCase {
     /// d = 2, 3 with biases: the arrangement's line sweep (automatic, and `--method
     /// arrangement`). Identical general rows are one plane of the arrangement, so the sweep runs;
     /// its running sums cannot be trusted on these networks (`ExactSearch.trustSweep`), so it
-    /// hands them (≤ 64 neurons) to the LP search, under `--method arrangement` too. The e-scaled
+    /// values its near-best cells accurately (the recheck; 21 of 32 answered so), or hands the
+    /// network (≤ 64 neurons) to the LP search, under `--method arrangement` too. The e-scaled
     /// pair is two planes on one hyperplane, which the arrangement leaves to the LP search.
     func testLineSweepCancellingPairs() throws {
         var rng = TestRandom(seed: 8102)
@@ -358,8 +359,8 @@ final class CancellationTests: XCTestCase {
     }
 
     /// Zero biases, d = 2, 3, no box: the central arrangement (automatic, and `--method
-    /// arrangement`). As for the sweep, identical rows reach the arrangement, which hands them to
-    /// the LP search; the e-scaled pair goes to the LP search directly.
+    /// arrangement`). As for the sweep, identical rows reach the arrangement, which (having no
+    /// recheck) hands them to the LP search; the e-scaled pair goes to the LP search directly.
     func testCentralArrangementCancellingPairs() throws {
         var rng = TestRandom(seed: 8103)
         var wrongInFloat = 0, central = 0
@@ -554,41 +555,76 @@ final class CancellationTests: XCTestCase {
             XCTAssertFalse(outcome.floatIsWrong, "trial \(trial)")
         }
     }
-    /// More than 64 neurons (beyond the brute force and `Tolerances.sweepRecheckNeurons`): a
-    /// sweep that cannot be trusted gives the certified interval, `"stopped": "rounding"`, which
-    /// must hold the constant of the LP search (whose region values are accurate, and which the
-    /// brute force checks above on small networks); so must every shard's. An ordinary network of
-    /// that size stays exact (its value is held to the LP search's by `MethodAgreementTests`).
-    func testLargeSweepCancellationIsAnHonestInterval() throws {
-        var rng = TestRandom(seed: 8110)
-        for trial in 0..<1 {
-            var layers = shallowPair(d: 2, others: 63, outputs: 1, biased: true, identical: true, using: &rng)
-            let net = build(layers, "large sweep \(trial)")
-            var options = ExactOptions(norms: [.two, .infinity])
-            options.threads = 2
-            let swept = try ExactSearch.compute(net, options: options)
-            options.method = .linearPrograms
-            let reference = try ExactSearch.compute(net, options: options)
-            XCTAssertTrue(reference.isExact)
-            XCTAssertEqual(swept.method, .arrangement)
-            XCTAssertFalse(swept.isExact, "trial \(trial)")
-            XCTAssertEqual(swept.stopReason, .rounding)
-            for (s, r) in zip(swept.bounds, reference.bounds) {
-                XCTAssertLessThanOrEqual(s.lower, r.lower * (1 + 1e-9), "ℓ\(s.norm), trial \(trial)")
-                XCTAssertGreaterThanOrEqual(s.upper, r.lower, "ℓ\(s.norm), trial \(trial)")
-            }
-            options.method = .automatic
-            for k in 1...3 {
-                options.shard = try Shard(index: k, count: 3)
-                let part = try ExactSearch.compute(net, options: options)
-                for (s, r) in zip(part.bounds, reference.bounds) { XCTAssertLessThanOrEqual(s.lower, r.lower * (1 + 1e-9)) }
-            }
-            // The same network without its cancelling pair's huge output weights: exact.
-            layers[1].0 = layers[1].0.map { row in row.enumerated().map { $0.offset < 2 ? 0.5 : $0.element } }
-            options.shard = .whole
-            let ordinary = try ExactSearch.compute(build(layers, "ordinary"), options: options)
-            XCTAssertTrue(ordinary.isExact)
-            XCTAssertEqual(ordinary.method, .arrangement)
+    /// d = 2, one hidden layer of `others` general neurons plus two copies of one more, weighted
+    /// 7000000000000002 and −7e15 at the output (a − b = 2, exact; the others' output weights are
+    /// of that size): the float products cancel by ~1 while the constant is ~10. The same
+    /// function with the pair merged into one neuron weighted 2 has no cancellation: its
+    /// constant, exact from the trusted sweep, is the reference (the brute force stops at 16
+    /// neurons).
+    private func largeSweepPair(others: Int, seed: UInt64) throws -> (cancelling: ReLUNetwork, merged: ReLUNetwork) {
+        var rng = TestRandom(seed: seed)
+        let (b, a) = (7e15, 7e15 * (1 + 0x1p-52))
+        XCTAssertEqual(a - b, 2)
+        let u = [rng.normal(), rng.normal()], beta = rng.normal()
+        let rows = (0..<others).map { _ in [rng.normal(), rng.normal()] }, biases = (0..<others).map { _ in rng.normal() }
+        let outputs = (0..<others).map { _ in 2 * rng.normal() }
+        let cancelling = build([([u, u] + rows, [beta, beta] + biases), ([[a, -b] + outputs], [0])], "pair and \(others)")
+        let merged = build([([u] + rows, [beta] + biases), ([[a - b] + outputs], [0])], "merged and \(others)")
+        return (cancelling, merged)
+    }
+
+    /// 65 neurons (beyond `Tolerances.sweepRecheckNeurons`, so no LP search): the sweep's rounding
+    /// cannot be trusted, and the recheck (`ExactSearch.recheckSweep`: the near-best cells valued
+    /// accurately) makes it exact, in one piece and in shards.
+    func testLargeSweepIsRecheckedToExact() throws {
+        let (net, merged) = try largeSweepPair(others: 63, seed: 8110)
+        var options = ExactOptions(norms: [.two, .infinity])
+        options.threads = 2
+        let reference = try ExactSearch.compute(merged, options: options)
+        XCTAssertTrue(reference.isExact)
+        XCTAssertEqual(reference.method, .arrangement)
+        let swept = try ExactSearch.compute(net, options: options)
+        XCTAssertTrue(swept.isExact)
+        XCTAssertEqual(swept.method, .arrangement)
+        for (s, r) in zip(swept.bounds, reference.bounds) { assertRelativelyEqual(s.lower, r.lower, 1e-9, "ℓ\(s.norm)") }
+        var best = [0.0, 0.0]
+        for k in 1...3 {
+            options.shard = try Shard(index: k, count: 3)
+            let part = try ExactSearch.compute(net, options: options)
+            XCTAssertTrue(part.isExact, "shard \(k)")
+            for n in best.indices { best[n] = max(best[n], part.bounds[n].lower) }
+        }
+        for (value, r) in zip(best, reference.bounds) { assertRelativelyEqual(value, r.lower, 1e-9, "shards") }
+    }
+
+    /// 92 neurons, 4279 cells: the recheck would have to value them all (the rounding bound S
+    /// exceeds the constant), more than `Tolerances.sweepCandidateLimit`, so it gives up and
+    /// the answer is the certified interval, `"stopped": "rounding"`, holding the constant; so do
+    /// the shards' parts together.
+    func testSweepBeyondTheRecheckIsAnHonestInterval() throws {
+        let (net, merged) = try largeSweepPair(others: 90, seed: 8111)
+        var options = ExactOptions(norms: [.two, .infinity])
+        options.threads = 2
+        let reference = try ExactSearch.compute(merged, options: options)
+        XCTAssertTrue(reference.isExact)
+        let swept = try ExactSearch.compute(net, options: options)
+        XCTAssertEqual(swept.method, .arrangement)
+        XCTAssertFalse(swept.isExact)
+        XCTAssertEqual(swept.stopReason, .rounding)
+        XCTAssertEqual(swept.regions, reference.regions)
+        for (s, r) in zip(swept.bounds, reference.bounds) {
+            XCTAssertLessThanOrEqual(s.lower, r.lower * (1 + 1e-9), "ℓ\(s.norm)")
+            XCTAssertGreaterThanOrEqual(s.upper, r.lower * (1 - 1e-12), "ℓ\(s.norm)")
+        }
+        var lower = [0.0, 0.0], upper = [0.0, 0.0]
+        for k in 1...3 {
+            options.shard = try Shard(index: k, count: 3)
+            let part = try ExactSearch.compute(net, options: options)
+            for n in lower.indices { lower[n] = max(lower[n], part.bounds[n].lower); upper[n] = max(upper[n], part.bounds[n].upper) }
+        }
+        for n in lower.indices {
+            XCTAssertLessThanOrEqual(lower[n], reference.bounds[n].lower * (1 + 1e-9))
+            XCTAssertGreaterThanOrEqual(upper[n], reference.bounds[n].lower * (1 - 1e-12))
         }
     }
 }
