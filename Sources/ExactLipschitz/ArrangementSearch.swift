@@ -36,7 +36,7 @@ extension ExactSearch {
 
     /// A bound S (per norm) on how far the sweep's running Jacobian of any cell lies from the
     /// cell's exact one. The running sum starts from the fresh Jacobian of the all-inactive
-    /// pattern (error ≤ γ·A, `RegionEnumerator.roundingFactor`, A = |W₁||W₀|) and adds or
+    /// pattern (error ≤ γ·A, `ReLUNetwork.jacobianRoundingFactor`, A = |W₁||W₀|) and adds or
     /// subtracts neuron terms w1_i·w0_iᵀ (each rounded once: u·|term|, at most u·A in all): at
     /// most N at the line's start, N along it and d − 1 + 1 at the vertex. Each addition errs by u
     /// times the computed partial sum, whose exact value is the Jacobian of some pattern (entrywise
@@ -46,7 +46,7 @@ extension ExactSearch {
     static func sweepRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
         let magnitudes = network.layers[1].weights.absolute * network.layers[0].weights.absolute
         let n = Double(network.hiddenNeuronCount), d = Double(network.inputDimension)
-        let factor = 2 * (RegionEnumerator.roundingFactor(network) + (2 * n + d + 2) * Tolerances.unitRoundoff) * (1 + 1e-9)
+        let factor = 2 * (network.jacobianRoundingFactor + (2 * n + d + 2) * Tolerances.unitRoundoff) * (1 + 1e-9)
         let underflow = UnderflowSlack.bound(network)
         return try norms.map { factor * (try operatorNorm(magnitudes, p: $0)) + underflow }
     }
@@ -60,7 +60,7 @@ extension ExactSearch {
     /// central arrangement, which has no recheck), a small network goes to the LP
     /// search (nil, even under `--method arrangement`: the report then says `lp`), which takes
     /// each region's value accurately, and a large one (or a shard) gets the certified interval
-    /// [V, V + 2S + 2·accuracy·V].
+    /// [V, V + 2S + 2·accuracy·V] (stopped "rounding", or by what stopped the recheck).
     static func trustSweep(_ report: ExactReport, _ network: ReLUNetwork, options: ExactOptions, shared: SharedSearchState,
                            recheck: (([Double]) throws -> ExactReport?)? = nil) throws -> ExactReport? {
         guard report.isExact else { return report }
@@ -79,7 +79,7 @@ extension ExactSearch {
             NormBound(norm: b.norm, lower: b.lower, upper: (b.lower * (1 + 2 * Tolerances.regionValueAccuracy) + 2 * s) * (1 + 1e-12),
                       witness: b.witness)
         }
-        var interval = ExactReport(bounds: bounds, regions: report.regions, isExact: false, stopReason: .rounding,
+        var interval = ExactReport(bounds: bounds, regions: report.regions, isExact: false, stopReason: shared.stopReason ?? .rounding,
                                    seconds: report.seconds, statistics: report.statistics, method: report.method)
         interval.partition = report.partition
         return interval

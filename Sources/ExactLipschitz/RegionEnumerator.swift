@@ -880,17 +880,10 @@ final class RegionEnumerator {
     static func boundRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
         var product = network.layers[0].weights.absolute
         for layer in network.layers.dropFirst() { product = layer.weights.absolute * product }
-        let gamma = roundingFactor(network)
+        let gamma = network.jacobianRoundingFactor
         // Plus what underflow can take off (`UnderflowSlack`): the products above can round to 0.
         let underflow = UnderflowSlack.bound(network)
         return try norms.map { gamma * (try operatorNorm(product, p: $0)) + underflow }
-    }
-
-    /// γ = 2u·Σ(n_k + 2) of `boundRounding`: products of weights along the layers, summed, err
-    /// by at most γ times the sum of their magnitudes.
-    static func roundingFactor(_ network: ReLUNetwork) -> Double {
-        let terms = network.layers.reduce(0) { $0 + $1.inputDimension + 2 }
-        return 2 * Double(terms) * Tolerances.unitRoundoff
     }
 
     /// The path's neuron states: neurons before `decided` fixed, neuron `decided` set to

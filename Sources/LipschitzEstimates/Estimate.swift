@@ -88,7 +88,8 @@ public struct Estimate: Sendable {
     /// Wall-clock time of this method alone.
     public let seconds: Double
     /// For lower bounds: an input point inside a full-dimensional region (inside the box, if
-    /// any) where ‖J‖ equals `value`; nil for upper bounds and for the heuristic.
+    /// any) where ‖J‖ equals `value` (less the Jacobian's rounding bound where weight products
+    /// cancel: `EstimateTolerances.roundingCharge`); nil for upper bounds and for the heuristic.
     public let point: [Double]?
     /// Counters worth reporting (points evaluated, ties skipped, fitted shape, …), one line.
     public let notes: String

@@ -13,4 +13,11 @@ enum EstimateTolerances {
     /// magnitude of its terms for n ≤ 10³, so 1e-12 keeps every computed interval around the
     /// exact one without fixing a neuron whose exact bound is on the other side of 0.
     static let intervalRounding = 1e-12
+
+    /// A lower bound's value is the norm of a floating-point Jacobian, within the model's
+    /// rounding bound s of the exact one (`ReLUNetwork.jacobianRoundingBound`). When s exceeds
+    /// this fraction of it (weight products cancel; about 1e-14 on ordinary networks) s is
+    /// charged: the value becomes max(0, value − s), still attained below. Inside the 1e-9 that
+    /// soundness checks allow, so ordinary values are unchanged, bit for bit.
+    static let roundingCharge = 1e-11
 }

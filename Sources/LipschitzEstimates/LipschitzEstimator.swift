@@ -43,13 +43,25 @@ public enum LipschitzEstimator {
         }
     }
 
+    /// A lower bound's value with the Jacobian's rounding charged when it matters
+    /// (`EstimateTolerances.roundingCharge`), and a note saying so; unchanged otherwise (and for
+    /// values without a point: upper bounds, the heuristic).
+    private static func chargeRounding(_ value: Double, point: [Double]?, _ network: ReLUNetwork,
+                                       norm: LipschitzNorm) throws -> (Double, String) {
+        guard let point, value.isFinite else { return (value, "") }
+        let bound = try network.jacobianRoundingBound(for: network.activationPattern(at: point), norms: [norm])[0]
+        guard bound > EstimateTolerances.roundingCharge * value else { return (value, "") }
+        return (max(0, value - bound), "; the gradient's rounding bound \(shortNumber(bound)) is charged (weight products cancel)")
+    }
+
     private static func run(_ method: EstimationMethod, _ network: ReLUNetwork, _ flat: FlatNetwork,
                             _ options: EstimateOptions, _ cache: inout SampleCache) throws -> Estimate {
         var start = DispatchTime.now().uptimeNanoseconds
         var sampling = 0.0
-        func finish(_ value: Double, point: [Double]?, notes: String) -> Estimate {
+        func finish(_ value: Double, point: [Double]?, notes: String) throws -> Estimate {
             let seconds = sampling + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            return Estimate(method: method, kind: method.kind, value: value, seconds: seconds, point: point, notes: notes)
+            let (charged, how) = try chargeRounding(value, point: point, network, norm: options.norm)
+            return Estimate(method: method, kind: method.kind, value: charged, seconds: seconds, point: point, notes: notes + how)
         }
         /// The shared samples; the clock restarts after them and their own time is added.
         func samples() throws -> SampledNorms {
@@ -62,7 +74,7 @@ public enum LipschitzEstimator {
         case .sampled:
             let samples = try samples()
             guard let best = samples.best else { throw EstimateError.noValidSample(options.samples) }
-            return finish(best.value, point: best.point,
+            return try finish(best.value, point: best.point,
                           notes: "\(samples.count) points, \(samples.tieCount) skipped (on a hyperplane, or overflowed); \(samples.samplerDescription)")
 
         case .localSearch:
@@ -89,7 +101,7 @@ public enum LipschitzEstimator {
                 steps += outcome.steps
                 if outcome.value > best.value { best = outcome }
             }
-            return finish(best.value, point: best.point,
+            return try finish(best.value, point: best.point,
                           notes: "\(starts.count) starts from \(options.samples) samples, \(steps) region moves up to the last improvement (sampled best \(shortNumber(first.value)))")
 
         case .layerProduct:
@@ -100,18 +112,18 @@ public enum LipschitzEstimator {
             case .one, .two, .infinity: how = "product of \(network.layers.count) layer norms"
             case .p: how = "product of Riesz–Thorin bounds on hidden layers, dual norm of the output row"
             }
-            return finish(value, point: nil, notes: how + (options.box == nil ? "" : "; the box is not used"))
+            return try finish(value, point: nil, notes: how + (options.box == nil ? "" : "; the box is not used"))
 
         case .intervalJacobian:
             let (value, fixed) = try UpperBounds.intervalJacobian(network, p: options.norm, box: options.box)
-            return finish(value.nanAsInfinity, point: nil,
+            return try finish(value.nanAsInfinity, point: nil,
                           notes: "\(fixed) of \(network.hiddenNeuronCount) neurons fixed by interval propagation" +
                               (options.box == nil ? " over R^d" : " over the box"))
 
         case .clever:
             let samples = try samples()
             let result = try CleverEstimate(samples: samples)
-            return finish(result.value, point: nil, notes: result.notes)
+            return try finish(result.value, point: nil, notes: result.notes)
         }
     }
 }

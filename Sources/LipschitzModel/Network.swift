@@ -50,6 +50,13 @@ public struct ReLUNetwork: Equatable, Hashable, Sendable {
         self.layers = layers
     }
 
+    /// A network derived from a checked one with the same shapes and finite numbers (|W| for W,
+    /// say): the checks above cannot fail, so they are skipped.
+    init(unchecked name: String, _ layers: [AffineLayer]) {
+        self.name = name
+        self.layers = layers
+    }
+
     public var inputDimension: Int { layers[0].inputDimension }
     public var outputDimension: Int { layers[layers.count - 1].outputDimension }
     /// Widths of the hidden (ReLU) layers: every layer but the last.
