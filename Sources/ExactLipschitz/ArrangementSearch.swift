@@ -130,13 +130,15 @@ extension ExactSearch {
         let part = SweepPartition.part(planes: arrangement.count, dimension: arrangement.dimension,
                                        jacobianSize: arrangement.jacobianSize, shard: options.shard)
         let cover = LineCover.forSweep(dimension: arrangement.dimension, shard: options.shard)
+        let limit = options.sweepCandidateLimit ?? Tolerances.sweepCandidateLimit(
+            neurons: arrangement.network.hiddenNeuronCount, inputs: arrangement.dimension, outputs: arrangement.outputs)
         monitor.reset()
         let outcome = sweep(arrangement, norms: options.norms, part: part, cover: cover, threads: max(1, options.threads),
-                            monitor: monitor, exactNorms: true, collectAbove: thresholds)
+                            monitor: monitor, exactNorms: true, collect: (thresholds, limit))
         monitor.finishRegionLimit()
         // Each worker keeps at most the limit; together they may hold more.
         guard outcome.complete, !outcome.degenerate, !outcome.overflowed, shared.stopReason == nil,
-              outcome.candidates.allSatisfy({ $0.count <= Tolerances.sweepCandidateLimit }) else { return nil }
+              outcome.candidates.allSatisfy({ $0.count <= limit }) else { return nil }
         let rebuild = LineSweeper(arrangement: arrangement, norms: options.norms, control: SweepControl(shouldStop: { false }, claim: nil))
         var cells: [SweepCell] = [], chosen: [Int?] = []
         for (n, norm) in options.norms.enumerated() {
@@ -179,7 +181,8 @@ extension ExactSearch {
 
     /// Sweeps the lines of `part`, those `cover` walks (every line without it), in parallel.
     private static func sweep(_ arrangement: Arrangement, norms: [LipschitzNorm], part: SweepPart, cover: LineCover?, threads: Int,
-                              monitor: SweepMonitor, exactNorms: Bool, collectAbove thresholds: [Double]? = nil) -> SweepOutcome {
+                              monitor: SweepMonitor, exactNorms: Bool,
+                              collect: (thresholds: [Double], limit: Int)? = nil) -> SweepOutcome {
         var total = SweepOutcome(norms: norms.count)
         let lock = Lock()
         let planes = arrangement.count
@@ -187,7 +190,7 @@ extension ExactSearch {
             lines: part.startLine..<part.lineEnd, planes: planes, size: arrangement.dimension - 1, threads: threads, monitor: monitor,
             makeWorker: {
                 let sweeper = LineSweeper(arrangement: arrangement, norms: norms, control: monitor.control, exactNorms: exactNorms)
-                if let thresholds { sweeper.collect(above: thresholds) }
+                if let collect { sweeper.collect(above: collect.thresholds, limit: collect.limit) }
                 return SweepWorker(sweeper, norms: norms.count)
             },
             finish: { worker in

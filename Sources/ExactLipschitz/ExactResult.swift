@@ -64,6 +64,9 @@ public struct ExactOptions: Sendable {
     /// to the shared frontier (`ExactSearch.searchInParallel`). Tests set it small so that every
     /// subtree is cut up many times.
     var handBackSlice = 16384
+    /// Tests only: the sweep recheck's candidate limit instead of `Tolerances.sweepCandidateLimit`,
+    /// so that a small network can exceed it.
+    var sweepCandidateLimit: Int?
     /// Queued subtrees popped after this many nodes in all, or seconds, get a pattern-space bound
     /// (`PatternSplitBound`) of at most `splitBudget` bounds per norm (`ExactSearch.refine`).
     /// Measured on trained-like and He-initialised (11, 24, 24, 1) networks after 30 s: the

@@ -27,7 +27,7 @@ struct SweepOutcome {
     var witness: [SweepVertex?]
     /// Collect mode (`LineSweeper.collect`): per norm, the cells scoring above the threshold.
     var candidates: [[SweepVertex]]
-    /// More than `Tolerances.sweepCandidateLimit` candidates for some norm: they were not all kept.
+    /// More than the limit of candidates for some norm (`LineSweeper.collect`): not all were kept.
     var overflowed = false
 
     init(norms: Int) {
@@ -120,6 +120,8 @@ final class LineSweeper {
     /// Collect mode: every cell scoring above `bestScore` (fixed at the thresholds) is kept as a
     /// candidate instead of replacing the best (`collect`).
     private(set) var collecting = false
+    /// At most this many candidates per norm (`Tolerances.sweepCandidateLimit`) in collect mode.
+    private(set) var candidateLimit = 0
     /// Box faces on their negative side at the start of the current line.
     var negativeFaces = 0
     /// Regions this worker may still count under `--max-regions`.
@@ -194,9 +196,10 @@ final class LineSweeper {
 
     /// Switches to collect mode with per-norm thresholds (scores are then the norms themselves:
     /// make the sweeper with `exactNorms`).
-    func collect(above thresholds: [Double]) {
+    func collect(above thresholds: [Double], limit: Int) {
         precondition(!useProxy && thresholds.count == norms.count, "collect mode compares norms")
         collecting = true
+        candidateLimit = limit
         for n in thresholds.indices { bestScore[n] = thresholds[n] }
     }
 

@@ -192,7 +192,7 @@ extension LineSweeper {
         let vertex = SweepVertex(line: Array(UnsafeBufferPointer(start: members, count: d - 1)), plane: k,
                                  positive: (0..<d).map { lambda[$0] > 0 })
         if collecting {
-            guard outcome.candidates[n].count < Tolerances.sweepCandidateLimit else {
+            guard outcome.candidates[n].count < candidateLimit else {
                 outcome.overflowed = true
                 bestScore[n] = .infinity  // nothing more to keep for this norm
                 return

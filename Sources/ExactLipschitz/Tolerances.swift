@@ -83,9 +83,14 @@ enum Tolerances {
     static let sweepSelectionBudget = 8e-10
 
     /// A sweep that cannot be trusted (above) is run again collecting the cells whose running
-    /// value lies within S of the answer, each then valued accurately; with more than this many
-    /// for some norm (the constant 0 of a cancelling network, say) the recheck gives up.
-    static let sweepCandidateLimit = 4096
+    /// value lies within S of the answer, each then valued accurately (O(N·(d + m)) work each, an
+    /// exact product at worst); it gives up with more than this many for some norm (the constant
+    /// 0 of a large cancelling network, say): at least 4096, and as many as 5e7 multiply-adds
+    /// allow (a 2 → 202 → 1 network: 82,508, so all its 20,506 cells are valued: exact in 0.9 s,
+    /// release build, where the first sweep alone takes 0.01 s). Tests may set a smaller limit.
+    static func sweepCandidateLimit(neurons: Int, inputs: Int, outputs: Int) -> Int {
+        max(4096, 50_000_000 / max(1, neurons * (inputs + outputs)))
+    }
 
     /// When that recheck gives up, a one-hidden-layer network with at most this many neurons goes
     /// to the LP search, which takes every region's value as above; larger ones get the certified

@@ -1,4 +1,4 @@
-import ExactLipschitz
+@testable import ExactLipschitz
 import Foundation
 import LipschitzModel
 import LipschitzTestSupport
@@ -573,40 +573,46 @@ final class CancellationTests: XCTestCase {
         return (cancelling, merged)
     }
 
-    /// 65 neurons (beyond `Tolerances.sweepRecheckNeurons`, so no LP search): the sweep's rounding
-    /// cannot be trusted, and the recheck (`ExactSearch.recheckSweep`: the near-best cells valued
-    /// accurately) makes it exact, in one piece and in shards.
+    /// 65 neurons (beyond `Tolerances.sweepRecheckNeurons`, so no LP search): the sweep's
+    /// rounding cannot be trusted, and the recheck (`ExactSearch.recheckSweep`: the near-best
+    /// cells valued accurately; here every cell, 2,146 of them) makes it exact, in one piece and
+    /// in shards.
     func testLargeSweepIsRecheckedToExact() throws {
-        let (net, merged) = try largeSweepPair(others: 63, seed: 8110)
-        var options = ExactOptions(norms: [.two, .infinity])
-        options.threads = 2
-        let reference = try ExactSearch.compute(merged, options: options)
-        XCTAssertTrue(reference.isExact)
-        XCTAssertEqual(reference.method, .arrangement)
-        let swept = try ExactSearch.compute(net, options: options)
-        XCTAssertTrue(swept.isExact)
-        XCTAssertEqual(swept.method, .arrangement)
-        for (s, r) in zip(swept.bounds, reference.bounds) { assertRelativelyEqual(s.lower, r.lower, 1e-9, "ℓ\(s.norm)") }
-        var best = [0.0, 0.0]
-        for k in 1...3 {
-            options.shard = try Shard(index: k, count: 3)
-            let part = try ExactSearch.compute(net, options: options)
-            XCTAssertTrue(part.isExact, "shard \(k)")
-            for n in best.indices { best[n] = max(best[n], part.bounds[n].lower) }
+        for (others, seed) in [(63, UInt64(8110))] {
+            let (net, merged) = try largeSweepPair(others: others, seed: seed)
+            var options = ExactOptions(norms: [.two, .infinity])
+            options.threads = 2
+            let reference = try ExactSearch.compute(merged, options: options)
+            XCTAssertTrue(reference.isExact)
+            XCTAssertEqual(reference.method, .arrangement)
+            let swept = try ExactSearch.compute(net, options: options)
+            XCTAssertTrue(swept.isExact, "\(others + 2) neurons")
+            XCTAssertEqual(swept.method, .arrangement)
+            for (s, r) in zip(swept.bounds, reference.bounds) { assertRelativelyEqual(s.lower, r.lower, 1e-9, "ℓ\(s.norm)") }
+            var best = [0.0, 0.0]
+            for k in 1...3 {
+                options.shard = try Shard(index: k, count: 3)
+                let part = try ExactSearch.compute(net, options: options)
+                XCTAssertTrue(part.isExact, "shard \(k)")
+                for n in best.indices { best[n] = max(best[n], part.bounds[n].lower) }
+            }
+            for (value, r) in zip(best, reference.bounds) { assertRelativelyEqual(value, r.lower, 1e-9, "shards") }
         }
-        for (value, r) in zip(best, reference.bounds) { assertRelativelyEqual(value, r.lower, 1e-9, "shards") }
     }
 
-    /// 92 neurons, 4279 cells: the recheck would have to value them all (the rounding bound S
-    /// exceeds the constant), more than `Tolerances.sweepCandidateLimit`, so it gives up and
-    /// the answer is the certified interval, `"stopped": "rounding"`, holding the constant; so do
-    /// the shards' parts together.
+    /// 92 neurons, 4,279 cells: the recheck would have to value them all (the rounding bound S
+    /// exceeds the constant), here more than its candidate limit (set to 1000 for the test; by
+    /// default 181,159 for this network, `Tolerances.sweepCandidateLimit`), so it gives up and the
+    /// answer is the certified interval, `"stopped": "rounding"`, holding the constant; so do the
+    /// shards' parts together (about 1,430 cells each).
     func testSweepBeyondTheRecheckIsAnHonestInterval() throws {
         let (net, merged) = try largeSweepPair(others: 90, seed: 8111)
         var options = ExactOptions(norms: [.two, .infinity])
         options.threads = 2
         let reference = try ExactSearch.compute(merged, options: options)
         XCTAssertTrue(reference.isExact)
+        XCTAssertTrue(try ExactSearch.compute(net, options: options).isExact, "the default limit lets the recheck value every cell")
+        options.sweepCandidateLimit = 1000
         let swept = try ExactSearch.compute(net, options: options)
         XCTAssertEqual(swept.method, .arrangement)
         XCTAssertFalse(swept.isExact)
