@@ -36,7 +36,7 @@ extension ExactSearch {
 
     /// A bound S (per norm) on how far the sweep's running Jacobian of any cell lies from the
     /// cell's exact one. The running sum starts from the fresh Jacobian of the all-inactive
-    /// pattern (error ≤ γ·A, `ReLUNetwork.jacobianRoundingFactor`, A = |W₁||W₀|) and adds or
+    /// pattern (error ≤ γ·A, `ReLUNetwork.jacobianRoundingFactor`, A = |W₁||W₀|, `magnitudeNorms`) and adds or
     /// subtracts neuron terms w1_i·w0_iᵀ (each rounded once: u·|term|, at most u·A in all): at
     /// most N at the line's start, N along it and d − 1 + 1 at the vertex. Each addition errs by u
     /// times the computed partial sum, whose exact value is the Jacobian of some pattern (entrywise
@@ -44,11 +44,10 @@ extension ExactSearch {
     /// doubled for the products of errors that bound: S = 2·(γ + u(2N + d + 2))·‖A‖ + underflow.
     /// The central arrangement's sections carry the same sums of the same terms.
     static func sweepRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
-        let magnitudes = network.layers[1].weights.absolute * network.layers[0].weights.absolute
         let n = Double(network.hiddenNeuronCount), d = Double(network.inputDimension)
         let factor = 2 * (network.jacobianRoundingFactor + (2 * n + d + 2) * Tolerances.unitRoundoff) * (1 + 1e-9)
         let underflow = UnderflowSlack.bound(network)
-        return try norms.map { factor * (try operatorNorm(magnitudes, p: $0)) + underflow }
+        return try network.magnitudeNorms(norms: norms).map { factor * $0 + underflow }
     }
 
     /// The sweep keeps the cell whose running value is largest, and reports that cell's accurate

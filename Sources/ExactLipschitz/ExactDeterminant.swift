@@ -7,7 +7,7 @@ import CGMP
 /// Why it is exact. Every finite double is a rational m·2^e with an integer m, |m| < 2⁵³.
 /// Multiplying a row by a positive power of two multiplies the determinant by it and keeps its
 /// sign, so each row is scaled by 2^(−e_min) (e_min: the row's smallest exponent) and becomes
-/// a row of integers m·2^(e − e_min), held exactly by GMP (at most 2098 bits each). The sign of
+/// a row of integers m·2^(e − e_min), held exactly by GMP (`ScaledIntegers`). The sign of
 /// the integer determinant is then found by Bareiss's fraction-free elimination (Bareiss 1968;
 /// Cohen, *A Course in Computational Algebraic Number Theory*, Algorithm 2.2.6): after step k
 /// every entry M_ij (i, j > k) is the (k + 2) × (k + 2) minor of rows 0…k, i and columns
@@ -56,25 +56,10 @@ final class ExactDeterminant {
     @inline(__always)
     private func cell(_ i: Int, _ j: Int, _ n: Int) -> UnsafeMutablePointer<__mpz_struct> { cells + i * n + j }
 
-    /// Row i as integers: entry x = m·2^e (m the 53-bit integer significand, e = exponent − 52,
-    /// exact for normal and subnormal doubles alike) becomes m·2^(e − e_min).
+    /// Row i as integers (`ScaledIntegers`): scaling a row by a positive power of two keeps the
+    /// determinant's sign.
     private func load(row: UnsafePointer<Double>, into i: Int, _ n: Int) -> Bool {
-        var lowest = Int.max
-        for j in 0..<n {
-            let x = row[j]
-            guard x.isFinite else { return false }
-            if x != 0 { lowest = min(lowest, Int(x.exponent) - 52) }
-        }
-        for j in 0..<n {
-            let x = row[j], target = cell(i, j, n)
-            guard x != 0 else { cgmp_set_si(target, 0); continue }
-            let e = Int(x.exponent) - 52
-            // |x|·2^(−e) = significand·2⁵² < 2⁵³: an integer, exactly representable, so the conversion is exact.
-            let m = Int(x.magnitude.significand * 0x1p52)
-            cgmp_set_si(target, x < 0 ? -m : m)
-            cgmp_mul_2exp(target, target, UInt(e - lowest))
-        }
-        return true
+        ScaledIntegers.load(row, count: n, into: cell(i, 0, n)) != nil
     }
 
     /// Bareiss's elimination on the loaded n × n integer matrix; the determinant's sign.

@@ -6,11 +6,10 @@ import LipschitzModel
 /// arithmetic (GMP), each entry then rounded toward zero to a double: what a region's value
 /// rests on when the floating-point product may have cancelled (`RegionJacobian`).
 ///
-/// Why it is exact. Every finite double is m·2^e with an integer m, |m| < 2⁵³ (e = exponent −
-/// 52, for normal and subnormal doubles alike). Layer k is scaled by 2^(−e_k), e_k its smallest
-/// such e over the non-zero weights, so its entries become the integers m·2^(e − e_k) and
-/// W_k = Z_k·2^(e_k). The product of the Z_k (masked by the pattern's 0/1 indicators) is an
-/// integer matrix, held exactly, and J = that product times 2^(Σ e_k). The product is formed
+/// Why it is exact. Layer k's weights are the integers Z_k times 2^(e_k) (`ScaledIntegers`:
+/// e_k is the smallest exponent − 52 over its non-zero weights). The product of the Z_k (masked
+/// by the pattern's 0/1 indicators) is an integer matrix, held exactly, and J = that product
+/// times 2^(Σ e_k). The product is formed
 /// from the output side, one m-row block per layer (m outputs), so the work is m·Σ n_{k+1}·n_k
 /// multiply-adds of integers of about (53 + the layer's exponent range) bits per layer.
 ///
@@ -20,8 +19,8 @@ import LipschitzModel
 /// non-zero and below the smallest normal double (where the scaling would round absolutely), is
 /// not representable to that accuracy: the whole result is then nil.
 enum ExactJacobian {
-    /// The rounded exact Jacobian of `pattern`'s region (outputs × inputs); nil when an entry
-    /// is not representable as a normal double (or is 0).
+    /// The rounded exact Jacobian of `pattern`'s region (outputs × inputs); nil when a non-zero
+    /// entry is not representable as a normal double.
     static func rounded(_ network: ReLUNetwork, pattern: ActivationPattern) -> Matrix? {
         let layers = network.layers
         let m = network.outputDimension
@@ -61,20 +60,12 @@ enum ExactJacobian {
         return Matrix(rows: m, columns: width, storage: storage)
     }
 
-    /// A layer's weights as integers Z with W = Z·2^e (row-major), and e.
+    /// A layer's weights as integers Z with W = Z·2^e (row-major), and e (`ScaledIntegers`;
+    /// a network's numbers are finite).
     private static func scaled(_ weights: Matrix) -> (UnsafeMutablePointer<__mpz_struct>, Int) {
-        let values = weights.storage
-        var lowest = Int.max
-        for x in values where x != 0 { lowest = min(lowest, Int(x.exponent) - 52) }
-        let z = allocate(values.count)
-        for (index, x) in values.enumerated() where x != 0 {
-            let e = Int(x.exponent) - 52
-            // |x|·2^(−e) = significand·2⁵² < 2⁵³: an integer, exactly representable.
-            let significand = Int(x.magnitude.significand * 0x1p52)
-            cgmp_set_si(z + index, x < 0 ? -significand : significand)
-            cgmp_mul_2exp(z + index, z + index, UInt(e - lowest))
-        }
-        return (z, lowest == Int.max ? 0 : lowest)
+        let z = allocate(weights.storage.count)
+        let e = weights.storage.withUnsafeBufferPointer { ScaledIntegers.load($0.baseAddress!, count: $0.count, into: z) }
+        return (z, e ?? 0)
     }
 
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<__mpz_struct> {

@@ -878,12 +878,10 @@ final class RegionEnumerator {
     /// −1e-19: exactly 5.6e-20, 0 in some orders of summation) could have its only non-zero
     /// region pruned against the value 0 (`DifferentialTests.testConstantNeuronsByCancellation`).
     static func boundRounding(_ network: ReLUNetwork, norms: [LipschitzNorm]) throws -> [Double] {
-        var product = network.layers[0].weights.absolute
-        for layer in network.layers.dropFirst() { product = layer.weights.absolute * product }
         let gamma = network.jacobianRoundingFactor
         // Plus what underflow can take off (`UnderflowSlack`): the products above can round to 0.
         let underflow = UnderflowSlack.bound(network)
-        return try norms.map { gamma * (try operatorNorm(product, p: $0)) + underflow }
+        return try network.magnitudeNorms(norms: norms).map { gamma * $0 + underflow }
     }
 
     /// The path's neuron states: neurons before `decided` fixed, neuron `decided` set to

@@ -17,14 +17,21 @@ extension ReLUNetwork {
         2 * Double(layers.reduce(0) { $0 + $1.inputDimension + 2 }) * ModelTolerances.unitRoundoff
     }
 
-    /// Per norm, a bound on ‖Ĵ − J‖ for `pattern`: γ·‖|W_L| D ⋯ D |W_0|‖, that product formed by
-    /// the same kernel on |W|. Its terms are non-negative, so the computed product is at least
-    /// (1 − γ) times the exact one: the factor 1 + 4γ (and 1e-9 for the norm's own rounding)
-    /// keeps the bound above the truth. 0 exactly when every path product of the pattern is 0.
+    /// Per norm, a bound on ‖Ĵ − J‖ for `pattern`: γ·‖|W_L| D ⋯ D |W_0|‖ (`magnitudeNorms`). The
+    /// computed product of magnitudes has only non-negative terms, so it is at least (1 − γ) times
+    /// the exact one: the factor 1 + 4γ (and 1e-9 for the norm's own rounding) keeps the bound
+    /// above the truth. 0 exactly when every path product of the pattern is 0.
     public func jacobianRoundingBound(for pattern: ActivationPattern, norms: [LipschitzNorm]) throws -> [Double] {
-        let magnitudes = absoluteWeights.jacobian(for: pattern)
         let gamma = jacobianRoundingFactor
-        return try norms.map { gamma * (1 + 4 * gamma) * (1 + 1e-9) * (try operatorNorm(magnitudes, p: $0)) }
+        return try magnitudeNorms(for: pattern, norms: norms).map { gamma * (1 + 4 * gamma) * (1 + 1e-9) * $0 }
+    }
+
+    /// Per norm, ‖|W_L| D ⋯ D |W_0|‖ for `pattern`, formed by the model's Jacobian kernel on |W|;
+    /// with no pattern every neuron is active, which bounds every pattern's product entrywise.
+    public func magnitudeNorms(for pattern: ActivationPattern? = nil, norms: [LipschitzNorm]) throws -> [Double] {
+        let allActive = ActivationPattern(layers: hiddenWidths.map { Array(repeating: true, count: $0) })
+        let magnitudes = absoluteWeights.jacobian(for: pattern ?? allActive)
+        return try norms.map { try operatorNorm(magnitudes, p: $0) }
     }
 
     /// The network with |W| for W (the biases do not enter a Jacobian).
