@@ -123,7 +123,8 @@ public enum NormError: Error, CustomStringConvertible {
 }
 
 /// ‖J‖_{p→p}: ℓ1 is the largest column sum, ℓ∞ the largest row sum, ℓ2 the largest singular
-/// value (LAPACK `dgesvd`, or the Euclidean norm when J is a vector), and for other p the
+/// value (the Euclidean norm when J is a vector, Jacobi on the Gram matrix when its shorter side
+/// is 2 or 3 (`SmallSpectralNorm`), else LAPACK `dgesvd`), and for other p the
 /// dual norm of the gradient (scalar outputs only; NP-hard otherwise).
 public func operatorNorm(_ j: Matrix, p: LipschitzNorm) throws -> Double {
     try p.check(outputs: j.rows)
@@ -152,7 +153,7 @@ public func operatorNorm(_ j: Matrix, p: LipschitzNorm) throws -> Double {
         }
     case .two:
         if j.rows == 1 || j.columns == 1 { return vectorNorm(j.storage, p: .two) }
-        return try largestSingularValue(j)
+        return try SmallSpectralNorm.value(j) ?? largestSingularValue(j)
     case .p:
         return vectorNorm(j.storage, p: p.dual)
     }
