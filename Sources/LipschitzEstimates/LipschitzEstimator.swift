@@ -87,9 +87,11 @@ public enum LipschitzEstimator {
             // Half the starts from the best points overall, half from the best far-field points:
             // the unbounded regions of deep networks are thin cones far out, reached by
             // crossing hyperplanes there rather than near the origin.
-            var starts = Array(samples.top.entries.prefix(RegionWalk.starts / 2))
+            let wanted = options.searchStarts
+            var starts = Array(samples.top.entries.prefix(max(1, wanted / 2)))
+            var taken = Set(starts.map(\.index))
             for entry in samples.farTop.entries + samples.top.entries
-            where starts.count < RegionWalk.starts && !starts.contains(where: { $0.index == entry.index }) {
+            where starts.count < wanted && taken.insert(entry.index).inserted {
                 starts.append(entry)
             }
             for (n, start) in starts.enumerated() {

@@ -25,8 +25,6 @@ struct RegionWalk {
 
     /// Hyperplanes whose crossing points are evaluated exactly per step (largest predictions).
     static let candidatesPerStep = 8
-    /// Starting points: the best distinct sampled points.
-    static let starts = 8
     static let maximumStepsPerStart = 1000
 
     struct Outcome {

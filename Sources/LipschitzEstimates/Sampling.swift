@@ -61,15 +61,13 @@ struct SampledNorms {
     /// Points skipped (a tie with a hyperplane, or an overflowed Jacobian).
     private(set) var tieCount = 0
     /// The best points, one per distinct value (the first drawn), largest first.
-    private(set) var top = Leaderboard(capacity: SampledNorms.leaderboardSize)
+    private(set) var top: Leaderboard
     /// The same among the points drawn at the largest scales (σ ≥ 32R; none in a box): the
     /// far field, where the unbounded regions are.
-    private(set) var farTop = Leaderboard(capacity: SampledNorms.leaderboardSize)
+    private(set) var farTop: Leaderboard
     /// The largest norm in each of `batchCount` consecutive batches (empty batches left out).
     private(set) var batchMaxima: [Double] = []
     let samplerDescription: String
-
-    static let leaderboardSize = 8
 
     /// CLEVER's number of batches for K samples: clamp(round(√K), 1, 100).
     static func batchCount(_ k: Int) -> Int { min(100, max(1, Int(Double(k).squareRoot().rounded()))) }
@@ -77,6 +75,9 @@ struct SampledNorms {
     init(network: ReLUNetwork, flat: FlatNetwork, options: EstimateOptions) throws {
         var sampler = PointSampler(network: network, box: options.box, seed: options.seed)
         count = options.samples
+        // As many as the local search starts from (`EstimateOptions.searchStarts`).
+        top = Leaderboard(capacity: options.searchStarts)
+        farTop = Leaderboard(capacity: options.searchStarts)
         let batches = Self.batchCount(count)
         var batchMaximum: [Double?] = Array(repeating: nil, count: batches)
         let chunk = 4096

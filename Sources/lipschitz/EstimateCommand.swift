@@ -34,6 +34,9 @@ struct EstimateCommand: ParsableCommand {
     @Option(name: .customLong("search-work"), help: ArgumentHelp("The local search's budget in multiply-adds (about 1 s at 5e8 on a 100 x 1000 x 1 network).", valueName: "W"))
     var searchWork: Double = EstimateOptions().searchWork
 
+    @Option(name: .customLong("search-starts"), help: ArgumentHelp("The local search's starting points: the best distinct sampled regions, half of them in the far field (1 to 4096).", valueName: "N"))
+    var searchStarts: Int = EstimateOptions().searchStarts
+
     @OptionGroup(title: "Domain (default: all of R^d, or the input box a .nnet file clips to)")
     var domain: BoxOptions
 
@@ -45,6 +48,9 @@ struct EstimateCommand: ParsableCommand {
         guard norm.norms.count == 1 else {
             throw ValidationError("estimate takes one --norm, got \(norm.norms.map(\.description).joined(separator: ", ")); run it once per norm")
         }
+        do { try EstimateOptions.checkSearchStarts(searchStarts) } catch let problem as EstimateError {
+            throw ValidationError("--search-starts: \(problem.description)")
+        }
     }
 
     func run() throws {
@@ -53,6 +59,7 @@ struct EstimateCommand: ParsableCommand {
         let box = try input.domain(domain, for: loaded)
         var options = EstimateOptions(norm: norm.norms[0], samples: sampling.samples, seed: seed, box: box)
         options.searchWork = searchWork
+        options.searchStarts = searchStarts
         let estimates = try LipschitzEstimator.estimate(net, methods: EstimationMethod.chosen(method), options: options)
         standardOutput(json ? Self.json(net, options, estimates) : Self.table(net, options, estimates))
     }
@@ -94,7 +101,8 @@ struct EstimateCommand: ParsableCommand {
         }
         return """
         {"network": \(NetworkJSON.quote(net.name)), "architecture": [\(net.architecture.map(String.init).joined(separator: ", "))], \
-        "norm": \(NetworkJSON.quote(options.norm.description)), "box": \(box), "samples": \(options.samples), "seed": \(options.seed),
+        "norm": \(NetworkJSON.quote(options.norm.description)), "box": \(box), "samples": \(options.samples), "seed": \(options.seed), \
+        "search_starts": \(options.searchStarts), "search_work": \(number(options.searchWork)),
           "estimates": [
         \(items.joined(separator: ",\n"))
           ]}

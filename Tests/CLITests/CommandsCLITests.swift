@@ -43,6 +43,8 @@ extension ExactCLITests {
         try assertBadInput(["fixture", net, "--out", "x", "--time-limit", "0"], mentions: ["--time-limit", "positive"])
         try assertBadInput(["estimate", net, "--norm", "1", "--norm", "2"], mentions: ["one --norm"])
         try assertBadInput(["estimate", net, "--samples", "0"], mentions: ["--samples", "at least 1"])
+        try assertBadInput(["estimate", net, "--search-starts", "0"], mentions: ["--search-starts", "1 … 4096"])
+        try assertBadInput(["estimate", net, "--search-starts", "4097"], mentions: ["--search-starts", "1 … 4096"])
         try assertBadInput(["compare", "--suite", Self.fixtures.path, "--samples", "0"], mentions: ["--samples", "at least 1"])
         try assertBadInput(["estimate", net, "--method", "sampled,newton"], mentions: ["unknown method", "newton"])
         try assertBadInput(["compare", "--dims", "2", "--widths", "3", "--biases", "normal,cauchy"], mentions: ["cauchy"])
@@ -63,6 +65,8 @@ extension ExactCLITests {
         XCTAssertEqual(result.status, 0, result.stderr)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(object["norm"] as? String, "inf")
+        XCTAssertEqual(object["search_starts"] as? Int, 32)
+        XCTAssertEqual((object["search_work"] as? NSNumber)?.doubleValue, 5e8)
         let estimates = try XCTUnwrap(object["estimates"] as? [[String: Any]])
         XCTAssertEqual(estimates.compactMap { $0["method"] as? String },
                        ["sampled", "local-search", "layer-product", "interval-jacobian", "clever"])

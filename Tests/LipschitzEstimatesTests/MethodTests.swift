@@ -160,6 +160,13 @@ final class MethodTests: XCTestCase {
         XCTAssertThrowsError(try LipschitzEstimator.all(scalar, options: negativeWork)) {
             XCTAssertEqual($0 as? EstimateError, .badSearchWork(-1))
         }
+        for starts in [0, -2, EstimateOptions.maximumSearchStarts + 1] {
+            var badStarts = EstimateOptions()
+            badStarts.searchStarts = starts
+            XCTAssertThrowsError(try LipschitzEstimator.all(scalar, options: badStarts)) {
+                XCTAssertEqual($0 as? EstimateError, .badSearchStarts(starts))
+            }
+        }
         XCTAssertThrowsError(try LipschitzEstimator.all(scalar, options: EstimateOptions(box: try InputBox(uniform: 0, 1, dimension: 3)))) {
             XCTAssertTrue($0 is InputError)
         }
