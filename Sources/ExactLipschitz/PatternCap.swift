@@ -17,7 +17,7 @@ import LipschitzModel
 /// 11-24-24-1 1.90 (the search's own bound 2.42 after 94 s; the constant 1.5813), He-initialised
 /// 11-24-24-1 5.48 (the search's 5.93 with two threads), He 13-20-16-8-3 14.4 (15.8). The first
 /// layer first: from the root of the trained-like network, 164,000 bounds reach 1.90 that way
-/// against 3.45 deepest layer first (the order `PatternSplitBound` uses inside a subtree).
+/// against 3.45 deepest layer first.
 ///
 /// Workers advance it one at a time (`advanceIfDue`), within `share` of the search's wall time,
 /// and only once the search is long (`ExactOptions.splitAfterNodes`, `splitAfterSeconds`): the

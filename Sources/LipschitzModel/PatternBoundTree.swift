@@ -48,9 +48,11 @@ public final class PatternBoundTree {
 
     /// Which unknown neurons a root's tree splits first.
     public enum SplitOrder: Sendable {
-        /// The deepest hidden layer first (`PatternSplitBound`'s order inside a subtree).
+        /// The deepest hidden layer first (measured slower than the first layer first, both from
+        /// the root and inside the search's subtrees: `PatternSplitBound`, `PatternCap`).
         case deepestLayerFirst
-        /// The first hidden layer first, in index order (the LP search's order).
+        /// The first hidden layer first, in index order (the LP search's order; `PatternCap` and
+        /// `PatternSplitBound`).
         case shallowestLayerFirst
     }
 
