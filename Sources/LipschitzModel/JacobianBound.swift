@@ -788,31 +788,31 @@ struct Relaxation {
                                upper: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>) -> (value: Double, size: Double) {
         let w0 = weights[0], d = w0.columns
         guard d <= GramEigenvalueBound.largestDimension else { return (.infinity, 0) }
-        var linear = 0.0
-        for c in 0..<d { let m = (lower[c] + upper[c]) / 2; linear += m * m }
-        linear = linear.squareRoot()
-        let gram = scratch
+        // Norms scaled (`vectorNorm`) and √(Σc·λ) as √Σc·√λ: trained weights span many decades,
+        // and a square that underflows to 0 would drop a term, which no bound may do.
+        for c in 0..<d { scratch[c] = lower[c] / 2 + upper[c] / 2 }
+        let linear = vectorNorm(UnsafeBufferPointer(start: scratch, count: d), p: .two)
+        let gram = scratch, z = scratch + d * d  // z: the eigenvalue bound's scratch, used before it
         for t in 0..<(d * d) { gram[t] = 0 }
         var weightSum = 0.0
         w0.storage.withUnsafeBufferPointer { wb in
             for i in 0..<w0.rows where states[0][i] == .unknown && mu[i] != 0 {
                 let row = i * d
-                var norm = 0.0
-                for c in 0..<d { norm += wb[row + c] * wb[row + c] }
-                norm = norm.squareRoot()
-                guard norm > 0 else { continue }
+                let norm = vectorNorm(UnsafeBufferPointer(rebasing: wb[row..<(row + d)]), p: .two)
+                guard norm > 0 else { continue }  // a zero row: no term
                 weightSum += abs(mu[i]) * norm
-                let scale = abs(mu[i]) / norm
-                for a in 0..<d {
-                    let x = scale * wb[row + a]
-                    if x == 0 { continue }
-                    for b in a..<d { gram[a * d + b] += x * wb[row + b] }
+                // G += z zᵀ with z = √(|μ_i|/‖w_i‖)·w_i, whose entries are of the size of √c_i
+                // (|μ_i|/‖w_i‖ itself may overflow when the weights are tiny and μ_i huge).
+                let scale = abs(mu[i]).squareRoot() / norm.squareRoot()
+                for a in 0..<d { z[a] = scale * wb[row + a] }
+                for a in 0..<d where z[a] != 0 {
+                    for b in a..<d { gram[a * d + b] += z[a] * z[b] }
                 }
             }
         }
         for a in 0..<d { for b in 0..<a { gram[a * d + b] = gram[b * d + a] } }
         let lambda = GramEigenvalueBound.largestEigenvalue(gram, d: d, scratch: scratch + d * d)
-        let value = linear + 0.5 * (weightSum * lambda).squareRoot()
+        let value = linear + 0.5 * weightSum.squareRoot() * lambda.squareRoot()
         guard value.isFinite else { return (.infinity, 0) }
         return (value, linear + 0.5 * weightSum)
     }

@@ -93,9 +93,19 @@ final class JacobianBoundTests: XCTestCase {
         var rng = TestRandom(seed: 2718)
         var belowCorner = 0, trials = 0
         for d in [3, 5, 8, 11] {
-            for _ in 0..<8 {
+            for trial in 0..<8 {
                 let n = rng.int(9...12)
-                let net = uniformRandomNetwork([d, n, 1], using: &rng)
+                // Every other network with its first layer scaled by 1e-160 and its output by
+                // 1e160 (the same function): squares of those weights underflow.
+                let plain = uniformRandomNetwork([d, n, 1], using: &rng)
+                let scale = trial % 2 == 0 ? 1.0 : 1e-160
+                let first = plain.layers[0], last = plain.layers[1]
+                let net = try ReLUNetwork(layers: [
+                    AffineLayer(weights: Matrix(rows: n, columns: d, storage: first.weights.storage.map { $0 * scale }),
+                                biases: first.biases.map { $0 * scale }),
+                    AffineLayer(weights: Matrix(rows: 1, columns: n, storage: last.weights.storage.map { $0 / scale }),
+                                biases: last.biases),
+                ])
                 let states = allUnknown(net)
                 let truth = try largestCompletion(net, states, p: .two)
                 let value = try JacobianBound(network: net, states: states, exhaustiveLimit: 0).operatorNormBound(p: .two)
@@ -108,9 +118,10 @@ final class JacobianBoundTests: XCTestCase {
                     for c in 0..<d {
                         m[c] += mu[i] * row[c] / 2
                         if mu[i] * row[c] > 0 { hi[c] += mu[i] * row[c] } else { lo[c] += mu[i] * row[c] }
+                        // (|μ_i|·|w_ic| is of order one in both scalings.)
                     }
                     weightSum += abs(mu[i]) * norm
-                    scaledRows.append(row.map { $0 * (abs(mu[i]) / norm).squareRoot() })
+                    scaledRows.append(row.map { $0 * abs(mu[i]).squareRoot() / norm.squareRoot() })
                 }
                 let sigma = try largestSingularValue(Matrix(rowArrays: scaledRows))
                 let formula = vectorNorm(m, p: .two) + 0.5 * (weightSum * pow(Double(d), 0.125) * sigma * sigma).squareRoot()
