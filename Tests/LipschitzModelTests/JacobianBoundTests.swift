@@ -118,9 +118,9 @@ final class JacobianBoundTests: XCTestCase {
                     for c in 0..<d {
                         m[c] += mu[i] * row[c] / 2
                         if mu[i] * row[c] > 0 { hi[c] += mu[i] * row[c] } else { lo[c] += mu[i] * row[c] }
-                        // (|μ_i|·|w_ic| is of order one in both scalings.)
                     }
                     weightSum += abs(mu[i]) * norm
+                    // √(|μ_i|/‖w_i‖)·w_i, taken as two roots: the ratio overflows at the 1e-160 scaling.
                     scaledRows.append(row.map { $0 * abs(mu[i]).squareRoot() / norm.squareRoot() })
                 }
                 let sigma = try largestSingularValue(Matrix(rowArrays: scaledRows))
