@@ -799,8 +799,8 @@ struct Relaxation {
         var weightSum = 0.0
         w0.storage.withUnsafeBufferPointer { wb in
             for i in 0..<w0.rows where states[0][i] == .unknown && mu[i] != 0 {
-                let row = i * d
-                let norm = vectorNorm(UnsafeBufferPointer(rebasing: wb[row..<(row + d)]), p: .two)
+                // ‖w_i‖_2, as `init` computed it for the ℓ2 ball (layer 0 is never refined).
+                let row = i * d, norm = hi[0][i]
                 guard norm > 0 else { continue }  // a zero row: no term
                 weightSum += abs(mu[i]) * norm
                 // G += z zᵀ with z = √(|μ_i|/‖w_i‖)·w_i, whose entries are of the size of √c_i
